@@ -1,0 +1,3 @@
+from mbind_formal.cli import main
+
+main()

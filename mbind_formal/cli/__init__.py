@@ -1,0 +1,101 @@
+"""CLI: parses arguments and dispatches to one `cmd_*.py` module per subcommand.
+
+Each subcommand module defines `NAME`, `HELP`, `register(parser)` and
+`run(args, out, err) -> int`; `main()` only parses and calls `sys.exit`, so tests run
+commands in-process with `run_cli([...], out, err)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+import traceback
+from types import ModuleType
+from typing import NoReturn, TextIO
+
+from mbind_formal.cli.common import EXIT_CODES_HELP, ExitCode
+
+
+def _commands() -> list[ModuleType]:
+    import mbind_formal.cli as pkg
+
+    names = sorted(m.name for m in pkgutil.iter_modules(pkg.__path__) if m.name.startswith("cmd_"))
+    return [importlib.import_module(f"mbind_formal.cli.{n}") for n in names]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as exit code 2 without exiting the process."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(
+            f"{self.prog}: error[MBF501]: {message}\n  hint: see '{self.prog} --help'"
+        )
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _HelpShown(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mbind-formal",
+        description="A formal model checker for Linux memory-management races.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for mod in _commands():
+        p = sub.add_parser(
+            mod.NAME,
+            help=mod.HELP,
+            description=mod.HELP,
+            epilog=EXIT_CODES_HELP,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+        mod.register(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def run_cli(argv: list[str], out: TextIO, err: TextIO) -> int:
+    """Run one command line in-process and return its exit code."""
+    parser = build_parser()
+    try:
+        old_out, old_err = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = out, err  # argparse prints --help to sys.stdout
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:  # --help / --version
+            return int(e.code or 0)
+        finally:
+            sys.stdout, sys.stderr = old_out, old_err
+    except _UsageError as e:
+        print(str(e), file=err)
+        return ExitCode.USAGE
+    if not getattr(args, "_run", None):
+        parser.print_help(out)
+        return ExitCode.USAGE
+    try:
+        return int(args._run(args, out, err))
+    except KeyboardInterrupt:
+        print("interrupted", file=err)
+        return ExitCode.UNKNOWN
+    except Exception:
+        print("internal error, please report: mbind-formal hit a bug.", file=err)
+        if args.debug:
+            traceback.print_exc(file=err)
+        else:
+            print("  hint: rerun with --debug to see the traceback", file=err)
+        return ExitCode.INTERNAL
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    sys.exit(run_cli(sys.argv[1:] if argv is None else argv, sys.stdout, sys.stderr))

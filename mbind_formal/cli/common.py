@@ -1,0 +1,167 @@
+"""CLI plumbing shared by the subcommands: exit codes, spec loading, common options.
+
+Nothing here checks models; it turns arguments into calls and diagnostics into text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from mbind_formal.diagnostics import Diagnostic, did_you_mean, has_errors, render_all
+from mbind_formal.engines.base import Budget
+from mbind_formal.ir.model import Claim, Spec
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0  # every claim checked holds (up to the requested bound)
+    VIOLATED = 1  # some claim is violated (or a scenario failed)
+    USAGE = 2  # bad input: spec diagnostics, bad arguments, missing files
+    UNKNOWN = 3  # inconclusive: unknown or vacuous verdicts, limits reached
+    DISAGREE = 4  # `--engine all`: engines disagree on a cell
+    INTERNAL = 5  # a bug in mbind-formal ("internal error, please report")
+
+
+EXIT_CODES_HELP = """exit codes:
+  0  every claim checked holds (up to the requested bound)
+  1  some claim is violated, or a scenario failed
+  2  bad input: spec errors, bad arguments, missing files
+  3  inconclusive: unknown or vacuous verdicts, limits reached
+  4  engines disagree (--engine all)
+  5  internal error, please report"""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    spec: Spec
+    sources: dict[str, str]
+
+
+def add_spec_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("spec", metavar="SPEC", help="spec file (.mbf)")
+    p.add_argument("--pages", type=int, metavar="N", help="set parameter 'pages' to N")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a spec parameter (repeatable)",
+    )
+    p.add_argument(
+        "--allow-outside-includes",
+        action="store_true",
+        help="allow include paths outside the spec's directory tree",
+    )
+
+
+def add_budget_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--timeout", type=float, metavar="S", help="wall-time limit per cell (s)")
+    p.add_argument("--query-timeout", type=float, metavar="S", help="per solver query (s)")
+    p.add_argument("--max-states", type=int, metavar="N", help="explicit/TLC state limit")
+    p.add_argument("--max-depth", type=int, metavar="K", help="BMC / k-induction bound")
+    p.add_argument("--memory", type=int, metavar="MB", help="explicit engine memory guard")
+    p.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
+    p.add_argument("--no-symmetry", action="store_true", help="disable symmetry reduction")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="TLC worker threads")
+
+
+def budget_from(args: argparse.Namespace) -> Budget:
+    return Budget(
+        timeout_s=args.timeout,
+        query_timeout_s=args.query_timeout,
+        max_states=args.max_states,
+        max_depth=args.max_depth,
+        memory_mb=args.memory,
+        seed=args.seed,
+        symmetry=not args.no_symmetry,
+        workers=args.workers,
+    )
+
+
+def usage_error(err: TextIO, message: str, hint: str | None = None) -> int:
+    print(f"mbind-formal: error[MBF501]: {message}", file=err)
+    if hint:
+        print(f"  hint: {hint}", file=err)
+    return ExitCode.USAGE
+
+
+def parse_params(args: argparse.Namespace, err: TextIO) -> dict[str, int] | None:
+    """`--pages N` and `--param NAME=VALUE` as a dict, or None after printing an error."""
+    params: dict[str, int] = {}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name.isidentifier():
+            usage_error(
+                err, f"bad --param '{item}'", "write --param NAME=VALUE, e.g. --param pages=3"
+            )
+            return None
+        try:
+            params[name] = int(value)
+        except ValueError:
+            usage_error(err, f"--param {name} needs an integer, got '{value}'")
+            return None
+    if args.pages is not None:
+        params["pages"] = args.pages
+    for name, value in params.items():
+        if not 1 <= value <= 64:
+            usage_error(
+                err,
+                f"parameter {name}={value} is out of range",
+                "parameters must lie between 1 and 64",
+            )
+            return None
+    return params
+
+
+def load(args: argparse.Namespace, err: TextIO) -> Loaded | None:
+    """Load and check the spec named on the command line; print diagnostics on failure."""
+    from mbind_formal.ir.lower import load_spec
+
+    params = parse_params(args, err)
+    if params is None:
+        return None
+    result = load_spec(args.spec, params, allow_outside=args.allow_outside_includes)
+    print_diagnostics(result.diagnostics, result.sources, err)
+    if result.spec is None or has_errors(result.diagnostics):
+        return None
+    return Loaded(result.spec, dict(result.sources))
+
+
+def print_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str], err: TextIO) -> None:
+    if diags:
+        print(render_all(diags, sources), file=err)
+
+
+def pick_variants(spec: Spec, wanted: Sequence[str] | None, err: TextIO) -> list[str] | None:
+    if not wanted:
+        return list(spec.variants)
+    out = []
+    for v in wanted:
+        if v not in spec.variants:
+            print(f"mbind-formal: error[MBF502]: unknown variant '{v}'", file=err)
+            print(
+                f"  hint: {did_you_mean(v, spec.variants) or ''} known variants: "
+                f"{', '.join(spec.variants)}".replace(":  ", ": "),
+                file=err,
+            )
+            return None
+        out.append(v)
+    return out
+
+
+def pick_claims(spec: Spec, wanted: Sequence[str] | None, err: TextIO) -> list[Claim] | None:
+    if not wanted:
+        return list(spec.claims)
+    names = [c.name for c in spec.claims]
+    out = []
+    for name in wanted:
+        if name not in names:
+            print(f"mbind-formal: error[MBF502]: unknown claim '{name}'", file=err)
+            hint = did_you_mean(name, names)
+            print(f"  hint: {hint + ' ' if hint else ''}known claims: {', '.join(names)}", file=err)
+            return None
+        out.append(spec.claim(name))
+    return out

@@ -1,0 +1,31 @@
+"""Engine registry: engine names as the CLI spells them -> engine objects.
+
+Engines are imported on demand so that, e.g., a missing Java only matters to `tlc`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from mbind_formal.engines.base import Engine
+
+# name -> (module, class); every class takes no constructor arguments.
+ENGINES: dict[str, tuple[str, str]] = {
+    "explicit": ("mbind_formal.engines.explicit", "ExplicitEngine"),
+    "bmc": ("mbind_formal.engines.z3_bmc", "BmcEngine"),
+    "kind": ("mbind_formal.engines.z3_induction", "InductionEngine"),
+    "pdr": ("mbind_formal.engines.z3_pdr", "PdrEngine"),
+    "auto": ("mbind_formal.engines.auto", "AutoEngine"),
+    "tlc": ("mbind_formal.engines.tlc", "TlcEngine"),
+}
+
+
+def engine_names() -> tuple[str, ...]:
+    return tuple(ENGINES)
+
+
+def get_engine(name: str) -> Engine:
+    """The engine called `name`; raises KeyError for an unknown name."""
+    module, cls = ENGINES[name]
+    engine: Engine = getattr(importlib.import_module(module), cls)()
+    return engine

@@ -1,0 +1,560 @@
+"""IR: the typed, immutable model every engine, the TLA+ emitter and the traces read.
+
+Input: built by `ir.build` (the Python API) or by `ir.lower` (from the DSL AST).
+Output: a `Spec` holding one fully resolved `Model` per variant, the claims and the
+scenarios. Engines take one `Model` and one `Claim`.
+
+NOTE(values): every engine encodes values the same way, so traces can cross engines:
+  bool -> Python bool; enum -> index into `EnumType.values`; int range -> int;
+  set of enum -> bitmask int (bit i = values[i]); collection element -> index 0..size-1,
+  `none` (optional index types only) -> -1; an actor's pc -> index into its step labels,
+  `len(steps)` meaning `done`. The state layout (slot order) is fixed by `ir.layout`.
+
+NOTE(step semantics): a step of one actor instance runs its body atomically and
+sequentially (later statements read earlier writes, as in PlusCal). A path of the body
+is *enabled* iff every `Await` on it holds, every `Pick` finds a value, and every value
+it stores lies in the target's type. Every path ends in `Goto` or `Done`. A state where
+every instance is done is *final* and only stutters; a non-final state with no enabled
+step is a deadlock.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mbind_formal.diagnostics import Span
+
+# --------------------------------------------------------------------------- types
+
+
+@dataclass(frozen=True, slots=True)
+class BoolType:
+    """`bool`."""
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    """A named enumeration; values are distinct identifiers, unique across enums."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RangeType:
+    """A bounded integer range `lo..hi`, both ends included."""
+
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True, slots=True)
+class SetType:
+    """A finite set of values of one enum (a bitmask, as kernel flags are)."""
+
+    enum: EnumType
+
+
+@dataclass(frozen=True, slots=True)
+class IndexType:
+    """An element of a collection; `optional` adds the value `none`."""
+
+    collection: str
+    optional: bool = False
+
+
+Type = BoolType | EnumType | RangeType | SetType | IndexType
+
+BOOL = BoolType()
+
+# --------------------------------------------------------------------------- expressions
+
+
+class UnOp(enum.Enum):
+    NOT = "!"  # bool -> bool
+    NEG = "-"  # int -> int
+    NONEMPTY = "nonempty"  # set -> bool (C truthiness of a flag mask)
+    NEXT = "next"  # element -> the next element of an ordered collection
+    COMPL = "~"  # set -> its complement within the enum
+
+
+class BinOp(enum.Enum):
+    AND = "&&"
+    OR = "||"
+    IMPLIES = "=>"
+    EQ = "=="
+    NE = "!="
+    LT = "<"  # ints, or elements of an ordered collection (by index)
+    LE = "<="
+    GT = ">"
+    GE = ">="
+    ADD = "+"
+    SUB = "-"
+    IN = "in"  # enum value in a set
+    UNION = "|"  # sets
+    INTER = "&"  # sets
+
+
+class Quantifier(enum.Enum):
+    FORALL = "forall"
+    EXISTS = "exists"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BoolLit:
+    value: bool
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IntLit:
+    value: int
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnumLit:
+    enum: EnumType
+    value: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetLit:
+    enum: EnumType
+    items: tuple[Expr, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ElemLit:
+    """A specific element `Coll[i]` (breaks symmetry of `Coll`)."""
+
+    collection: str
+    index: int
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoneLit:
+    """`none`, the missing element of an optional index type."""
+
+    collection: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GlobalVar:
+    """A global variable or constant."""
+
+    name: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalVar:
+    """A local of the actor instance whose step is running."""
+
+    name: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SelfRef:
+    """The running actor instance (an int, or an element when indexed by a collection)."""
+
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bound:
+    """A name bound by a quantifier, a `Pick`, or a definition parameter."""
+
+    name: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Field:
+    """`index.name`: field `name` of an element of `collection`; `index` is never `none`."""
+
+    collection: str
+    name: str
+    index: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActorLocal:
+    """`actor[instance].name` read from outside the actor (claims, scenarios)."""
+
+    actor: str
+    instance: Expr
+    name: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AtLabel:
+    """`actor[instance]@label`: the instance's pc is at `label` (or `done`)."""
+
+    actor: str
+    instance: Expr
+    label: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unary:
+    op: UnOp
+    arg: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Binary:
+    op: BinOp
+    left: Expr
+    right: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ite:
+    """`cond ? then : orelse`."""
+
+    cond: Expr
+    then: Expr
+    orelse: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Quant:
+    """`forall/exists var in domain: body`; the domain is a collection or a finite type."""
+
+    kind: Quantifier
+    var: str
+    domain: Type
+    body: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Call:
+    """A call of a pure definition (`Def`) of the model."""
+
+    name: str
+    args: tuple[Expr, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllDone:
+    """True in a final state: every instance of every actor is done."""
+
+    span: Span | None = field(default=None, compare=False)
+
+
+Expr = (
+    BoolLit
+    | IntLit
+    | EnumLit
+    | SetLit
+    | ElemLit
+    | NoneLit
+    | GlobalVar
+    | LocalVar
+    | SelfRef
+    | Bound
+    | Field
+    | ActorLocal
+    | AtLabel
+    | Unary
+    | Binary
+    | Ite
+    | Quant
+    | Call
+    | AllDone
+)
+
+LValue = GlobalVar | LocalVar | Field
+
+# --------------------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assign:
+    target: LValue
+    value: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class If:
+    cond: Expr
+    then: Block
+    orelse: Block = ()
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Either:
+    """Nondeterministic choice between branches (each is a separate transition)."""
+
+    branches: tuple[Block, ...]
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Await:
+    """The path is enabled only if `cond` holds here."""
+
+    cond: Expr
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pick:
+    """Choose any `var` of `domain` satisfying `cond`, then run `body` (the rest of the step).
+
+    No such value: the path is not enabled.
+    """
+
+    var: str
+    domain: Type
+    cond: Expr
+    body: Block
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Goto:
+    """End the step; the instance continues at `label`."""
+
+    label: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Done:
+    """End the step; the instance has finished."""
+
+    span: Span | None = field(default=None, compare=False)
+
+
+Stmt = Assign | If | Either | Await | Pick | Goto | Done
+Block = tuple[Stmt, ...]
+
+# --------------------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InitAny:
+    """Any value of the type (nondeterministic)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InitIn:
+    """Any of the listed values; the expressions may read params and constants only."""
+
+    choices: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InitValue:
+    """Exactly this value; the expression may read constants (and `self` in a field)."""
+
+    value: Expr
+
+
+Init = InitAny | InitIn | InitValue
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Var:
+    """A global, a collection field or an actor local. `const` ones never change."""
+
+    name: str
+    type: Type
+    init: Init = InitAny()
+    const: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Collection:
+    """A finite, ordered set of elements with per-element fields (pages, VMAs, CPUs).
+
+    `symmetric`: the author declares elements interchangeable; engines exploit it only
+    when nothing in the model distinguishes elements (see `ir.validate.symmetric`).
+    """
+
+    name: str
+    size: int
+    fields: tuple[Var, ...] = ()
+    symmetric: bool = False
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Param:
+    name: str
+    type: Type
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Def:
+    """A pure, non-recursive definition `name(params) = body` (a kernel helper)."""
+
+    name: str
+    params: tuple[Param, ...]
+    body: Expr
+    doc: str = ""
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Step:
+    """One labelled atomic step of an actor."""
+
+    label: str
+    body: Block
+    doc: str = ""
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Actor:
+    """A process with `instances` copies; each starts at `steps[0]`.
+
+    `self` is an int `0..instances-1`, or an element of `self_collection` when the actor
+    runs once per element (then `instances` equals that collection's size).
+    """
+
+    name: str
+    steps: tuple[Step, ...]
+    locals: tuple[Var, ...] = ()
+    instances: int = 1
+    self_collection: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(s.label for s in self.steps)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Model:
+    """One variant, fully resolved: what engines check."""
+
+    name: str
+    variant: str
+    enums: tuple[EnumType, ...]
+    collections: tuple[Collection, ...]
+    globals: tuple[Var, ...]
+    actors: tuple[Actor, ...]
+    defs: tuple[Def, ...] = ()
+    init: tuple[Expr, ...] = ()  # extra constraints on initial states
+    extends: str | None = None
+    overrides: tuple[str, ...] = ()  # names of defs/steps this variant replaced
+    source: str = ""  # spec file path, for headers and diagnostics
+    span: Span | None = field(default=None, compare=False)
+
+    def collection(self, name: str) -> Collection:
+        for c in self.collections:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def actor(self, name: str) -> Actor:
+        for a in self.actors:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def definition(self, name: str) -> Def:
+        for d in self.defs:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+    def global_var(self, name: str) -> Var:
+        for v in self.globals:
+            if v.name == name:
+                return v
+        raise KeyError(name)
+
+
+class ClaimKind(enum.Enum):
+    ALWAYS = "always"  # an invariant of every reachable state
+    FINAL = "final"  # holds in every final state (all actors done)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Claim:
+    """A safety claim, checked under `assume` (a constraint on initial states).
+
+    Each witness must be reachable (under `assume`), or the claim is vacuous.
+    """
+
+    name: str
+    kind: ClaimKind
+    prop: Expr
+    witnesses: tuple[Expr, ...] = ()
+    assume: Expr | None = None
+    doc: str = ""
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def invariant(self) -> Expr:
+        """The claim as a state invariant (`final P` is `all_done => P`)."""
+        if self.kind is ClaimKind.ALWAYS:
+            return self.prop
+        return Binary(op=BinOp.IMPLIES, left=AllDone(), right=self.prop)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scenario:
+    """A sequential run: only `run` actors move, one after the other, from the states
+    allowed by `assume` (with `params` overriding the spec's); `expect` must hold in
+    every state where they are all done, and such a state must be reached."""
+
+    name: str
+    run: tuple[str, ...]
+    expect: Expr
+    assume: Expr | None = None
+    params: tuple[tuple[str, int], ...] = ()
+    doc: str = ""
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Spec:
+    """A whole spec file: its variants (the base first), claims and scenarios."""
+
+    name: str
+    models: tuple[Model, ...]
+    claims: tuple[Claim, ...] = ()
+    scenarios: tuple[Scenario, ...] = ()
+    params: tuple[tuple[str, int], ...] = ()  # the values this Spec was built with
+    source: str = ""
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return tuple(m.variant for m in self.models)
+
+    def model(self, variant: str) -> Model:
+        for m in self.models:
+            if m.variant == variant:
+                return m
+        raise KeyError(variant)
+
+    def claim(self, name: str) -> Claim:
+        for c in self.claims:
+            if c.name == name:
+                return c
+        raise KeyError(name)
