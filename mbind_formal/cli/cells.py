@@ -1,0 +1,227 @@
+"""The engine-running half of `prove` and `matrix`: options, runs, exit codes, run dirs.
+
+Input: parsed arguments. Output: printed verdicts, an optional JSON document, a run
+directory `runs/<spec>-<variant>-<claim>-<time>/run.json`, and the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from mbind_formal.cli.common import (
+    ExitCode,
+    Loaded,
+    add_budget_args,
+    add_spec_args,
+    budget_from,
+    load,
+    pick_claims,
+    pick_variants,
+    usage_error,
+)
+from mbind_formal.cli.render import progress_bar
+from mbind_formal.engines.base import Budget, Result, Verdict
+from mbind_formal.engines.registry import engine_names
+from mbind_formal.ir.layout import Layout
+from mbind_formal.verdicts import Cell, check_cell, matrix_document
+
+ALL_ENGINES = ("explicit", "bmc", "kind", "pdr", "tlc")
+
+
+def add_cell_args(p: argparse.ArgumentParser, *, default_engine: str) -> None:
+    add_spec_args(p)
+    p.add_argument("--variant", action="append", metavar="V", help="variant(s) to check")
+    p.add_argument("--claim", action="append", metavar="C", help="claim(s) to check")
+    p.add_argument(
+        "--engine",
+        default=default_engine,
+        choices=[*engine_names(), "all"],
+        help=f"engine to use; 'all' runs {', '.join(ALL_ENGINES)} and cross-checks them "
+        f"(default {default_engine})",
+    )
+    p.add_argument("--json", metavar="FILE", help="write the JSON result (schema 1); '-' = stdout")
+    p.add_argument("--total-timeout", type=float, metavar="S", help="wall-time limit for the run")
+    p.add_argument("--runs-dir", default="runs", metavar="DIR", help="where run records go")
+    p.add_argument("--no-save", action="store_true", help="do not write a run record")
+    add_budget_args(p)
+
+
+def exit_code(cells: Sequence[Cell]) -> ExitCode:
+    if any(c.disagreement for c in cells):
+        return ExitCode.DISAGREE
+    if any(c.verdict is Verdict.VIOLATED for c in cells):
+        return ExitCode.VIOLATED
+    if any(c.verdict in (Verdict.UNKNOWN, Verdict.VACUOUS) for c in cells):
+        return ExitCode.UNKNOWN
+    return ExitCode.OK
+
+
+def _skipped(variant: str, claim: str, engines: Sequence[str], why: str) -> Cell:
+    r = Result(
+        verdict=Verdict.UNKNOWN,
+        engine=",".join(engines),
+        method="none",
+        variant=variant,
+        claim=claim,
+        reason=why,
+    )
+    return Cell(variant=variant, claim=claim, verdict=Verdict.UNKNOWN, result=r, results=())
+
+
+def run_cells_cli(
+    loaded: Loaded,
+    variants: Sequence[str],
+    claim_names: Sequence[str],
+    engines: Sequence[str],
+    budget: Budget,
+    total_timeout: float | None,
+    err: TextIO,
+    on_cell: Callable[[Cell], None],
+) -> tuple[list[Cell], bool]:
+    """Run the cells with a progress bar; returns (cells, interrupted)."""
+    spec = loaded.spec
+    deadline = None if total_timeout is None else time.monotonic() + total_timeout
+    cells: list[Cell] = []
+    todo = [(v, c) for v in variants for c in claim_names]
+    with progress_bar(err, len(todo), "checking") as (advance, report):
+        try:
+            for v, c in todo:
+                if deadline is not None and time.monotonic() >= deadline:
+                    cell = _skipped(v, c, engines, "total timeout reached before this cell")
+                else:
+                    cell_budget = budget
+                    if deadline is not None:
+                        left = max(0.1, deadline - time.monotonic())
+                        limit = left if budget.timeout_s is None else min(left, budget.timeout_s)
+                        cell_budget = replace(budget, timeout_s=limit)
+                    cell = check_cell(spec.model(v), spec.claim(c), engines, cell_budget, report)
+                cells.append(cell)
+                on_cell(cell)
+                advance(f"{v} / {c}: {cell.verdict.value}")
+        except KeyboardInterrupt:
+            return cells, True
+    return cells, False
+
+
+def write_json(doc: dict[str, Any], target: str, out: TextIO, err: TextIO) -> bool:
+    text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
+    if target == "-":
+        out.write(text)
+        return True
+    try:
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as e:
+        print(f"mbind-formal: error[MBF503]: cannot write '{target}': {e.strerror}", file=err)
+        return False
+    return True
+
+
+def trace_json(loaded: Loaded, cell: Cell) -> dict[str, Any] | None:
+    """A cell's counterexample with named slots (the run record's own trace form)."""
+    trace = cell.result.trace
+    if trace is None:
+        return None
+    layout = Layout(loaded.spec.model(cell.variant))
+    return {
+        "variant": cell.variant,
+        "claim": cell.claim,
+        "engine": trace.engine or cell.result.engine,
+        "init": layout.as_dict(trace.init),
+        "steps": [
+            {
+                "actor": s.actor,
+                "instance": s.instance,
+                "label": s.label,
+                "choices": [list(c) for c in s.choices],
+                "state": layout.as_dict(s.state),
+            }
+            for s in trace.steps
+        ],
+    }
+
+
+def save_run(
+    args: argparse.Namespace, loaded: Loaded, doc: dict[str, Any], cells: Sequence[Cell]
+) -> Path | None:
+    """Write runs/<spec>-<variant>-<claim>-<time>/: run.json and one file per trace."""
+    if args.no_save:
+        return None
+    stem = Path(args.spec).stem
+    variant = args.variant[0] if args.variant and len(args.variant) == 1 else "all"
+    claim = args.claim[0] if args.claim and len(args.claim) == 1 else "all"
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    base = Path(args.runs_dir) / f"{stem}-{variant}-{claim}-{stamp}".replace("/", "_")
+    record = {
+        "command": ["mbind-formal", *sys.argv[1:]],
+        "cwd": os.getcwd(),
+        "options": {k: v for k, v in sorted(vars(args).items()) if not k.startswith("_")},
+        "result": doc,
+    }
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        (base / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+        for cell in cells:
+            trace = trace_json(loaded, cell)
+            if trace is not None:
+                name = f"{cell.variant}-{cell.claim}.trace.json".replace("/", "_")
+                (base / name).write_text(json.dumps(trace, indent=2) + "\n")
+    except OSError:
+        return None
+    return base
+
+
+def resolve(
+    args: argparse.Namespace, err: TextIO
+) -> tuple[Loaded, list[str], list[str], list[str], Budget] | int:
+    """Load the spec and resolve variants, claims, engines and budget (or an exit code)."""
+    for flag in ("timeout", "query_timeout", "total_timeout"):
+        value = getattr(args, flag)
+        if value is not None and value <= 0:
+            return usage_error(err, f"--{flag.replace('_', '-')} must be positive")
+    for flag in ("max_states", "max_depth", "memory", "workers"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            return usage_error(err, f"--{flag.replace('_', '-')} must be at least 1")
+    loaded = load(args, err)
+    if loaded is None:
+        return ExitCode.USAGE
+    variants = pick_variants(loaded.spec, args.variant, err)
+    claims = pick_claims(loaded.spec, args.claim, err)
+    if variants is None or claims is None:
+        return ExitCode.USAGE
+    if not claims:
+        return usage_error(err, f"{args.spec} declares no claims", "add a `claim name { ... }`")
+    engines = list(ALL_ENGINES) if args.engine == "all" else [args.engine]
+    return loaded, variants, [c.name for c in claims], engines, budget_from(args)
+
+
+def finish(
+    args: argparse.Namespace,
+    loaded: Loaded,
+    cells: list[Cell],
+    interrupted: bool,
+    out: TextIO,
+    err: TextIO,
+    scenarios: Sequence[dict[str, Any]] = (),
+) -> int:
+    doc = matrix_document(loaded.spec, cells, args.engine, scenarios)
+    if args.json and not write_json(doc, args.json, out, err):
+        return ExitCode.USAGE
+    save_run(args, loaded, doc, cells)
+    for cell in cells:
+        if cell.disagreement:
+            print(f"DISAGREEMENT {cell.variant}/{cell.claim}: {cell.disagreement}", file=err)
+        for f in cell.failures:
+            print(f"engine {f.engine} failed on {cell.variant}/{cell.claim}: {f.message}", file=err)
+    if interrupted:
+        print("interrupted: the verdicts above are partial", file=err)
+        return ExitCode.UNKNOWN
+    return exit_code(cells)

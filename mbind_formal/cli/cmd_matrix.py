@@ -1,0 +1,34 @@
+"""`mbind-formal matrix`: every (variant, claim) of a spec as one table (the main job)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from mbind_formal.cli.cells import add_cell_args, finish, resolve, run_cells_cli
+from mbind_formal.cli.render import print_matrix
+from mbind_formal.verdicts import Cell
+
+NAME = "matrix"
+HELP = "check every variant against every claim and print the verdict matrix"
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    add_cell_args(p, default_engine="auto")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    resolved = resolve(args, err)
+    if isinstance(resolved, int):
+        return resolved
+    loaded, variants, claims, engines, budget = resolved
+
+    def on_cell(cell: Cell) -> None:
+        del cell  # the progress bar shows cells as they end; the table comes at the end
+
+    cells, interrupted = run_cells_cli(
+        loaded, variants, claims, engines, budget, args.total_timeout, err, on_cell
+    )
+    if args.json != "-":
+        print_matrix(cells, out)
+    return finish(args, loaded, cells, interrupted, out, err)

@@ -1,0 +1,56 @@
+"""`mbind-formal prove`: check claims of a spec, one line per (variant, claim)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TextIO
+
+from mbind_formal.cli.cells import add_cell_args, finish, resolve, run_cells_cli
+from mbind_formal.engines.base import Verdict
+from mbind_formal.verdicts import Cell, how
+
+NAME = "prove"
+HELP = "prove or refute the claims of a spec (every variant and claim unless narrowed)"
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    add_cell_args(p, default_engine="auto")
+    p.add_argument("--show-invariant", action="store_true", help="print PDR invariants")
+
+
+def describe(cell: Cell, show_invariant: bool) -> list[str]:
+    r = cell.result
+    lines = [f"{cell.variant} / {cell.claim}: {how(r)} [{r.engine}]"]
+    if cell.verdict is Verdict.VACUOUS and r.reason:
+        lines.append(f"  {r.reason}")
+    if r.states is not None:
+        lines.append(f"  {r.states} distinct states")
+    if r.deadlock is not None:
+        lines.append(f"  note: a deadlock is reachable in {len(r.deadlock)} steps")
+    if r.coverage is not None and r.coverage.never_fired:
+        steps = ", ".join(f"{a}.{label}" for a, label in r.coverage.never_fired)
+        lines.append(f"  note: steps that never fire: {steps}")
+    if show_invariant and r.invariant:
+        lines.append(f"  invariant: {r.invariant}")
+    if cell.verdict is Verdict.VIOLATED:
+        lines.append(
+            f"  see: mbind-formal trace SPEC --variant '{cell.variant}' --claim {cell.claim}"
+        )
+    return lines
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    resolved = resolve(args, err)
+    if isinstance(resolved, int):
+        return resolved
+    loaded, variants, claims, engines, budget = resolved
+    quiet = args.json == "-"
+
+    def on_cell(cell: Cell) -> None:
+        if not quiet:
+            print("\n".join(describe(cell, args.show_invariant)), file=out, flush=True)
+
+    cells, interrupted = run_cells_cli(
+        loaded, variants, claims, engines, budget, args.total_timeout, err, on_cell
+    )
+    return finish(args, loaded, cells, interrupted, out, err)

@@ -1,0 +1,144 @@
+"""Terminal rendering shared by the commands: the verdict matrix and progress.
+
+Input: `verdicts.Cell`s and engine `ProgressEvent`s. Output: text for a terminal
+(rich, when the stream is a TTY) or plain, stable text (when piped or in tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TextIO
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mbind_formal.engines.base import Progress as ProgressFn
+from mbind_formal.engines.base import ProgressEvent, Verdict
+from mbind_formal.verdicts import Cell
+
+SYMBOL = {
+    Verdict.HOLDS: "holds",
+    Verdict.VIOLATED: "VIOLATED",
+    Verdict.UNKNOWN: "unknown",
+    Verdict.VACUOUS: "vacuous",
+}
+STYLE = {
+    Verdict.HOLDS: "green",
+    Verdict.VIOLATED: "bold red",
+    Verdict.UNKNOWN: "yellow",
+    Verdict.VACUOUS: "magenta",
+}
+
+LEGEND = (
+    "holds/exh = explored exhaustively, holds/k=K = k-induction, holds/pdr = certified "
+    "PDR invariant;\nVIOLATED n = shortest counterexample of n steps "
+    "(see `mbind-formal trace`); !! = engines disagree"
+)
+
+
+def short(cell: Cell) -> str:
+    """A cell as a few characters: `holds/exh`, `VIOLATED 7`, `unknown`, `vacuous`."""
+    r = cell.result
+    text = SYMBOL[cell.verdict]
+    if cell.verdict is Verdict.VIOLATED and r.trace is not None:
+        text = f"VIOLATED {len(r.trace)}"
+    elif cell.verdict is Verdict.HOLDS:
+        method = r.method.removeprefix("auto: ")
+        if method.startswith("k-induction"):
+            method = method.replace("k-induction ", "")
+        elif method.startswith("exhaustive"):
+            method = "exh"
+        text = f"holds/{method}"
+    if cell.disagreement:
+        text += " !!"
+    return text
+
+
+def is_tty(stream: TextIO) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def matrix_text(cells: Sequence[Cell]) -> str:
+    """The matrix as plain text: claims as rows, variants as columns."""
+    variants = list(dict.fromkeys(c.variant for c in cells))
+    claims = list(dict.fromkeys(c.claim for c in cells))
+    grid = {(c.claim, c.variant): short(c) for c in cells}
+    first = max([len("claim \\ variant"), *(len(c) for c in claims)])
+    widths = [max(len(v), *(len(grid.get((c, v), "")) for c in claims)) for v in variants]
+    header = (
+        "claim \\ variant".ljust(first)
+        + " | "
+        + " | ".join(v.ljust(w) for v, w in zip(variants, widths, strict=True))
+    )
+    lines = [header, "-" * len(header)]
+    for claim in claims:
+        row = [grid.get((claim, v), "").ljust(w) for v, w in zip(variants, widths, strict=True)]
+        lines.append(claim.ljust(first) + " | " + " | ".join(row))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def print_matrix(cells: Sequence[Cell], out: TextIO) -> None:
+    if not is_tty(out):
+        print(matrix_text(cells), file=out)
+        print(LEGEND, file=out)
+        return
+    variants = list(dict.fromkeys(c.variant for c in cells))
+    claims = list(dict.fromkeys(c.claim for c in cells))
+    by_key = {(c.claim, c.variant): c for c in cells}
+    table = Table(title="verdicts", show_lines=False)
+    table.add_column("claim \\ variant", no_wrap=True)
+    for v in variants:
+        table.add_column(v, no_wrap=True)
+    for claim in claims:
+        row = []
+        for v in variants:
+            cell = by_key.get((claim, v))
+            row.append("" if cell is None else f"[{STYLE[cell.verdict]}]{short(cell)}[/]")
+        table.add_row(claim, *row)
+    console = Console(file=out, force_terminal=True, width=max(120, 16 * (len(variants) + 2)))
+    console.print(table)
+    console.print(LEGEND, highlight=False)
+
+
+@contextmanager
+def progress_bar(
+    err: TextIO, total: int, label: str
+) -> Iterator[tuple[Callable[[str], None], ProgressFn]]:
+    """A rich progress bar on `err` when it is a terminal; yields (advance, report) callbacks.
+
+    `advance(description)` moves the bar one cell; `report(event)` shows engine progress.
+    """
+    if not is_tty(err):
+
+        def quiet_advance(description: str) -> None:
+            del description
+
+        def quiet_report(event: ProgressEvent) -> None:
+            del event
+
+        yield quiet_advance, quiet_report
+        return
+    console = Console(file=err)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+
+        def advance(description: str) -> None:
+            bar.update(task, advance=1, description=description)
+
+        def report(event: ProgressEvent) -> None:
+            bar.update(
+                task,
+                description=f"{label}: {event.engine} {event.phase} "
+                f"{event.states} states, depth {event.depth}",
+            )
+
+        yield advance, report

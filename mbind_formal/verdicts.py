@@ -1,0 +1,232 @@
+"""Verdicts: run engines on (variant, claim) cells, cross-check them, and serialise.
+
+Input: a `Spec`, the variants, claims and engine names to run, a `Budget`.
+Output: `Cell`s (one per variant and claim) holding each engine's `Result`, the
+combined verdict and any disagreement; `matrix_document` turns them into the
+versioned JSON document (schema 1) that `prove --json` and `matrix --json` write.
+
+NOTE(trust): a verdict reaches the user only from an engine that ran, and a trace
+only after `trace.replay` accepted it against `ir.semantics`; a trace that fails to
+replay turns the engine's answer into a failure of that engine, never a verdict.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from mbind_formal.engines.base import Budget, Progress, Result, Verdict
+from mbind_formal.engines.registry import get_engine
+from mbind_formal.ir.model import Claim, Model, Spec
+
+SCHEMA_VERSION = 1
+
+# Decided verdicts that cannot both be right for one cell.
+_CONFLICTS = {
+    frozenset({Verdict.VIOLATED, Verdict.HOLDS}),
+    frozenset({Verdict.VIOLATED, Verdict.VACUOUS}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EngineFailure:
+    """An engine that could not answer (missing tool, failed replay, crash)."""
+
+    engine: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    variant: str
+    claim: str
+    verdict: Verdict
+    result: Result  # the result the verdict comes from
+    results: tuple[Result, ...]  # every engine that answered, in the order run
+    failures: tuple[EngineFailure, ...] = ()
+    disagreement: str | None = None  # set when engines contradict each other
+
+    @property
+    def engines(self) -> dict[str, str]:
+        out = {r.engine: r.verdict.value for r in self.results}
+        out.update({f.engine: "error" for f in self.failures})
+        return out
+
+
+def _replayed(model: Model, claim: Claim, result: Result) -> Result | EngineFailure:
+    """The result if its traces replay; otherwise the engine failed."""
+    from mbind_formal.trace.replay import replay
+
+    for trace in (result.trace, result.deadlock):
+        if trace is None:
+            continue
+        checked = replay(model, trace, claim if trace is result.trace else None)
+        if not checked.ok:
+            return EngineFailure(
+                result.engine, f"its trace does not replay (engine bug): {checked.message}"
+            )
+    if result.verdict is Verdict.VIOLATED and result.trace is None:
+        return EngineFailure(result.engine, "reported a violation without a trace")
+    return result
+
+
+def _conflict(a: Result, b: Result) -> str | None:
+    if frozenset({a.verdict, b.verdict}) in _CONFLICTS:
+        return f"{a.engine} says {a.verdict.value}, {b.engine} says {b.verdict.value}"
+    pair = {a.verdict, b.verdict}
+    if pair == {Verdict.HOLDS, Verdict.VACUOUS}:
+        holds = a if a.verdict is Verdict.HOLDS else b
+        if holds.witnesses and all(w is True for w in holds.witnesses):
+            other = b if holds is a else a
+            return (
+                f"{other.engine} says a witness is unreachable, "
+                f"{holds.engine} reached every witness"
+            )
+    if a.verdict is Verdict.VIOLATED and b.verdict is Verdict.VIOLATED:
+        exact = ("explicit", "bmc", "kind", "pdr", "tlc")
+        if (
+            a.trace is not None
+            and b.trace is not None
+            and a.engine in exact
+            and b.engine in exact
+            and len(a.trace) != len(b.trace)
+        ):
+            return (
+                f"shortest counterexample lengths differ: {a.engine} {len(a.trace)}, "
+                f"{b.engine} {len(b.trace)}"
+            )
+    return None
+
+
+def _combine(results: Sequence[Result]) -> Result:
+    """The most informative answer: a violation, then a proof, then vacuity, then unknown."""
+    rank = {Verdict.VIOLATED: 0, Verdict.HOLDS: 1, Verdict.VACUOUS: 2, Verdict.UNKNOWN: 3}
+    return min(results, key=lambda r: rank[r.verdict])
+
+
+def check_cell(
+    model: Model,
+    claim: Claim,
+    engines: Sequence[str],
+    budget: Budget,
+    report: Progress | None = None,
+) -> Cell:
+    """Run every engine in `engines` on one cell and cross-check their answers."""
+    answered: list[Result] = []
+    failures: list[EngineFailure] = []
+    for name in engines:
+        started = time.monotonic()
+        try:
+            result = get_engine(name).check(model, claim, budget, report)
+        except ImportError as e:
+            failures.append(EngineFailure(name, f"engine not available: {e}"))
+            continue
+        result = replace(result, seconds=result.seconds or time.monotonic() - started)
+        checked = _replayed(model, claim, result)
+        if isinstance(checked, EngineFailure):
+            failures.append(checked)
+        else:
+            answered.append(checked)
+    disagreement = None
+    for i, a in enumerate(answered):
+        for b in answered[i + 1 :]:
+            disagreement = disagreement or _conflict(a, b)
+    if answered:
+        best = _combine(answered)
+    else:
+        reason = "; ".join(f"{f.engine}: {f.message}" for f in failures) or "no engine ran"
+        best = Result(
+            verdict=Verdict.UNKNOWN,
+            engine=",".join(engines),
+            method="none",
+            variant=model.variant,
+            claim=claim.name,
+            reason=reason,
+        )
+    return Cell(
+        variant=model.variant,
+        claim=claim.name,
+        verdict=best.verdict,
+        result=best,
+        results=tuple(answered),
+        failures=tuple(failures),
+        disagreement=disagreement,
+    )
+
+
+def run_cells(
+    spec: Spec,
+    variants: Sequence[str],
+    claims: Sequence[Claim],
+    engines: Sequence[str],
+    budget: Budget,
+    report: Progress | None = None,
+    on_cell: Callable[[Cell], None] | None = None,
+) -> list[Cell]:
+    """Check every (variant, claim) in variant-major order; `on_cell` sees each as it ends."""
+    cells = []
+    for v in variants:
+        model = spec.model(v)
+        for claim in claims:
+            cell = check_cell(model, claim, engines, budget, report)
+            cells.append(cell)
+            if on_cell is not None:
+                on_cell(cell)
+    return cells
+
+
+def how(result: Result) -> str:
+    """A short phrase saying how a verdict was reached, for tables."""
+    match result.verdict:
+        case Verdict.VIOLATED:
+            n = len(result.trace) if result.trace is not None else result.depth
+            return f"violated ({n} steps)"
+        case Verdict.HOLDS:
+            return f"holds ({result.method})"
+        case Verdict.VACUOUS:
+            return "vacuous"
+        case Verdict.UNKNOWN:
+            return f"unknown ({result.reason or result.method})"
+
+
+def cell_json(cell: Cell) -> dict[str, Any]:
+    r = cell.result
+    return {
+        "variant": cell.variant,
+        "claim": cell.claim,
+        "verdict": cell.verdict.value,
+        "engine": r.engine,
+        "method": r.method,
+        "trace_length": len(r.trace) if r.trace is not None else None,
+        "states": r.states,
+        "reason": r.reason,
+        "seconds": round(sum(x.seconds for x in cell.results), 3),
+        "engines": dict(sorted(cell.engines.items())),
+        "disagreement": cell.disagreement,
+    }
+
+
+def matrix_document(
+    spec: Spec,
+    cells: Sequence[Cell],
+    engine: str,
+    scenarios: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The versioned JSON document (schema 1) of a matrix or prove run."""
+    params = dict(spec.params)
+    return {
+        "schema": SCHEMA_VERSION,
+        "spec": spec.source,
+        "pages": params.get("pages"),
+        "params": dict(sorted(params.items())),
+        "engine": engine,
+        "variants": list(dict.fromkeys(c.variant for c in cells)),
+        "claims": list(dict.fromkeys(c.claim for c in cells)),
+        "cells": [cell_json(c) for c in cells],
+        "scenarios": list(scenarios),
+    }
+
+
+TIMING_KEYS = frozenset({"seconds"})
