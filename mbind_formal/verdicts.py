@@ -24,10 +24,12 @@ from mbind_formal.ir.model import Claim, Model, Spec
 SCHEMA_VERSION = 1
 
 # Decided verdicts that cannot both be right for one cell.
-_CONFLICTS = {
-    frozenset({Verdict.VIOLATED, Verdict.HOLDS}),
-    frozenset({Verdict.VIOLATED, Verdict.VACUOUS}),
-}
+_CONFLICTS = frozenset(
+    {
+        frozenset({Verdict.VIOLATED, Verdict.HOLDS}),
+        frozenset({Verdict.VIOLATED, Verdict.VACUOUS}),
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

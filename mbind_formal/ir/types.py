@@ -206,4 +206,4 @@ def element_collection(e: Expr, env: TypeEnv) -> str | None:
     return t.collection if isinstance(t, IndexType) else None
 
 
-__all__ = ["INT", "EnumType", "TypeEnv", "element_collection", "infer", "join", "same_kind"]
+__all__ = ("INT", "EnumType", "TypeEnv", "element_collection", "infer", "join", "same_kind")

@@ -1,0 +1,76 @@
+"""The tree is the architecture: imports point one way.
+
+dsl -> ir -> {engines, tla, trace} -> verdicts -> cli.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parent.parent / "mbind_formal"
+
+# layer -> packages it must never import (downstream ones)
+FORBIDDEN = {
+    "diagnostics": ("dsl", "ir", "engines", "tla", "trace", "cli", "verdicts"),
+    "dsl": ("ir", "engines", "tla", "trace", "cli", "verdicts"),
+    "ir": ("engines", "tla", "trace", "cli", "verdicts"),
+    "engines": ("cli", "verdicts"),
+    "tla": ("cli", "verdicts"),
+    "trace": ("cli", "verdicts"),
+    "verdicts": ("cli",),
+}
+
+
+def _layer(path: Path) -> str:
+    rel = path.relative_to(PKG)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, a.name) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+MODULES = sorted(p for p in PKG.rglob("*.py") if _layer(p) in FORBIDDEN)
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PKG)))
+def test_imports_point_downstream_only(path: Path) -> None:
+    layer = _layer(path)
+    for lineno, module in _imports(path):
+        parts = module.split(".")
+        if parts[0] != "mbind_formal" or len(parts) < 2:
+            continue
+        assert parts[1] not in FORBIDDEN[layer], (
+            f"{path.relative_to(PKG)}:{lineno} imports {module}: "
+            f"the {layer} layer must not depend on {parts[1]}"
+        )
+
+
+@pytest.mark.parametrize("path", sorted(PKG.rglob("*.py")), ids=lambda p: str(p.relative_to(PKG)))
+def test_no_module_level_mutable_state(path: Path) -> None:
+    """No globals: module-level lists, dicts and sets must not exist (constants are tuples,
+    frozensets or read-only mappings named in UPPER_CASE)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            value = node.value
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            mutable = isinstance(value, ast.List | ast.Set | ast.ListComp | ast.SetComp)
+            if isinstance(value, ast.Dict | ast.DictComp):
+                mutable = not all(
+                    n.isupper() or (n.startswith("_") and n[1:].isupper()) for n in names
+                )
+            assert not mutable, (
+                f"{path.relative_to(PKG)}:{node.lineno}: module-level mutable {names}"
+            )
