@@ -1,0 +1,450 @@
+"""ITF traces: write a `Trace` as Apalache/Quint Informal Trace Format JSON, read one back.
+
+Input: a `Model` and a `Trace` (writing), or ITF text (reading). Output: ITF JSON text
+written with `itf-py`, or a `Trace` in `ir.layout` order; malformed files raise
+`DiagnosticError` with one MBF008 diagnostic naming the JSON path at fault.
+
+NOTE(itf): the encoding (https://apalache-mc.org/docs/adr/015adr-trace.html):
+  vars    one per global (by name), one per collection (`Page`: a `#map` from element
+          names "Page[0]" to a record of its fields), one per actor (`reclaim`: a `#map`
+          from instance names "reclaim[1]" to a record `{pc, <locals>}`), and
+          `mbf::action`, the step that led to the state: `{"actor": "reclaim[1]",
+          "label": "isolate", "choices": {"p": "Page[1]"}}` (`{"actor": "", "label":
+          "init", "choices": {}}` in state 0), as Quint's `mbt::actionTaken` does.
+  values  bool -> JSON bool; int range -> `{"#bigint": "3"}` (plain JSON numbers are
+          accepted when reading); enum -> its name as a string; set -> `{"#set": [...]}`
+          of enum names in declaration order; element -> "Page[1]", `none` -> "none";
+          pc -> the step label or "done". Choices from a `pick` use the pick's domain;
+          other choices (`either` branches) are integers.
+  #meta   format, format-description, source, description, model, variant, claim,
+          engine, kind; each state's `#meta.index` is its position.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any, NoReturn
+
+import itf_py
+
+from mbind_formal.diagnostics import Diagnostic, DiagnosticError
+from mbind_formal.ir.layout import Layout, Slot, SlotKind, State, Value, instance_name
+from mbind_formal.ir.model import (
+    BoolType,
+    EnumType,
+    IndexType,
+    Model,
+    RangeType,
+    SetType,
+    Type,
+)
+from mbind_formal.trace.model import Trace, TraceKind, TraceStep
+from mbind_formal.trace.text import choice_type
+
+ACTION_VAR = "mbf::action"
+FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
+INIT_LABEL = "init"
+
+
+@dataclass(frozen=True, slots=True)
+class ItfMeta:
+    """What an ITF file says about itself (all optional in a foreign file)."""
+
+    variant: str | None = None
+    claim: str | None = None
+    engine: str = ""
+    kind: TraceKind = TraceKind.VIOLATION
+    source: str = ""
+    description: str = ""
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _encode(t: Type, value: Value) -> Any:
+    """A value as the Python object `itf_py.value_to_json` turns into the ITF form."""
+    match t:
+        case BoolType():
+            return bool(value)
+        case EnumType(values=vals):
+            return vals[int(value)]
+        case RangeType():
+            return int(value)
+        case SetType(enum=e):
+            return frozenset(e.values[i] for i in range(len(e.values)) if int(value) >> i & 1)
+        case IndexType(collection=c):
+            return "none" if int(value) < 0 else f"{c}[{int(value)}]"
+        case _:
+            raise AssertionError(t)
+
+
+def _slot_value(slot: Slot, value: Value) -> Any:
+    if slot.kind is SlotKind.PC:
+        return slot.labels[int(value)]
+    assert slot.type is not None
+    return _encode(slot.type, value)
+
+
+def _state_values(model: Model, layout: Layout, state: State) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    records: dict[str, dict[str, dict[str, Any]]] = {}
+    for slot, value in zip(layout.slots, state, strict=True):
+        encoded = _slot_value(slot, value)
+        match slot.kind:
+            case SlotKind.GLOBAL:
+                values[slot.name] = encoded
+            case SlotKind.FIELD:
+                key = f"{slot.owner}[{slot.index}]"
+                records.setdefault(slot.owner, {}).setdefault(key, {})[slot.member] = encoded
+            case SlotKind.PC | SlotKind.LOCAL:
+                key = instance_name(slot.owner, model.actor(slot.owner).instances, slot.index)
+                records.setdefault(slot.owner, {}).setdefault(key, {})[slot.member] = encoded
+    for owner, entries in records.items():
+        values[owner] = {k: SimpleNamespace(**fields) for k, fields in entries.items()}
+    for c in model.collections:  # a collection without fields is still a (empty) var
+        values.setdefault(c.name, {f"{c.name}[{i}]": SimpleNamespace() for i in range(c.size)})
+    return values
+
+
+def _action(model: Model, step: TraceStep | None) -> SimpleNamespace:
+    if step is None:
+        return SimpleNamespace(actor="", label=INIT_LABEL, choices=SimpleNamespace())
+    choices: dict[str, Any] = {}
+    for name, value in step.choices:
+        t = choice_type(model, step.actor, step.label, name)
+        choices[name] = int(value) if t is None else _encode(t, value)
+    actor = model.actor(step.actor)
+    return SimpleNamespace(
+        actor=instance_name(step.actor, actor.instances, step.instance),
+        label=step.label,
+        choices=SimpleNamespace(**choices),
+    )
+
+
+def var_names(model: Model) -> list[str]:
+    # Names cannot clash: the front end rejects duplicate declarations (MBF202).
+    return [
+        *(g.name for g in model.globals),
+        *(c.name for c in model.collections),
+        *(a.name for a in model.actors),
+        ACTION_VAR,
+    ]
+
+
+def _sort_sets(doc: Any, order: dict[str, int]) -> Any:
+    """Sets in enum declaration order: frozenset iteration order is not stable."""
+    if isinstance(doc, list):
+        return [_sort_sets(x, order) for x in doc]
+    if isinstance(doc, dict):
+        out = {k: _sort_sets(v, order) for k, v in doc.items()}
+        if "#set" in out and isinstance(out["#set"], list):
+            out["#set"] = sorted(out["#set"], key=lambda x: order.get(str(x), -1))
+        return out
+    return doc
+
+
+def to_itf(model: Model, trace: Trace, *, source: str = "", description: str = "") -> Any:
+    """The trace as an ITF JSON document (a dict)."""
+    layout = Layout(model)
+    meta = {
+        "format": "ITF",
+        "format-description": FORMAT_DESCRIPTION,
+        "source": source or model.source,
+        "description": description or f"mbind-formal {trace.kind.value} trace",
+        "model": model.name,
+        "variant": trace.variant,
+        "claim": trace.claim,
+        "engine": trace.engine,
+        "kind": trace.kind.value,
+    }
+    steps: list[TraceStep | None] = [None, *trace.steps]
+    states = []
+    for i, (state, step) in enumerate(zip(trace.states, steps, strict=True)):
+        values = _state_values(model, layout, state)
+        values[ACTION_VAR] = _action(model, step)
+        states.append(itf_py.State(meta={"index": i}, values=values))
+    doc = itf_py.trace_to_json(
+        itf_py.Trace(meta=meta, params=[], vars=var_names(model), states=states, loop=None)
+    )
+    order = {v: i for e in model.enums for i, v in enumerate(e.values)}
+    return _sort_sets(doc, order)
+
+
+def write_itf(model: Model, trace: Trace, *, source: str = "", description: str = "") -> str:
+    """The trace as ITF JSON text."""
+    doc = to_itf(model, trace, source=source, description=description)
+    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+class _Malformed(Exception):
+    def __init__(self, path: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+        self.hint = hint
+
+
+def _fail(path: str, message: str, hint: str | None = None) -> NoReturn:
+    raise _Malformed(path, message, hint)
+
+
+def _error(filename: str, bad: _Malformed) -> DiagnosticError:
+    where = f" at {bad.path}" if bad.path else ""
+    return DiagnosticError(
+        [Diagnostic(code="MBF008", message=f"{filename}{where}: {bad.message}", hint=bad.hint)]
+    )
+
+
+def _kind(v: Any) -> str:
+    match v:
+        case bool():
+            return "a boolean"
+        case int() | float():
+            return "a number"
+        case str():
+            return "a string"
+        case list():
+            return "a list"
+        case dict():
+            return "an object"
+        case None:
+            return "null"
+    return type(v).__name__
+
+
+def _object(v: Any, path: str) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        _fail(path, f"expected an object, found {_kind(v)}")
+    return v
+
+
+def _map(v: Any, path: str) -> dict[str, Any]:
+    """An ITF `#map` with string keys, as a dict."""
+    obj = _object(v, path)
+    pairs = obj.get("#map")
+    if not isinstance(pairs, list):
+        _fail(path, 'expected a map {"#map": [[key, value], ...]}')
+    out: dict[str, Any] = {}
+    for i, pair in enumerate(pairs):
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+            _fail(f"{path}.#map[{i}]", "expected a [key, value] pair with a string key")
+        if pair[0] in out:
+            _fail(f"{path}.#map[{i}]", f"duplicate key {pair[0]!r}")
+        out[pair[0]] = pair[1]
+    return out
+
+
+def _bigint(v: Any, path: str) -> int:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    if (
+        isinstance(v, dict)
+        and set(v) == {"#bigint"}
+        and isinstance(v["#bigint"], str)
+        and re.fullmatch(r"-?[0-9]+", v["#bigint"])
+    ):
+        return int(v["#bigint"])
+    _fail(path, f'expected an integer {{"#bigint": "..."}}, found {_kind(v)} {json.dumps(v)}')
+
+
+def _name_in(v: Any, names: tuple[str, ...], what: str, path: str) -> int:
+    if not isinstance(v, str):
+        _fail(path, f"expected {what} (a string), found {_kind(v)}")
+    if v not in names:
+        _fail(path, f"{v!r} is not {what}", f"expected one of: {', '.join(names)}")
+    return names.index(v)
+
+
+def _decode(t: Type, v: Any, path: str, sizes: dict[str, int]) -> Value:
+    match t:
+        case BoolType():
+            if not isinstance(v, bool):
+                _fail(path, f"expected a boolean, found {_kind(v)}")
+            return v
+        case EnumType(name=name, values=vals):
+            return _name_in(v, vals, f"a value of enum {name}", path)
+        case RangeType(lo=lo, hi=hi):
+            n = _bigint(v, path)
+            if not lo <= n <= hi:
+                _fail(path, f"{n} lies outside {lo}..{hi}")
+            return n
+        case SetType(enum=e):
+            obj = _object(v, path)
+            items = obj.get("#set")
+            if not isinstance(items, list):
+                _fail(path, 'expected a set {"#set": [...]}')
+            mask = 0
+            for i, item in enumerate(items):
+                mask |= 1 << _name_in(item, e.values, f"a value of enum {e.name}", f"{path}[{i}]")
+            return mask
+        case IndexType(collection=c, optional=opt):
+            elems = tuple(f"{c}[{i}]" for i in range(sizes[c]))
+            if opt and v == "none":
+                return -1
+            return _name_in(v, elems, f"an element of {c}", path)
+        case _:
+            raise AssertionError(t)
+
+
+def _meta(doc: dict[str, Any]) -> ItfMeta:
+    meta = _object(doc.get("#meta", {}), "#meta")
+
+    def text(key: str) -> str | None:
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str):
+            _fail(f"#meta.{key}", f"expected a string, found {_kind(value)}")
+        return value
+
+    kind_name = text("kind") or TraceKind.VIOLATION.value
+    kinds = tuple(k.value for k in TraceKind)
+    kind = TraceKind(kinds[_name_in(kind_name, kinds, "a trace kind", "#meta.kind")])
+    return ItfMeta(
+        variant=text("variant"),
+        claim=text("claim"),
+        engine=text("engine") or "",
+        kind=kind,
+        source=text("source") or "",
+        description=text("description") or "",
+    )
+
+
+def _document(text: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        _fail("", f"not JSON: {e.msg} (line {e.lineno}, column {e.colno})")
+    except RecursionError:
+        _fail("", "not JSON: nested too deeply")
+    return _object(doc, "$")
+
+
+def read_meta(text: str, filename: str = "<itf>") -> ItfMeta:
+    """The `#meta` of an ITF file (variant, claim, engine); raises `DiagnosticError`."""
+    try:
+        return _meta(_document(text))
+    except _Malformed as bad:
+        raise _error(filename, bad) from None
+
+
+def read_itf(model: Model, text: str, filename: str = "<itf>") -> Trace:
+    """An ITF file as a `Trace` of `model`; raises `DiagnosticError` (MBF008) naming the
+    JSON path of the first problem."""
+    try:
+        return _read(model, _document(text))
+    except _Malformed as bad:
+        raise _error(filename, bad) from None
+
+
+def _check_vars(model: Model, doc: dict[str, Any]) -> None:
+    names = doc.get("vars")
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        _fail("vars", "expected a list of variable names")
+    expected = var_names(model)
+    for name in expected:
+        if name not in names:
+            _fail(
+                "vars",
+                f"variable {name!r} of variant {model.variant} is missing",
+                "was this trace written for another variant? pass --variant",
+            )
+    for name in names:
+        if name not in expected:
+            _fail(
+                "vars",
+                f"variable {name!r} is not declared in variant {model.variant}",
+                "was this trace written for another variant? pass --variant",
+            )
+
+
+def _read_state(model: Model, layout: Layout, raw: Any, path: str) -> State:
+    obj = _object(raw, path)
+    sizes = {c.name: c.size for c in model.collections}
+    values: list[Value] = []
+    tables: dict[str, dict[str, Any]] = {}
+    for slot in layout.slots:
+        match slot.kind:
+            case SlotKind.GLOBAL:
+                if slot.name not in obj:
+                    _fail(path, f"variable {slot.name!r} is missing")
+                v, at = obj[slot.name], f"{path}.{slot.name}"
+            case SlotKind.FIELD | SlotKind.PC | SlotKind.LOCAL:
+                if slot.owner not in obj:
+                    _fail(path, f"variable {slot.owner!r} is missing")
+                if slot.owner not in tables:
+                    tables[slot.owner] = _map(obj[slot.owner], f"{path}.{slot.owner}")
+                if slot.kind is SlotKind.FIELD:
+                    key = f"{slot.owner}[{slot.index}]"
+                else:
+                    key = instance_name(slot.owner, model.actor(slot.owner).instances, slot.index)
+                at = f'{path}.{slot.owner}["{key}"]'
+                if key not in tables[slot.owner]:
+                    _fail(f"{path}.{slot.owner}", f"entry {key!r} is missing")
+                record = _object(tables[slot.owner][key], at)
+                if slot.member not in record:
+                    _fail(at, f"field {slot.member!r} is missing")
+                v, at = record[slot.member], f"{at}.{slot.member}"
+        if slot.kind is SlotKind.PC:
+            values.append(_name_in(v, slot.labels, f"a label of actor {slot.owner}", at))
+        else:
+            assert slot.type is not None
+            values.append(_decode(slot.type, v, at, sizes))
+    return tuple(values)
+
+
+def _read_action(
+    model: Model, raw: Any, path: str
+) -> tuple[str, int, str, tuple[tuple[str, Value], ...]]:
+    obj = _object(raw, path)
+    instances = {
+        instance_name(a.name, a.instances, i): (a.name, i)
+        for a in model.actors
+        for i in range(a.instances)
+    }
+    who = obj.get("actor")
+    names = tuple(instances)
+    actor, instance = instances[names[_name_in(who, names, "an actor instance", f"{path}.actor")]]
+    labels = model.actor(actor).labels
+    label = labels[_name_in(obj.get("label"), labels, f"a step of {who}", f"{path}.label")]
+    choices_raw = _object(obj.get("choices", {}), f"{path}.choices")
+    sizes = {c.name: c.size for c in model.collections}
+    choices: list[tuple[str, Value]] = []
+    for name, v in choices_raw.items():
+        t = choice_type(model, actor, label, name)
+        at = f"{path}.choices.{name}"
+        choices.append((name, _bigint(v, at) if t is None else _decode(t, v, at, sizes)))
+    return actor, instance, label, tuple(choices)
+
+
+def _read(model: Model, doc: dict[str, Any]) -> Trace:
+    meta = _meta(doc)
+    _check_vars(model, doc)
+    raw_states = doc.get("states")
+    if not isinstance(raw_states, list) or not raw_states:
+        _fail("states", "expected a non-empty list of states")
+    layout = Layout(model)
+    init = _read_state(model, layout, raw_states[0], "states[0]")
+    steps = []
+    for i, raw in enumerate(raw_states[1:], 1):
+        path = f"states[{i}]"
+        state = _read_state(model, layout, raw, path)
+        obj = _object(raw, path)
+        if ACTION_VAR not in obj:
+            _fail(path, f"variable {ACTION_VAR!r} (the step taken) is missing")
+        actor, instance, label, choices = _read_action(
+            model, obj[ACTION_VAR], f"{path}.{ACTION_VAR}"
+        )
+        steps.append(TraceStep(actor, instance, label, state, choices))
+    return Trace(
+        variant=model.variant,
+        init=init,
+        steps=tuple(steps),
+        kind=meta.kind,
+        claim=meta.claim,
+        engine=meta.engine,
+    )
