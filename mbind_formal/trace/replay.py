@@ -1,0 +1,161 @@
+"""Trace replay: check a `Trace` step by step against the executable semantics.
+
+Input: a `Model`, a `Trace` (from any engine, a scenario run or an ITF file) and
+optionally the `Claim` it is about. Output: a `ReplayResult` naming the first state
+that is not what `ir.semantics` allows, with the slots that differ.
+
+A trace replays when its first state is initial (and satisfies the claim's assume),
+every step is an enabled path of the named actor instance at the named label leading
+to exactly the next state, and its last state is what its kind says: a violation of
+the claim's invariant, a state satisfying one of its witnesses, or a deadlock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import assert_never
+
+from mbind_formal.ir.layout import Layout, Slot, State, Value, instance_name
+from mbind_formal.ir.model import Claim, Model
+from mbind_formal.ir.semantics import Semantics, SemanticsError
+from mbind_formal.trace.model import Trace, TraceKind, TraceStep
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    """`step` is the index in `trace.states` of the first bad state (0: the initial one,
+    k: the state after `trace.steps[k-1]`), or None when the trace replays."""
+
+    ok: bool
+    step: int | None = None
+    message: str = ""
+
+
+def _who(model: Model, step: TraceStep) -> str:
+    try:
+        n = model.actor(step.actor).instances
+    except KeyError:
+        return f"{step.actor}[{step.instance}] {step.label}"
+    return f"{instance_name(step.actor, n, step.instance)} {step.label}"
+
+
+def differing(layout: Layout, given: State, expected: State, limit: int = 6) -> str:
+    """The slots where `given` differs from `expected`, as `name (trace: v, model: w)`."""
+    parts = []
+    for sl, g, e in zip(layout.slots, given, expected, strict=True):
+        if g != e:
+            parts.append(f"{sl.name} (trace: {_show(layout, sl, g)}, model: {layout.show(sl, e)})")
+    more = f", and {len(parts) - limit} more" if len(parts) > limit else ""
+    return ", ".join(parts[:limit]) + more
+
+
+def _show(layout: Layout, sl: Slot, v: Value) -> str:
+    """A trace's value as the spec spells it, or raw when it is not of the slot's type."""
+    try:
+        return layout.show(sl, v)
+    except (IndexError, AssertionError, TypeError):
+        return repr(v)
+
+
+def _check_step(sem: Semantics, k: int, prev: State, step: TraceStep) -> ReplayResult | None:
+    model, layout = sem.model, sem.layout
+    where = f"step {k} ({_who(model, step)})"
+    try:
+        actor = model.actor(step.actor)
+    except KeyError:
+        return ReplayResult(False, k, f"{where}: the model has no actor '{step.actor}'")
+    if not 0 <= step.instance < actor.instances:
+        return ReplayResult(
+            False,
+            k,
+            f"{where}: {step.actor} has {actor.instances} instance(s), not {step.instance}",
+        )
+    if step.label not in actor.labels:
+        return ReplayResult(False, k, f"{where}: {step.actor} has no step labelled '{step.label}'")
+    bad = sem.check_state(step.state)
+    if bad is not None:
+        return ReplayResult(False, k, f"{where}: malformed state: {bad}")
+    pc = layout.pc_slot(step.actor, step.instance)
+    at = layout.slots[pc].labels[int(prev[pc])]
+    if at != step.label:
+        return ReplayResult(False, k, f"{where}: the instance is at '{at}', not at '{step.label}'")
+    options = [s for _, _, s in sem.instance_successors(prev, step.actor, step.instance)]
+    if any(_same(s, step.state) for s in options):
+        return None
+    if not options:
+        return ReplayResult(False, k, f"{where}: the step is not enabled in the previous state")
+    closest = min(options, key=lambda s: sum(a != b for a, b in zip(s, step.state, strict=True)))
+    return ReplayResult(
+        False,
+        k,
+        f"{where}: no enabled transition leads to the given state; differing slots: "
+        f"{differing(layout, step.state, closest)}",
+    )
+
+
+def _same(a: State, b: State) -> bool:
+    """Equal as states (`check_state` already made sure bools are bools, ints ints)."""
+    return a == b
+
+
+def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResult:
+    last, k = trace.last, len(trace.steps)
+    match trace.kind:
+        case TraceKind.VIOLATION:
+            if claim is not None and sem.eval(claim.invariant, last):
+                return ReplayResult(
+                    False, k, f"the last state satisfies claim '{claim.name}' (no violation)"
+                )
+        case TraceKind.WITNESS:
+            if claim is not None and not any(sem.eval(w, last) for w in claim.witnesses):
+                return ReplayResult(
+                    False, k, f"the last state satisfies no witness of claim '{claim.name}'"
+                )
+        case TraceKind.DEADLOCK:
+            if sem.is_final(last):
+                return ReplayResult(False, k, "the last state is final, not a deadlock")
+            enabled = sem.enabled_steps(last)
+            if enabled:
+                e = enabled[0]
+                return ReplayResult(
+                    False, k, f"the last state is not a deadlock: {e.actor} {e.label} is enabled"
+                )
+        case TraceKind.RUN:
+            pass
+        case _:
+            assert_never(trace.kind)
+    return ReplayResult(True)
+
+
+def replay(model: Model, trace: Trace, claim: Claim | None = None) -> ReplayResult:
+    """Check `trace` against the semantics of `model` (and `claim`, when given)."""
+    try:
+        sem = Semantics(model)
+    except SemanticsError as e:
+        return ReplayResult(False, None, f"the model cannot be executed: {e}")
+    return replay_with(sem, trace, claim)
+
+
+def replay_with(sem: Semantics, trace: Trace, claim: Claim | None = None) -> ReplayResult:
+    """`replay` with an already compiled `Semantics` (engines replay every trace)."""
+    try:
+        return _replay(sem, trace, claim)
+    except SemanticsError as e:
+        return ReplayResult(False, None, f"evaluation failed: {e}")
+
+
+def _replay(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResult:
+    if trace.variant and trace.variant != sem.model.variant:
+        return ReplayResult(
+            False, 0, f"the trace is of variant '{trace.variant}', not '{sem.model.variant}'"
+        )
+    why = sem.is_initial(trace.init, claim.assume if claim is not None else None)
+    if why is not None:
+        return ReplayResult(False, 0, f"state 0 is not an initial state: {why}")
+    prev = trace.init
+    for k, step in enumerate(trace.steps, start=1):
+        bad = _check_step(sem, k, prev, step)
+        if bad is not None:
+            return bad
+        prev = step.state
+    return _check_end(sem, trace, claim)
