@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from itertools import pairwise
 
 from mbind_formal.ir.layout import State
 from mbind_formal.ir.model import Claim, Model
@@ -34,7 +35,7 @@ Goal = Callable[[State], bool]
 def context_switches(trace: Trace) -> int:
     """How often consecutive steps belong to different actor instances."""
     who = [(s.actor, s.instance) for s in trace.steps]
-    return sum(1 for a, b in zip(who, who[1:], strict=False) if a != b)
+    return sum(1 for a, b in pairwise(who) if a != b)
 
 
 def _apply(sem: Semantics, state: State, move: Move) -> State | None:
@@ -163,7 +164,7 @@ def _targets(moves: Sequence[Move], j: int, who: tuple[str, int]) -> list[int]:
 
 
 def _switches(moves: Sequence[Move]) -> int:
-    return sum(1 for a, b in zip(moves, moves[1:], strict=False) if a[:2] != b[:2])
+    return sum(1 for a, b in pairwise(moves) if a[:2] != b[:2])
 
 
 def minimize(
