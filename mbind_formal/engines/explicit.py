@@ -1,0 +1,532 @@
+"""Explicit-state engine: breadth-first search over the states of `ir.semantics`.
+
+Input: a `Model`, a `Claim`, a `Budget`. Output: a `Result`: HOLDS when the search is
+exhaustive, every reachable state satisfies the invariant and every witness was seen;
+VACUOUS when a witness was never seen; VIOLATED with the shortest counterexample (BFS
+order); UNKNOWN when a limit stopped the search. A deadlock found on the way is
+reported on its own (`Result.deadlock`) and does not stop the check.
+
+Visited states are stored packed (one `bytes` per state, values shifted into 0..255)
+with a pointer to the packed parent, so traces are rebuilt by re-running the
+semantics along the parent chain: every returned trace is a genuine path and is
+replayed before it is returned. With symmetry, states are stored in the canonical form
+computed by `engines.explicit_symmetry`-style `Canon` below (exact: one per orbit).
+"""
+
+from __future__ import annotations
+
+import itertools
+import operator
+import time
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field, replace
+
+from mbind_formal.engines.base import Budget, Coverage, Progress, ProgressEvent, Result, Verdict
+from mbind_formal.ir.layout import Layout, SlotKind, State, domain, sizes_of
+from mbind_formal.ir.model import Claim, IndexType, Model
+from mbind_formal.ir.semantics import Semantics, SemanticsError
+from mbind_formal.ir.symmetry import symmetric_collections
+from mbind_formal.trace.model import Trace, TraceKind, TraceStep
+from mbind_formal.trace.replay import replay_with
+
+Key = Hashable
+_CHECK_EVERY = 256  # expansions between clock / memory / progress checks
+_PROGRESS_S = 0.5
+
+# --------------------------------------------------------------------------- packing
+
+
+def packer(layout: Layout) -> Callable[[State], Key]:
+    """A function packing a state into a compact, hashable key (bytes when values fit)."""
+    sizes = sizes_of(layout.model)
+    offsets: list[int] = []
+    for sl in layout.slots:
+        if sl.kind is SlotKind.PC:
+            lo, hi = 0, len(sl.labels) - 1
+        else:
+            assert sl.type is not None
+            dom = domain(sl.type, sizes)
+            lo, hi = int(min(dom)), int(max(dom))
+        if hi - lo > 255:
+            return tuple  # too wide for a byte: keep the tuple itself
+        offsets.append(-lo)
+    if not any(offsets):
+        return bytes
+    offs = tuple(offsets)
+    add = operator.add
+    return lambda s: bytes(map(add, s, offs))
+
+
+# --------------------------------------------------------------------------- symmetry
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """One permutable collection: per element, the slots that move with it."""
+
+    name: str
+    blocks: tuple[tuple[int, ...], ...]  # element -> its fields, then its actor instances
+    targets: tuple[int | None, ...]  # per block position: the group it refers to, if any
+    fixed_in: tuple[int, ...]  # slots outside every block that hold an element of this group
+    moved_in: tuple[tuple[int, int], ...]  # (group, position) of block slots holding one
+
+
+class Canon:
+    """The canonical representative of a state's orbit under the symmetry group.
+
+    Exact: two states get the same representative iff a permutation maps one to the
+    other, so the number of representatives is the number of orbits (what TLC's
+    SYMMETRY reports). Elements are ordered by a signature that any permutation carries
+    along (own values with references abstracted, who refers to them, and the
+    signatures of what they refer to); only elements with equal signatures that take
+    part in references need trying in every order. The representative is the smallest
+    image over those orders.
+    """
+
+    def __init__(self, model: Model, layout: Layout, collections: frozenset[str]) -> None:
+        names = [c.name for c in model.collections if c.name in collections]
+        gid = {n: i for i, n in enumerate(names)}
+        blocks_of: list[tuple[tuple[int, ...], ...]] = []
+        for n in names:
+            c = model.collection(n)
+            blocks = []
+            for e in range(c.size):
+                b = [layout.field_slot(n, e, f.name) for f in c.fields]
+                for a in model.actors:
+                    if a.self_collection == n:
+                        b.append(layout.pc_slot(a.name, e))
+                        b.extend(layout.local_slot(a.name, e, v.name) for v in a.locals)
+                blocks.append(tuple(b))
+            blocks_of.append(tuple(blocks))
+        moved: dict[int, tuple[int, int]] = {}
+        for g, group_blocks in enumerate(blocks_of):
+            for block in group_blocks:
+                for j, slot in enumerate(block):
+                    moved[slot] = (g, j)
+        ref_group: dict[int, int] = {}
+        for i, sl in enumerate(layout.slots):
+            if isinstance(sl.type, IndexType) and sl.type.collection in gid:
+                ref_group[i] = gid[sl.type.collection]
+        self.refs = tuple(sorted(ref_group.items()))
+        groups = []
+        for g, n in enumerate(names):
+            first = blocks_of[g][0]
+            groups.append(
+                _Group(
+                    name=n,
+                    blocks=blocks_of[g],
+                    targets=tuple(ref_group.get(slot) for slot in first),
+                    fixed_in=tuple(s for s, t in self.refs if t == g and s not in moved),
+                    moved_in=tuple(
+                        sorted({moved[s] for s, t in self.refs if t == g and s in moved})
+                    ),
+                )
+            )
+        self.groups = tuple(groups)
+
+    def __call__(self, s: State) -> State:
+        if not self.refs:
+            return self._sorted(s)
+        return self._general(s)
+
+    def _sorted(self, s: State) -> State:
+        """No element is referred to: sorting each group's blocks is the lexmin image."""
+        out = list(s)
+        for grp in self.groups:
+            blocks = grp.blocks
+            vals = sorted([tuple([s[i] for i in b]) for b in blocks])
+            for b, v in zip(blocks, vals, strict=True):
+                for i, x in zip(b, v, strict=True):
+                    out[i] = x
+        return tuple(out)
+
+    def _signatures(self, s: State) -> list[list[tuple[object, ...]]]:
+        sig0: list[list[tuple[object, ...]]] = []
+        for g, grp in enumerate(self.groups):
+            sigs: list[tuple[object, ...]] = []
+            for e, b in enumerate(grp.blocks):
+                own = tuple(
+                    [
+                        s[slot] if t is None else _mark(int(s[slot]), t == g and s[slot] == e)
+                        for slot, t in zip(b, grp.targets, strict=True)
+                    ]
+                )
+                fixed = tuple([slot for slot in grp.fixed_in if s[slot] == e])
+                counts = tuple(
+                    [
+                        sum(1 for b2 in self.groups[g2].blocks if s[b2[j]] == e)
+                        for g2, j in grp.moved_in
+                    ]
+                )
+                sigs.append((own, fixed, counts))
+            sig0.append(sigs)
+        sig1: list[list[tuple[object, ...]]] = []
+        for grp, base in zip(self.groups, sig0, strict=True):
+            refined = []
+            for e, b in enumerate(grp.blocks):
+                out: list[object] = [base[e]]
+                for slot, t in zip(b, grp.targets, strict=True):
+                    if t is not None:
+                        v = int(s[slot])
+                        out.append(sig0[t][v] if v >= 0 else ())
+                refined.append(tuple(out))
+            sig1.append(refined)
+        return sig1
+
+    def _general(self, s: State) -> State:
+        sig1 = self._signatures(s)
+        per_group: list[list[tuple[int, ...]]] = []
+        for grp, sigs in zip(self.groups, sig1, strict=True):
+            ranked = sorted(range(len(grp.blocks)), key=sigs.__getitem__)
+            classes: list[list[int]] = []
+            for e in ranked:
+                if classes and sigs[classes[-1][0]] == sigs[e]:
+                    classes[-1].append(e)
+                else:
+                    classes.append([e])
+            options: list[Sequence[tuple[int, ...]]] = []
+            for cl in classes:
+                if len(cl) > 1 and self._entangled(s, grp, cl[0]):
+                    options.append(list(itertools.permutations(cl)))
+                else:
+                    options.append([tuple(cl)])
+            per_group.append([sum(combo, ()) for combo in itertools.product(*options)])
+        best: State | None = None
+        for orders in itertools.product(*per_group):
+            img = self._image(s, orders)
+            if best is None or img < best:
+                best = img
+        assert best is not None
+        return best
+
+    def _entangled(self, s: State, grp: _Group, e: int) -> bool:
+        """Whether element `e` refers or is referred to (else equal-signature elements
+        are identical and their order does not matter)."""
+        b = grp.blocks[e]
+        for slot, t in zip(b, grp.targets, strict=True):
+            if t is not None and int(s[slot]) >= 0:
+                return True
+        g = self.groups.index(grp)
+        return any(s[slot] == e for slot, t in self.refs if t == g)
+
+    def _image(self, s: State, orders: tuple[tuple[int, ...], ...]) -> State:
+        """`s` with each group's element `orders[g][p]` moved to position p."""
+        out = list(s)
+        perms: list[list[int]] = []
+        for grp, order in zip(self.groups, orders, strict=True):
+            blocks = grp.blocks
+            pi = [0] * len(blocks)
+            for p, e in enumerate(order):
+                pi[e] = p
+                for dst, src in zip(blocks[p], blocks[e], strict=True):
+                    out[dst] = s[src]
+            perms.append(pi)
+        for slot, g in self.refs:
+            v = int(out[slot])
+            if v >= 0:
+                out[slot] = perms[g][v]
+        return tuple(out)
+
+
+def _mark(v: int, is_self: bool) -> int:
+    """An element reference with the element itself abstracted: none, self, or another."""
+    if v < 0:
+        return -1
+    return -2 if is_self else -3
+
+
+# --------------------------------------------------------------------------- search
+
+
+@dataclass
+class _Search:
+    """The mutable state of one BFS (kept off the engine object, which is stateless)."""
+
+    sem: Semantics
+    claim: Claim
+    budget: Budget
+    report: Progress | None
+    key: Callable[[State], Key]
+    started: float = field(default_factory=time.monotonic)
+    parent: dict[Key, Key | None] = field(default_factory=dict)
+    fired: list[bool] = field(default_factory=list)
+    reached: list[bool] = field(default_factory=list)
+    transitions: int = 0
+    initial: int = 0
+    depth: int = 0
+    deadlock: Key | None = None
+    violation: Key | None = None
+    stopped: str = ""  # why the search stopped early ("" if it did not)
+    _last_report: float = 0.0
+    _rss0: int = 0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def limits(self) -> str:
+        """A reason to stop now, or ""; also sends progress every ~0.5 s."""
+        b = self.budget
+        now = self.elapsed()
+        if self.report is not None and now - self._last_report >= _PROGRESS_S:
+            self._last_report = now
+            self.report(
+                ProgressEvent(
+                    engine="explicit",
+                    phase="explore",
+                    states=len(self.parent),
+                    depth=self.depth,
+                    elapsed_s=now,
+                )
+            )
+        if b.timeout_s is not None and now > b.timeout_s:
+            return (
+                f"timeout after {b.timeout_s:g} s ({len(self.parent)} states, depth {self.depth})"
+            )
+        if b.memory_mb is not None:
+            used = (_rss_bytes() - self._rss0) // (1 << 20)
+            if used > b.memory_mb:
+                return f"memory limit of {b.memory_mb} MB reached ({len(self.parent)} states)"
+        return ""
+
+
+def _rss_bytes() -> int:
+    """The process's resident memory (Linux /proc; else the peak from getrusage)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            pages = int(f.read().split()[1])
+        import os
+
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class ExplicitEngine:
+    """Breadth-first explicit-state model checking (see the module docstring)."""
+
+    name = "explicit"
+
+    def check(
+        self,
+        model: Model,
+        claim: Claim,
+        budget: Budget,
+        report: Progress | None = None,
+    ) -> Result:
+        started = time.monotonic()
+        try:
+            sem = Semantics(model)
+        except SemanticsError as e:
+            return self._unknown(model, claim, f"the model cannot be executed: {e}", started)
+        sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
+        pack = packer(sem.layout)
+        key = pack
+        if sym:
+            canon = Canon(model, sem.layout, sym)
+
+            def key(s: State) -> Key:
+                return pack(canon(s))
+
+        search = _Search(sem, claim, budget, report, key, started)
+        search._rss0 = _rss_bytes()
+        try:
+            _explore(search)
+        except SemanticsError as e:
+            return self._unknown(model, claim, f"evaluation failed: {e}", started)
+        return _result(search, sorted(sym))
+
+    def _unknown(self, model: Model, claim: Claim, reason: str, started: float) -> Result:
+        return Result(
+            verdict=Verdict.UNKNOWN,
+            engine=self.name,
+            method="exhaustive",
+            variant=model.variant,
+            claim=claim.name,
+            reason=reason,
+            seconds=time.monotonic() - started,
+        )
+
+
+def _explore(x: _Search) -> None:
+    """BFS from the initial states; fills `x` (violation, deadlock, witnesses, limits)."""
+    sem, claim, key, parent = x.sem, x.claim, x.key, x.parent
+    inv = sem.predicate(claim.invariant)
+    wits = [sem.predicate(w) for w in claim.witnesses]
+    x.reached = [False] * len(wits)
+    x.fired = [False] * len(sem.steps)
+    max_states = x.budget.max_states
+    pending = list(range(len(wits)))
+
+    def discover(s: State, k: Key) -> bool:
+        """Check a new state; True when the search must stop (violation)."""
+        nonlocal pending
+        if pending:
+            hit = [i for i in pending if wits[i](s)]
+            if hit:
+                for i in hit:
+                    x.reached[i] = True
+                pending = [i for i in pending if not x.reached[i]]
+        if not inv(s):
+            x.violation = k
+            return True
+        return False
+
+    level: list[tuple[State, Key]] = []
+    for s in sem.initial_states(claim.assume):
+        k = key(s)
+        if k in parent:
+            continue
+        if max_states is not None and len(parent) >= max_states:
+            x.stopped = f"state limit of {max_states} reached while enumerating initial states"
+            return
+        parent[k] = None
+        x.initial += 1
+        level.append((s, k))
+        if discover(s, k):
+            return
+    succ, final, fired = sem.raw_successors, sem.is_final, x.fired
+    count = 0
+    while level:
+        nxt: list[tuple[State, Key]] = []
+        for s, pk in level:
+            count += 1
+            if count % _CHECK_EVERY == 0:
+                x.stopped = x.limits()
+                if x.stopped:
+                    return
+            out = succ(s)
+            if not out:
+                if x.deadlock is None and not final(s):
+                    x.deadlock = pk
+                continue
+            x.transitions += len(out)
+            for sid, _, t in out:
+                fired[sid] = True
+                k = key(t)
+                if k in parent:
+                    continue
+                if max_states is not None and len(parent) >= max_states:
+                    x.stopped = f"state limit of {max_states} reached at depth {x.depth + 1}"
+                    return
+                parent[k] = pk
+                nxt.append((t, k))
+                if discover(t, k):
+                    x.depth += 1
+                    return
+        if nxt:
+            x.depth += 1
+        level = nxt
+
+
+def _chain(parent: dict[Key, Key | None], k: Key) -> list[Key]:
+    keys = [k]
+    p = parent[k]
+    while p is not None:
+        keys.append(p)
+        p = parent[p]
+    keys.reverse()
+    return keys
+
+
+def rebuild(
+    sem: Semantics, key: Callable[[State], Key], keys: Sequence[Key], claim: Claim
+) -> tuple[State, tuple[TraceStep, ...]]:
+    """A concrete path whose states have the given keys (canonical forms), in order.
+
+    Re-running the semantics makes the trace a genuine path even when the search
+    stored only orbit representatives: a state's successors include an image of every
+    successor of any state in its orbit.
+    """
+    init = next((s for s in sem.initial_states(claim.assume) if key(s) == keys[0]), None)
+    if init is None:
+        raise RuntimeError("internal error: no initial state has the trace's first key")
+    cur, steps = init, []
+    for want in keys[1:]:
+        for sid, ch, t in sem.raw_successors(cur):
+            if key(t) == want:
+                ref = sem.steps[sid]
+                steps.append(TraceStep(ref.actor, ref.instance, ref.label, t, ch))
+                cur = t
+                break
+        else:
+            raise RuntimeError("internal error: the parent chain is not a path of the model")
+    return init, tuple(steps)
+
+
+def _trace(x: _Search, k: Key, kind: TraceKind) -> Trace:
+    init, steps = rebuild(x.sem, x.key, _chain(x.parent, k), x.claim)
+    trace = Trace(
+        variant=x.sem.model.variant,
+        init=init,
+        steps=steps,
+        kind=kind,
+        claim=x.claim.name,
+        engine="explicit",
+    )
+    checked = replay_with(x.sem, trace, x.claim)
+    if not checked.ok:
+        raise RuntimeError(f"internal error: explicit trace does not replay: {checked.message}")
+    return trace
+
+
+def coverage(sem: Semantics, fired: Sequence[bool]) -> Coverage:
+    """Steps (actor, label) fired by some instance, and those no instance fired."""
+    done = {(r.actor, r.label) for r, f in zip(sem.steps, fired, strict=True) if f}
+    every = {(a.name, st.label) for a in sem.model.actors for st in a.steps}
+    return Coverage(fired=tuple(sorted(done)), never_fired=tuple(sorted(every - done)))
+
+
+def _result(x: _Search, sym: list[str]) -> Result:
+    sem, claim = x.sem, x.claim
+    states = len(x.parent)
+    seconds = x.elapsed()
+    blocked = sem.blocked_stores()
+    stats: dict[str, float | int | str] = {
+        "distinct_states": states,
+        "initial_states": x.initial,
+        "transitions": x.transitions,
+        "depth": x.depth,
+        "symmetry": ",".join(sym),
+        "blocked_stores": sum(blocked.values()),
+        "blocked_steps": ",".join(f"{a}.{lab}={n}" for (a, lab), n in sorted(blocked.items())),
+        "states_per_s": round(states / seconds) if seconds > 0 else states,
+    }
+    deadlock = _trace(x, x.deadlock, TraceKind.DEADLOCK) if x.deadlock is not None else None
+    seen = tuple(True if r else None for r in x.reached)
+    base = Result(
+        verdict=Verdict.UNKNOWN,
+        engine="explicit",
+        method="exhaustive",
+        variant=sem.model.variant,
+        claim=claim.name,
+        depth=x.depth,
+        states=states,
+        witnesses=seen,
+        deadlock=deadlock,
+        coverage=coverage(sem, x.fired),
+        seconds=seconds,
+        stats=stats,
+    )
+    if x.violation is not None:
+        trace = _trace(x, x.violation, TraceKind.VIOLATION)
+        return replace(
+            base,
+            verdict=Verdict.VIOLATED,
+            trace=trace,
+            depth=len(trace),
+            reason=f"counterexample of {len(trace)} steps (shortest, BFS)",
+        )
+    if x.stopped:
+        return replace(base, reason=x.stopped)
+    missing = [i for i, r in enumerate(x.reached) if not r]
+    if missing:
+        shown = ", ".join(f"#{i + 1}" for i in missing)
+        return replace(base, verdict=Verdict.VACUOUS, reason=f"witness {shown} is never reached")
+    return replace(
+        base,
+        verdict=Verdict.HOLDS,
+        witnesses=tuple(x.reached),
+        reason=f"all {states} reachable states satisfy the claim",
+    )
