@@ -10,7 +10,7 @@ Visited states are stored packed (one `bytes` per state, values shifted into 0..
 with a pointer to the packed parent, so traces are rebuilt by re-running the
 semantics along the parent chain: every returned trace is a genuine path and is
 replayed before it is returned. With symmetry, states are stored in the canonical form
-computed by `engines.explicit_symmetry`-style `Canon` below (exact: one per orbit).
+computed by `Canon` (exact: one representative per orbit, as TLC's SYMMETRY counts).
 """
 
 from __future__ import annotations
@@ -263,12 +263,10 @@ class _Search:
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
-    def limits(self) -> str:
-        """A reason to stop now, or ""; also sends progress every ~0.5 s."""
-        b = self.budget
+    def progress(self, message: str = "") -> None:
         now = self.elapsed()
-        if self.report is not None and now - self._last_report >= _PROGRESS_S:
-            self._last_report = now
+        self._last_report = now
+        if self.report is not None:
             self.report(
                 ProgressEvent(
                     engine="explicit",
@@ -276,8 +274,16 @@ class _Search:
                     states=len(self.parent),
                     depth=self.depth,
                     elapsed_s=now,
+                    message=message,
                 )
             )
+
+    def limits(self) -> str:
+        """A reason to stop now, or ""; also sends progress every ~0.5 s."""
+        b = self.budget
+        now = self.elapsed()
+        if now - self._last_report >= _PROGRESS_S:
+            self.progress()
         if b.timeout_s is not None and now > b.timeout_s:
             return (
                 f"timeout after {b.timeout_s:g} s ({len(self.parent)} states, depth {self.depth})"
@@ -331,10 +337,12 @@ class ExplicitEngine:
 
         search = _Search(sem, claim, budget, report, key, started)
         search._rss0 = _rss_bytes()
+        search.progress("start")
         try:
             _explore(search)
         except SemanticsError as e:
             return self._unknown(model, claim, f"evaluation failed: {e}", started)
+        search.progress(search.stopped or "done")
         return _result(search, sorted(sym))
 
     def _unknown(self, model: Model, claim: Claim, reason: str, started: float) -> Result:
@@ -520,13 +528,12 @@ def _result(x: _Search, sym: list[str]) -> Result:
         )
     if x.stopped:
         return replace(base, reason=x.stopped)
+    # The search was exhaustive: a witness not seen is unreachable.
+    base = replace(base, witnesses=tuple(x.reached))
     missing = [i for i, r in enumerate(x.reached) if not r]
     if missing:
         shown = ", ".join(f"#{i + 1}" for i in missing)
         return replace(base, verdict=Verdict.VACUOUS, reason=f"witness {shown} is never reached")
     return replace(
-        base,
-        verdict=Verdict.HOLDS,
-        witnesses=tuple(x.reached),
-        reason=f"all {states} reachable states satisfy the claim",
+        base, verdict=Verdict.HOLDS, reason=f"all {states} reachable states satisfy the claim"
     )
