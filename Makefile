@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy mbind_formal tests
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --durations=15
 
 tla: $(STAMP)
 	$(BIN)/mbind-formal tla $(SPEC) -o generated/
