@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The matrix exits 1 when some claim is violated and 3 when some is undecided: both are
+# results of a successful run. Bad input (2), disagreeing engines (4) or a bug (5) fail.
 run: $(STAMP)
-	$(BIN)/mbind-formal matrix $(SPEC)
+	@$(BIN)/mbind-formal matrix $(SPEC); rc=$$?; \
+	case $$rc in 0|1|3) exit 0;; *) exit $$rc;; esac
 
 test: $(STAMP) lint typecheck pytest
 
