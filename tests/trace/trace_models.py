@@ -13,6 +13,7 @@ from mbind_formal.ir.model import (
     BOOL,
     Actor,
     Assign,
+    AtLabel,
     Binary,
     BinOp,
     BoolLit,
@@ -22,8 +23,10 @@ from mbind_formal.ir.model import (
     Collection,
     Done,
     Either,
+    ElemLit,
     EnumLit,
     EnumType,
+    Expr,
     Field,
     GlobalVar,
     Goto,
@@ -40,6 +43,7 @@ from mbind_formal.ir.model import (
     SetLit,
     SetType,
     Step,
+    Stmt,
     Unary,
     UnOp,
     Var,
@@ -59,46 +63,56 @@ def _field(name: str, var: str = "p") -> Field:
     return Field(collection="Page", name=name, index=Bound(name=var))
 
 
-def _take(who: str, then: str) -> Pick:
-    """`pick p in Page where p.lru; p.lru = false; p.owner = WHO; goto THEN`."""
-    return Pick(
-        var="p",
-        domain=PAGE,
-        cond=_field("lru"),
-        body=(
-            Assign(target=_field("lru"), value=BoolLit(value=False)),
-            Assign(target=_field("owner"), value=_owner(who)),
-            Assign(
-                target=GlobalVar(name="nr_isolated"),
-                value=Binary(
-                    op=BinOp.ADD, left=GlobalVar(name="nr_isolated"), right=IntLit(value=1)
-                ),
-            ),
-            Goto(label=then),
-        ),
+def _count(op: BinOp) -> Assign:
+    return Assign(
+        target=GlobalVar(name="nr_isolated"),
+        value=Binary(op=op, left=GlobalVar(name="nr_isolated"), right=IntLit(value=1)),
     )
 
 
-def _give_back(who: str) -> Pick:
+def _take(who: str, then: str, *, counted: bool = True, only: int | None = None) -> Pick:
+    """`pick p in Page where p.lru; p.lru = false; p.owner = WHO; nr_isolated++; goto THEN`
+    (`only`: the pick is restricted to that element)."""
+    cond: Expr = _field("lru")
+    if only is not None:
+        same = Binary(
+            op=BinOp.EQ, left=Bound(name="p"), right=ElemLit(collection="Page", index=only)
+        )
+        cond = Binary(op=BinOp.AND, left=cond, right=same)
+    body: list[Stmt] = [
+        Assign(target=_field("lru"), value=BoolLit(value=False)),
+        Assign(target=_field("owner"), value=_owner(who)),
+    ]
+    if counted:
+        body.append(_count(BinOp.ADD))
+    return Pick(var="p", domain=PAGE, cond=cond, body=(*body, Goto(label=then)))
+
+
+def _give_back(who: str, *, counted: bool = True) -> Pick:
+    body: list[Stmt] = [
+        Assign(target=_field("lru"), value=BoolLit(value=True)),
+        Assign(target=_field("owner"), value=_owner("NONE")),
+    ]
+    if counted:
+        body.append(_count(BinOp.SUB))
     return Pick(
         var="p",
         domain=PAGE,
         cond=Binary(op=BinOp.EQ, left=_field("owner"), right=_owner(who)),
-        body=(
-            Assign(target=_field("lru"), value=BoolLit(value=True)),
-            Assign(target=_field("owner"), value=_owner("NONE")),
-            Assign(
-                target=GlobalVar(name="nr_isolated"),
-                value=Binary(
-                    op=BinOp.SUB, left=GlobalVar(name="nr_isolated"), right=IntLit(value=1)
-                ),
-            ),
-            Done(),
-        ),
+        body=(*body, Done()),
     )
 
 
-def race_model(variant: str = "base", pages: int = 2) -> Model:
+def race_model(
+    variant: str = "base",
+    pages: int = 2,
+    *,
+    mbind_counted: bool = True,
+    mbind_only: int | None = None,
+    extra_var: bool = False,
+) -> Model:
+    """The race; the keyword options make variants: mbind's isolations not counted in
+    `nr_isolated`, mbind restricted to one page, an extra global `has_unmovable`."""
     mbind = Actor(
         name="mbind",
         locals=(Var(name="ok", type=BOOL, init=InitValue(value=BoolLit(value=False))),),
@@ -107,10 +121,10 @@ def race_model(variant: str = "base", pages: int = 2) -> Model:
                 label="isolate",
                 body=(
                     Assign(target=LocalVar(name="ok"), value=BoolLit(value=True)),
-                    _take("MBIND", "putback"),
+                    _take("MBIND", "putback", counted=mbind_counted, only=mbind_only),
                 ),
             ),
-            Step(label="putback", body=(_give_back("MBIND"),)),
+            Step(label="putback", body=(_give_back("MBIND", counted=mbind_counted),)),
         ),
     )
     reclaim = Actor(
@@ -123,6 +137,11 @@ def race_model(variant: str = "base", pages: int = 2) -> Model:
             ),
             Step(label="putback", body=(_give_back("RECLAIM"),)),
         ),
+    )
+    extra = (
+        (Var(name="has_unmovable", type=BOOL, init=InitValue(value=BoolLit(value=False))),)
+        if extra_var
+        else ()
     )
     return Model(
         name="race",
@@ -157,6 +176,7 @@ def race_model(variant: str = "base", pages: int = 2) -> Model:
             ),
             Var(name="nr_isolated", type=RangeType(0, 3), init=InitValue(value=IntLit(value=0))),
             Var(name="victim", type=IndexType("Page", optional=True), init=InitAny()),
+            *extra,
         ),
         actors=(mbind, reclaim),
         source="race.mbf",
@@ -206,7 +226,7 @@ def initial(model: Model, **edits: Value) -> State:
                 values.append(0b11)
             case "victim":
                 values.append(-1)
-            case "movable" | "ok":
+            case "movable" | "ok" | "has_unmovable":
                 values.append(False)
             case _:
                 values.append(0)
@@ -275,4 +295,23 @@ def race_trace(model: Model) -> Trace:
         kind=TraceKind.VIOLATION,
         claim="never_two",
         engine="explicit",
+    )
+
+
+def mbind_alone_claim() -> Claim:
+    """`always !(mbind@putback && nr_isolated == 2)`: mbind holds a page while two pages
+    are counted as isolated."""
+    return Claim(
+        name="mbind_alone",
+        kind=ClaimKind.ALWAYS,
+        prop=Unary(
+            op=UnOp.NOT,
+            arg=Binary(
+                op=BinOp.AND,
+                left=AtLabel(actor="mbind", instance=IntLit(value=0), label="putback"),
+                right=Binary(
+                    op=BinOp.EQ, left=GlobalVar(name="nr_isolated"), right=IntLit(value=2)
+                ),
+            ),
+        ),
     )
