@@ -1,0 +1,154 @@
+"""`mbind-formal scenarios`: run the spec's sequential scenarios on every variant.
+
+Input: a spec (scenarios with `with` parameters reload it with those values), optional
+variants and scenario names. Output: a pass/fail table (scenarios as rows, variants as
+columns) and, for each failure, the failing run one step per line; or JSON with
+`--json`. Exit 0 when every scenario passes, 1 when one fails, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from mbind_formal.cli.common import (
+    ExitCode,
+    add_spec_args,
+    load,
+    parse_params,
+    pick_variants,
+    print_diagnostics,
+)
+from mbind_formal.diagnostics import did_you_mean, has_errors
+from mbind_formal.engines.scenarios import ScenarioResult, run_scenario
+from mbind_formal.ir.model import Scenario, Spec
+from mbind_formal.trace.text import render_rows, trace_document
+
+NAME = "scenarios"
+HELP = "run the spec's sequential scenarios (LTP-style runs) on each variant"
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    add_spec_args(p)
+    p.add_argument("--variant", action="append", metavar="V", help="only this variant (repeatable)")
+    p.add_argument(
+        "--scenario", action="append", metavar="NAME", help="only this scenario (repeatable)"
+    )
+    p.add_argument("--json", action="store_true", help="print the results as JSON")
+
+
+def _pick(spec: Spec, wanted: Sequence[str] | None, err: TextIO) -> list[Scenario] | None:
+    if not wanted:
+        return list(spec.scenarios)
+    names = [s.name for s in spec.scenarios]
+    out = []
+    for name in wanted:
+        if name not in names:
+            hint = did_you_mean(name, names)
+            print(f"mbind-formal: error[MBF502]: unknown scenario '{name}'", file=err)
+            print(f"  hint: {hint + ' ' if hint else ''}known: {', '.join(names)}", file=err)
+            return None
+        out.append(next(s for s in spec.scenarios if s.name == name))
+    return out
+
+
+def _spec_for(
+    args: argparse.Namespace,
+    base: Spec,
+    params: dict[str, int],
+    scenario: Scenario,
+    cache: dict[tuple[tuple[str, int], ...], Spec],
+    err: TextIO,
+) -> Spec | None:
+    """The spec loaded with the scenario's `with` parameters over the command line's."""
+    if not scenario.params:
+        return base
+    merged = {**params, **dict(scenario.params)}
+    key = tuple(sorted(merged.items()))
+    if key not in cache:
+        from mbind_formal.ir.lower import load_spec
+
+        result = load_spec(args.spec, merged, allow_outside=args.allow_outside_includes)
+        if result.spec is None or has_errors(result.diagnostics):
+            print_diagnostics(result.diagnostics, dict(result.sources), err)
+            return None
+        cache[key] = result.spec
+    return cache[key]
+
+
+def _table(names: list[str], variants: list[str], results: dict[tuple[str, str], bool]) -> str:
+    width = max([len("scenario"), *(len(n) for n in names)])
+    cols = [max(4, len(v)) for v in variants]
+    head = "  ".join(
+        ["scenario".ljust(width), *(v.ljust(w) for v, w in zip(variants, cols, strict=True))]
+    )
+    lines = [head.rstrip()]
+    for n in names:
+        cells = ["pass" if results[(n, v)] else "FAIL" for v in variants]
+        row = "  ".join([n.ljust(width), *(c.ljust(w) for c, w in zip(cells, cols, strict=True))])
+        lines.append(row.rstrip())
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    loaded = load(args, err)
+    if loaded is None:
+        return ExitCode.USAGE
+    params = parse_params(args, err)
+    if params is None:
+        return ExitCode.USAGE
+    spec = loaded.spec
+    variants = pick_variants(spec, args.variant, err)
+    scenarios = _pick(spec, args.scenario, err)
+    if variants is None or scenarios is None:
+        return ExitCode.USAGE
+    cache: dict[tuple[tuple[str, int], ...], Spec] = {}
+    done: list[tuple[ScenarioResult, Spec]] = []
+    for sc in scenarios:
+        sc_spec = _spec_for(args, spec, params, sc, cache, err)
+        if sc_spec is None:
+            return ExitCode.USAGE
+        resolved = next(s for s in sc_spec.scenarios if s.name == sc.name)
+        for v in variants:
+            done.append((run_scenario(sc_spec.model(v), resolved), sc_spec))
+    failed = any(not r.passed for r, _ in done)
+    if args.json:
+        print(json.dumps(_document(spec, done), indent=2), file=out)
+    else:
+        _print_text(scenarios, variants, done, out)
+    return ExitCode.VIOLATED if failed else ExitCode.OK
+
+
+def _print_text(
+    scenarios: list[Scenario],
+    variants: list[str],
+    done: list[tuple[ScenarioResult, Spec]],
+    out: TextIO,
+) -> None:
+    if not scenarios:
+        print("no scenarios in this spec", file=out)
+        return
+    results = {(r.scenario, r.variant): r.passed for r, _ in done}
+    print(_table([s.name for s in scenarios], variants, results), file=out)
+    for r, sc_spec in done:
+        if r.passed:
+            continue
+        print(f"\n{r.scenario} on variant {r.variant}: FAIL: {r.reason}", file=out)
+        if r.trace is not None:
+            print(render_rows(sc_spec.model(r.variant), r.trace).rstrip(), file=out)
+
+
+def _document(spec: Spec, done: list[tuple[ScenarioResult, Spec]]) -> dict[str, Any]:
+    rows = []
+    for r, sc_spec in done:
+        row = r.as_dict()
+        model = sc_spec.model(r.variant)
+        row["trace"] = trace_document(model, r.trace) if r.trace is not None else None
+        rows.append(row)
+    return {
+        "spec": spec.name,
+        "passed": all(r.passed for r, _ in done),
+        "results": rows,
+    }
