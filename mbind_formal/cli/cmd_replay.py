@@ -1,0 +1,108 @@
+"""`mbind-formal replay`: check an ITF trace file against a spec, step by step.
+
+Input: a spec and an ITF file (as `trace --format itf` writes, or edited by hand);
+the variant and claim come from the file's `#meta` unless `--variant` / `--claim`
+say otherwise. Output: `ok` (every step legal, the last state violating the claim),
+or the first illegal step. Exit 0 ok, 1 illegal, 2 malformed file or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TextIO
+
+from mbind_formal.cli.common import (
+    ExitCode,
+    add_spec_args,
+    load,
+    pick_claims,
+    pick_variants,
+    print_diagnostics,
+    usage_error,
+)
+from mbind_formal.diagnostics import DiagnosticError
+from mbind_formal.trace.itf import read_itf, read_meta
+from mbind_formal.trace.model import TraceKind
+from mbind_formal.trace.replay import replay
+
+NAME = "replay"
+HELP = "check that an ITF trace file is a legal run of the spec that violates its claim"
+
+MAX_TRACE_BYTES = 64 * 1024 * 1024
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    add_spec_args(p)
+    p.add_argument("trace", metavar="TRACE", help="ITF trace file (.itf.json)")
+    p.add_argument("--variant", metavar="V", help="variant to replay in (default: from the file)")
+    p.add_argument("--claim", metavar="C", help="claim the trace violates (default: from the file)")
+
+
+def _read(path: str, err: TextIO) -> str | None:
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_TRACE_BYTES:
+            usage_error(err, f"trace file '{path}' is larger than {MAX_TRACE_BYTES >> 20} MB")
+            return None
+        return p.read_text(encoding="utf-8")
+    except IsADirectoryError:
+        usage_error(err, f"trace file '{path}' is a directory")
+    except UnicodeDecodeError:
+        print(f"{path}: error[MBF008]: the trace file is not UTF-8 text", file=err)
+    except OSError as e:
+        usage_error(err, f"cannot read trace file '{path}': {e.strerror or e}")
+    return None
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    text = _read(args.trace, err)
+    if text is None:
+        return ExitCode.USAGE
+    loaded = load(args, err)
+    if loaded is None:
+        return ExitCode.USAGE
+    spec = loaded.spec
+    try:
+        meta = read_meta(text, args.trace)
+    except DiagnosticError as e:
+        print_diagnostics(e.diagnostics, {}, err)
+        return ExitCode.USAGE
+    variant = args.variant or meta.variant
+    if variant is None and len(spec.variants) == 1:
+        variant = spec.variants[0]
+    if variant is None:
+        return usage_error(
+            err,
+            f"{args.trace} does not name its variant",
+            f"pass --variant: {', '.join(spec.variants)}",
+        )
+    variants = pick_variants(spec, [variant], err)
+    claim_name = args.claim or meta.claim
+    claims = pick_claims(spec, [claim_name], err) if claim_name else []
+    if variants is None or claims is None:
+        return ExitCode.USAGE
+    model = spec.model(variant)
+    claim = claims[0] if claims else None
+    try:
+        trace = read_itf(model, text, args.trace)
+    except DiagnosticError as e:
+        print_diagnostics(e.diagnostics, {}, err)
+        return ExitCode.USAGE
+    result = replay(model, trace, claim)
+    if not result.ok:
+        print(f"{args.trace}: illegal in variant {variant}: {result.message}", file=out)
+        return ExitCode.VIOLATED
+    n = len(trace)
+    what = f"{n} step{'s' if n != 1 else ''} replay in variant {variant}"
+    match trace.kind:
+        case TraceKind.VIOLATION if claim is not None:
+            ending = f"; the last state violates claim {claim.name}"
+        case TraceKind.WITNESS if claim is not None:
+            ending = f"; the last state satisfies a witness of claim {claim.name}"
+        case TraceKind.DEADLOCK:
+            ending = "; the last state is a deadlock"
+        case _:
+            ending = " (no claim named: only the steps were checked)"
+    print(f"{args.trace}: ok: {what}{ending}", file=out)
+    return ExitCode.OK
