@@ -83,18 +83,21 @@ class TraceView:
 
 
 def choice_type(model: Model, actor: str, label: str, name: str) -> Type | None:
-    """The domain of the `pick name` in that step, when a choice comes from a pick."""
+    """The domain of the `pick name` in that step, when a choice comes from a pick
+    (None when it does not, or when picks of that name in the step differ in domain:
+    such choices are shown and written as plain integers)."""
     try:
         steps = model.actor(actor).steps
     except KeyError:
         return None
-    for step in steps:
-        if step.label != label:
-            continue
-        for s in stmts(step.body):
-            if isinstance(s, Pick) and s.var == name:
-                return s.domain
-    return None
+    found = {
+        s.domain
+        for step in steps
+        if step.label == label
+        for s in stmts(step.body)
+        if isinstance(s, Pick) and s.var == name
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def show_choice(model: Model, actor: str, label: str, name: str, value: Value) -> str:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 from trace_models import initial, race_model, race_trace, step
 
+from mbind_formal.ir.model import BoolLit, Either, IndexType, Pick, RangeType, Step
 from mbind_formal.trace.model import Trace, TraceKind
 from mbind_formal.trace.text import (
     MAIL_WIDTH,
+    choice_type,
     describe,
     render_json,
     render_lanes,
     render_rows,
+    show_choice,
     write_text,
 )
 
@@ -154,3 +158,25 @@ def test_json_document() -> None:
         "Page[0].owner": "MBIND",
         "mbind.ok": "true",
     }
+
+
+def test_choices_of_same_named_picks_over_different_domains_are_plain_ints() -> None:
+    model = race_model()
+    mbind = model.actor("mbind")
+    twice = Step(
+        label="isolate",
+        body=(
+            Either(
+                branches=(
+                    (Pick(var="p", domain=IndexType("Page"), cond=BoolLit(value=True), body=()),),
+                    (Pick(var="p", domain=RangeType(0, 3), cond=BoolLit(value=True), body=()),),
+                )
+            ),
+        ),
+    )
+    odd = replace(model, actors=(replace(mbind, steps=(twice, *mbind.steps[1:])),))
+    assert choice_type(model, "mbind", "isolate", "p") == IndexType("Page")
+    assert choice_type(odd, "mbind", "isolate", "p") is None
+    assert show_choice(odd, "mbind", "isolate", "p", 1) == "1"
+    assert choice_type(model, "mbind", "isolate", "either") is None
+    assert choice_type(model, "nobody", "isolate", "p") is None
