@@ -22,7 +22,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
 
 from mbind_formal.engines.base import Budget, Coverage, Progress, ProgressEvent, Result, Verdict
-from mbind_formal.ir.layout import Layout, SlotKind, State, domain, sizes_of
+from mbind_formal.ir.layout import Layout, SlotKind, State, Value, domain, sizes_of
 from mbind_formal.ir.model import Claim, IndexType, Model
 from mbind_formal.ir.semantics import Semantics, SemanticsError
 from mbind_formal.ir.symmetry import symmetric_collections
@@ -60,15 +60,19 @@ def packer(layout: Layout) -> Callable[[State], Key]:
 # --------------------------------------------------------------------------- symmetry
 
 
+Getter = Callable[[State], tuple[Value, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class _Group:
     """One permutable collection: per element, the slots that move with it."""
 
     name: str
     blocks: tuple[tuple[int, ...], ...]  # element -> its fields, then its actor instances
-    targets: tuple[int | None, ...]  # per block position: the group it refers to, if any
-    fixed_in: tuple[int, ...]  # slots outside every block that hold an element of this group
-    moved_in: tuple[tuple[int, int], ...]  # (group, position) of block slots holding one
+    whole: tuple[Getter, ...]  # element -> reader of its block
+    plain: tuple[Getter, ...]  # element -> reader of its slots that are not references
+    refs: tuple[tuple[tuple[int, int], ...], ...]  # element -> its ref slots (slot, group)
+    classes: int  # kinds of block slots (group, position) that may refer to this group
 
 
 class Canon:
@@ -76,11 +80,13 @@ class Canon:
 
     Exact: two states get the same representative iff a permutation maps one to the
     other, so the number of representatives is the number of orbits (what TLC's
-    SYMMETRY reports). Elements are ordered by a signature that any permutation carries
-    along (own values with references abstracted, who refers to them, and the
-    signatures of what they refer to); only elements with equal signatures that take
-    part in references need trying in every order. The representative is the smallest
-    image over those orders.
+    SYMMETRY reports). Elements are ordered by a signature that every permutation
+    carries along: their own values with references abstracted (none / itself /
+    another), which fixed slots refer to them, how many moving slots of each kind do,
+    and, to break ties, the signatures of the elements they refer to. Elements with
+    equal signatures that refer or are referred to are tried in every order; equal
+    ones that do neither are identical, so their order does not matter. The
+    representative is the smallest image over the orders tried.
     """
 
     def __init__(self, model: Model, layout: Layout, collections: frozenset[str]) -> None:
@@ -88,10 +94,9 @@ class Canon:
         gid = {n: i for i, n in enumerate(names)}
         blocks_of: list[tuple[tuple[int, ...], ...]] = []
         for n in names:
-            c = model.collection(n)
             blocks = []
-            for e in range(c.size):
-                b = [layout.field_slot(n, e, f.name) for f in c.fields]
+            for e in range(model.collection(n).size):
+                b = [layout.field_slot(n, e, f.name) for f in model.collection(n).fields]
                 for a in model.actors:
                     if a.self_collection == n:
                         b.append(layout.pc_slot(a.name, e))
@@ -103,136 +108,165 @@ class Canon:
             for block in group_blocks:
                 for j, slot in enumerate(block):
                     moved[slot] = (g, j)
-        ref_group: dict[int, int] = {}
+        target: dict[int, int] = {}
         for i, sl in enumerate(layout.slots):
             if isinstance(sl.type, IndexType) and sl.type.collection in gid:
-                ref_group[i] = gid[sl.type.collection]
-        self.refs = tuple(sorted(ref_group.items()))
-        groups = []
-        for g, n in enumerate(names):
-            first = blocks_of[g][0]
-            groups.append(
-                _Group(
-                    name=n,
-                    blocks=blocks_of[g],
-                    targets=tuple(ref_group.get(slot) for slot in first),
-                    fixed_in=tuple(s for s, t in self.refs if t == g and s not in moved),
-                    moved_in=tuple(
-                        sorted({moved[s] for s, t in self.refs if t == g and s in moved})
-                    ),
-                )
+                target[i] = gid[sl.type.collection]
+        self.refs = tuple(sorted(target.items()))
+        self._width = len(layout.slots)
+        self._plans: dict[tuple[tuple[int, ...], ...], _Plan] = {}
+        # Per ref slot: the group it points into and its kind there (-1: a fixed slot).
+        kinds: list[dict[tuple[int, int], int]] = [{} for _ in names]
+        info = []
+        for slot, t in self.refs:
+            cls = kinds[t].setdefault(moved[slot], len(kinds[t])) if slot in moved else -1
+            info.append((slot, t, cls))
+        self._refinfo = tuple(info)
+        self.groups = tuple(
+            _Group(
+                name=n,
+                blocks=blocks_of[g],
+                whole=tuple(_getter(list(b)) for b in blocks_of[g]),
+                plain=tuple(_getter([i for i in b if i not in target]) for b in blocks_of[g]),
+                refs=tuple(tuple((i, target[i]) for i in b if i in target) for b in blocks_of[g]),
+                classes=len(kinds[g]),
             )
-        self.groups = tuple(groups)
+            for g, n in enumerate(names)
+        )
 
     def __call__(self, s: State) -> State:
-        if not self.refs:
+        if not any(s[slot] >= 0 for slot, _ in self.refs):
             return self._sorted(s)
         return self._general(s)
 
     def _sorted(self, s: State) -> State:
         """No element is referred to: sorting each group's blocks is the lexmin image."""
-        out = list(s)
+        orders = []
         for grp in self.groups:
-            blocks = grp.blocks
-            vals = sorted([tuple([s[i] for i in b]) for b in blocks])
-            for b, v in zip(blocks, vals, strict=True):
-                for i, x in zip(b, v, strict=True):
-                    out[i] = x
-        return tuple(out)
+            vals = [get(s) for get in grp.whole]
+            orders.append(tuple(sorted(range(len(vals)), key=vals.__getitem__)))
+        return self._image(s, tuple(orders))
 
-    def _signatures(self, s: State) -> list[list[tuple[object, ...]]]:
-        sig0: list[list[tuple[object, ...]]] = []
+    def _signatures(self, s: State) -> tuple[list[list[Sig]], list[list[bool]]]:
+        """Per group and element: its signature, and whether it refers or is referred to."""
+        inbound: dict[tuple[int, int], list[int]] = {}  # (group, element) -> referring
+        for slot, t, cls in self._refinfo:
+            v = s[slot]
+            if v >= 0:
+                # a fixed slot is named by itself, a moving one only by its kind
+                inbound.setdefault((t, int(v)), []).append(slot if cls < 0 else -1 - cls)
+        sigs: list[list[Sig]] = []
+        tangled: list[list[bool]] = []
         for g, grp in enumerate(self.groups):
-            sigs: list[tuple[object, ...]] = []
-            for e, b in enumerate(grp.blocks):
-                own = tuple(
-                    [
-                        s[slot] if t is None else _mark(int(s[slot]), t == g and s[slot] == e)
-                        for slot, t in zip(b, grp.targets, strict=True)
-                    ]
+            gs: list[Sig] = []
+            gt: list[bool] = []
+            for e, (plain, refs) in enumerate(zip(grp.plain, grp.refs, strict=True)):
+                marks = tuple(
+                    [-1 if s[i] < 0 else (-2 if t == g and s[i] == e else -3) for i, t in refs]
                 )
-                fixed = tuple([slot for slot in grp.fixed_in if s[slot] == e])
-                counts = tuple(
-                    [
-                        sum(1 for b2 in self.groups[g2].blocks if s[b2[j]] == e)
-                        for g2, j in grp.moved_in
-                    ]
-                )
-                sigs.append((own, fixed, counts))
-            sig0.append(sigs)
-        sig1: list[list[tuple[object, ...]]] = []
-        for grp, base in zip(self.groups, sig0, strict=True):
-            refined = []
-            for e, b in enumerate(grp.blocks):
-                out: list[object] = [base[e]]
-                for slot, t in zip(b, grp.targets, strict=True):
-                    if t is not None:
-                        v = int(s[slot])
-                        out.append(sig0[t][v] if v >= 0 else ())
-                refined.append(tuple(out))
-            sig1.append(refined)
-        return sig1
+                into = inbound.get((g, e))
+                if into is None:
+                    gs.append((plain(s), marks, ()))
+                    gt.append(any(m != -1 for m in marks))
+                else:
+                    into.sort()
+                    gs.append((plain(s), marks, tuple(into)))
+                    gt.append(True)
+            sigs.append(gs)
+            tangled.append(gt)
+        return sigs, tangled
+
+    def _refine(self, s: State, sigs: list[list[Sig]]) -> list[list[Sig]]:
+        """Each signature extended by the signatures of the elements it refers to."""
+        return [
+            [
+                (sig, tuple([sigs[t][int(s[i])] if s[i] >= 0 else () for i, t in refs]))
+                for sig, refs in zip(gs, grp.refs, strict=True)
+            ]
+            for gs, grp in zip(sigs, self.groups, strict=True)
+        ]
 
     def _general(self, s: State) -> State:
-        sig1 = self._signatures(s)
+        sigs, tangled = self._signatures(s)
+        orders = self._orders(sigs, tangled, refine=False)
+        if orders is None:
+            orders = self._orders(self._refine(s, sigs), tangled, refine=True)
+            assert orders is not None
+        if len(orders) == 1:
+            return self._image(s, orders[0])
+        return min(self._image(s, o) for o in orders)
+
+    def _orders(
+        self, sigs: list[list[Sig]], tangled: list[list[bool]], refine: bool
+    ) -> list[tuple[tuple[int, ...], ...]] | None:
+        """The element orders to try (per group), or None when ties call for `_refine`."""
         per_group: list[list[tuple[int, ...]]] = []
-        for grp, sigs in zip(self.groups, sig1, strict=True):
-            ranked = sorted(range(len(grp.blocks)), key=sigs.__getitem__)
-            classes: list[list[int]] = []
-            for e in ranked:
-                if classes and sigs[classes[-1][0]] == sigs[e]:
+        for gs, gt in zip(sigs, tangled, strict=True):
+            ranked = sorted(range(len(gs)), key=gs.__getitem__)
+            classes: list[list[int]] = [[ranked[0]]]
+            tie = False
+            for e in ranked[1:]:
+                if gs[classes[-1][0]] == gs[e]:
                     classes[-1].append(e)
+                    tie = tie or gt[e]
                 else:
                     classes.append([e])
-            options: list[Sequence[tuple[int, ...]]] = []
-            for cl in classes:
-                if len(cl) > 1 and self._entangled(s, grp, cl[0]):
-                    options.append(list(itertools.permutations(cl)))
-                else:
-                    options.append([tuple(cl)])
+            if not tie:
+                per_group.append([tuple(ranked)])
+                continue
+            if not refine:
+                return None
+            options: list[Sequence[tuple[int, ...]]] = [
+                list(itertools.permutations(c)) if len(c) > 1 and gt[c[0]] else [tuple(c)]
+                for c in classes
+            ]
             per_group.append([sum(combo, ()) for combo in itertools.product(*options)])
-        best: State | None = None
-        for orders in itertools.product(*per_group):
-            img = self._image(s, orders)
-            if best is None or img < best:
-                best = img
-        assert best is not None
-        return best
-
-    def _entangled(self, s: State, grp: _Group, e: int) -> bool:
-        """Whether element `e` refers or is referred to (else equal-signature elements
-        are identical and their order does not matter)."""
-        b = grp.blocks[e]
-        for slot, t in zip(b, grp.targets, strict=True):
-            if t is not None and int(s[slot]) >= 0:
-                return True
-        g = self.groups.index(grp)
-        return any(s[slot] == e for slot, t in self.refs if t == g)
+        return list(itertools.product(*per_group))
 
     def _image(self, s: State, orders: tuple[tuple[int, ...], ...]) -> State:
         """`s` with each group's element `orders[g][p]` moved to position p."""
-        out = list(s)
-        perms: list[list[int]] = []
+        plan = self._plans.get(orders)
+        if plan is None:
+            plan = self._plan(orders)
+            if len(self._plans) < _PLAN_CACHE:
+                self._plans[orders] = plan
+        gather, remap = plan
+        out = list(map(s.__getitem__, gather))
+        for slot, pi in remap:
+            v = out[slot]
+            if v >= 0:
+                out[slot] = pi[v]
+        return tuple(out)
+
+    def _plan(self, orders: tuple[tuple[int, ...], ...]) -> _Plan:
+        """Where each slot of the image comes from, and how references are renamed."""
+        gather = list(range(self._width))
+        perms: list[tuple[int, ...]] = []
         for grp, order in zip(self.groups, orders, strict=True):
             blocks = grp.blocks
             pi = [0] * len(blocks)
             for p, e in enumerate(order):
                 pi[e] = p
                 for dst, src in zip(blocks[p], blocks[e], strict=True):
-                    out[dst] = s[src]
-            perms.append(pi)
-        for slot, g in self.refs:
-            v = int(out[slot])
-            if v >= 0:
-                out[slot] = perms[g][v]
-        return tuple(out)
+                    gather[dst] = src
+            perms.append(tuple(pi))
+        return tuple(gather), tuple((slot, perms[g]) for slot, g in self.refs)
 
 
-def _mark(v: int, is_self: bool) -> int:
-    """An element reference with the element itself abstracted: none, self, or another."""
-    if v < 0:
-        return -1
-    return -2 if is_self else -3
+_PLAN_CACHE = 50_000  # element orders whose gather plans are kept (6! = 720 per group)
+_Plan = tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]]
+Sig = tuple[object, ...]
+
+
+def _getter(slots: list[int]) -> Getter:
+    """A fast reader of some slots, as a tuple."""
+    if len(slots) == 1:
+        only = slots[0]
+        return lambda s: (s[only],)
+    if not slots:
+        return lambda s: ()
+    get: Getter = operator.itemgetter(*slots)
+    return get
 
 
 # --------------------------------------------------------------------------- search

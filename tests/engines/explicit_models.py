@@ -300,3 +300,39 @@ def pages(size: int = 3) -> tuple[Model, Claim, Claim]:
     )
     violated = always("never_two_isolated", not_(two), some_isolated)
     return m, holds, violated
+
+
+def cross_refs() -> Model:
+    """Two symmetric collections referring to each other and to themselves, and an actor
+    per page with a reference-valued local: every kind of slot a permutation renames."""
+    vma_opt = IndexType("Vma", optional=True)
+    any_ = InitAny()
+    vma = Collection(
+        name="Vma",
+        size=2,
+        symmetric=True,
+        fields=(Var(name="page", type=PAGE_OPT, init=any_), Var(name="hot", type=BOOL, init=any_)),
+    )
+    page = Collection(
+        name="Page",
+        size=3,
+        symmetric=True,
+        fields=(
+            Var(name="vma", type=vma_opt, init=any_),
+            Var(name="buddy", type=PAGE_OPT, init=any_),
+            Var(name="lru", type=BOOL, init=any_),
+        ),
+    )
+    watcher = Actor(
+        name="w",
+        instances=3,
+        self_collection="Page",
+        locals=(Var(name="seen", type=vma_opt, init=any_),),
+        steps=(step("look", Done()),),
+    )
+    return model(
+        "cross",
+        (Var(name="cur", type=PAGE_OPT, init=any_),),
+        watcher,
+        collections=(vma, page),
+    )

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 import pytest
-from explicit_models import counter, mutex, pages, two_locks
+from explicit_models import counter, cross_refs, mutex, pages, two_locks
 
 from mbind_formal.engines.base import Budget, ProgressEvent, Verdict
-from mbind_formal.engines.explicit import ExplicitEngine, packer
+from mbind_formal.engines.explicit import Canon, ExplicitEngine, packer
 from mbind_formal.engines.registry import get_engine
-from mbind_formal.ir.layout import State
+from mbind_formal.ir.layout import State, domain
 from mbind_formal.ir.model import Claim, IndexType, Model
 from mbind_formal.ir.semantics import Semantics
 from mbind_formal.ir.symmetry import symmetric_collections
@@ -211,3 +212,66 @@ def test_packed_keys_distinguish_states() -> None:
     key = packer(sem.layout)
     states = reachable(m)
     assert len({key(s) for s in states}) == len(states)
+
+
+def _permute(model: Model, s: State, perms: dict[str, tuple[int, ...]]) -> State:
+    """`s` with element e of each collection C moved to `perms[C][e]` (independently of
+    the engine: fields, instances of actors indexed by C, and references all follow)."""
+    lay = Semantics(model).layout
+    out = list(s)
+    for c, perm in perms.items():
+        coll = model.collection(c)
+        for e in range(coll.size):
+            for f in coll.fields:
+                out[lay.field_slot(c, perm[e], f.name)] = s[lay.field_slot(c, e, f.name)]
+            for a in model.actors:
+                if a.self_collection == c:
+                    out[lay.pc_slot(a.name, perm[e])] = s[lay.pc_slot(a.name, e)]
+                    for v in a.locals:
+                        dst = lay.local_slot(a.name, perm[e], v.name)
+                        out[dst] = s[lay.local_slot(a.name, e, v.name)]
+    for i, sl in enumerate(lay.slots):
+        if isinstance(sl.type, IndexType) and sl.type.collection in perms and out[i] >= 0:
+            out[i] = perms[sl.type.collection][out[i]]
+    return tuple(out)
+
+
+def _random_states(model: Model, n: int, seed: int) -> list[State]:
+    rng = random.Random(seed)
+    lay = Semantics(model).layout
+    sizes = {c.name: c.size for c in model.collections}
+    doms = [
+        range(len(sl.labels)) if sl.type is None else domain(sl.type, sizes) for sl in lay.slots
+    ]
+    return [tuple(rng.choice(list(d)) for d in doms) for _ in range(n)]
+
+
+def test_canonical_form_is_an_orbit_invariant_on_tangled_states() -> None:
+    # two symmetric collections referring to each other and to themselves
+    m = cross_refs()
+    sym = frozenset({"Page", "Vma"})
+    canon = Canon(m, Semantics(m).layout, sym)
+    rng = random.Random(1)
+    for s in _random_states(m, 300, seed=2):
+        c = canon(s)
+        perms = {
+            "Page": tuple(rng.sample(range(3), 3)),
+            "Vma": tuple(rng.sample(range(2), 2)),
+        }
+        assert canon(_permute(m, s, perms)) == c
+        # and the representative is in the orbit of s
+        images = {
+            _permute(m, s, {"Page": p, "Vma": v})
+            for p in itertools.permutations(range(3))
+            for v in itertools.permutations(range(2))
+        }
+        assert c in images
+
+
+def test_canonical_form_is_an_orbit_invariant_with_instances() -> None:
+    m, _, _ = pages(4)
+    canon = Canon(m, Semantics(m).layout, frozenset({"Page"}))
+    rng = random.Random(3)
+    for s in _random_states(m, 300, seed=4):
+        perm = tuple(rng.sample(range(4), 4))
+        assert canon(_permute(m, s, {"Page": perm})) == canon(s)
