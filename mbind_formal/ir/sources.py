@@ -1,0 +1,191 @@
+"""Sources: a spec file and its includes -> one sequence of parsed items.
+
+Stage: the first step of `ir.lower`. Input: the root file (a path, or text with a name)
+and whether includes may leave the root's directory tree. Output: the items of every
+file, each `include` replaced by the included file's items (a file included twice is
+read once), the text of every file read (for rendering diagnostics), and diagnostics:
+MBF001 unreadable, MBF002 not UTF-8 text, MBF003 empty, MBF004 too large, MBF005 include
+cycle, MBF006 missing include, MBF007 include outside the tree, and the parser's MBF1xx.
+File content is only ever parsed, never evaluated.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mbind_formal.diagnostics import Diagnostic, Related, Span, did_you_mean
+from mbind_formal.dsl import ast
+from mbind_formal.dsl.parser import parse
+
+MAX_BYTES = 1 << 20  # 1 MiB: far beyond any model, small enough to parse quickly
+
+
+@dataclass(slots=True)
+class Sources:
+    """Everything read so far."""
+
+    items: list[ast.Item] = field(default_factory=list)
+    texts: dict[str, str] = field(default_factory=dict)
+    diags: list[Diagnostic] = field(default_factory=list)
+
+
+def decode(data: bytes, display: str, span: Span | None) -> tuple[str | None, Diagnostic | None]:
+    """The text of a file's bytes, or the reason it is not a spec file."""
+    if len(data) > MAX_BYTES:
+        return None, Diagnostic(
+            code="MBF004",
+            message=f"'{display}' is {len(data)} bytes; spec files are limited to {MAX_BYTES}",
+            span=span,
+        )
+    if b"\x00" in data:
+        return None, Diagnostic(
+            code="MBF002",
+            message=f"'{display}' is a binary file, not spec text (it contains NUL bytes)",
+            span=span,
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return None, Diagnostic(
+            code="MBF002",
+            message=f"'{display}' is not UTF-8 text (invalid byte 0x{data[e.start]:02x} "
+            f"at offset {e.start})",
+            span=span,
+            hint="save the file as UTF-8",
+        )
+    return text.removeprefix("\ufeff"), None
+
+
+def read(path: Path, display: str, span: Span | None) -> tuple[str | None, Diagnostic | None]:
+    """Read and decode one file."""
+    if path.is_dir():
+        return None, Diagnostic(
+            code="MBF001", message=f"'{display}' is a directory, not a spec file", span=span
+        )
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return decode(b"\x20" * (MAX_BYTES + 1), display, span)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, Diagnostic(code="MBF001", message=f"'{display}' does not exist", span=span)
+    except OSError as e:
+        return None, Diagnostic(
+            code="MBF001",
+            message=f"cannot read '{display}': {e.strerror or e.__class__.__name__}",
+            span=span,
+        )
+    return decode(data, display, span)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    """One file on the include chain and the `include` that brought it in."""
+
+    path: Path
+    display: str
+    included_at: Span | None
+
+
+class _Loader:
+    def __init__(self, root_dir: Path, allow_outside: bool) -> None:
+        self.root_dir = root_dir.resolve()
+        self.allow_outside = allow_outside
+        self.out = Sources()
+        self.seen: set[Path] = set()
+
+    def file(self, text: str, chain: tuple[_Link, ...]) -> None:
+        me = chain[-1]
+        self.out.texts[me.display] = text
+        spec, diags = parse(text, me.display)
+        self.out.diags.extend(diags)
+        if spec is None:
+            return
+        if not spec.items:
+            self.out.diags.append(
+                Diagnostic(
+                    code="MBF003",
+                    message=f"'{me.display}' is empty: it declares nothing",
+                    span=me.included_at,
+                    hint="a spec declares at least one actor (see README, The spec language)",
+                )
+            )
+            return
+        for item in spec.items:
+            if isinstance(item, ast.Include):
+                self.include(item, chain)
+            else:
+                self.out.items.append(item)
+
+    def include(self, inc: ast.Include, chain: tuple[_Link, ...]) -> None:
+        parent = chain[-1]
+        rel = inc.path.strip('"')
+        target = (parent.path.parent / rel).resolve()
+        base = "" if parent.display.startswith("<") else os.path.dirname(parent.display)
+        display = os.path.normpath(os.path.join(base, rel))
+        if not self.allow_outside and not _inside(target, self.root_dir):
+            self.out.diags.append(
+                Diagnostic(
+                    code="MBF007",
+                    message=f"include '{rel}' leaves the spec's directory tree",
+                    span=inc.span,
+                    hint="keep included files next to the spec, or pass --allow-outside-includes",
+                )
+            )
+            return
+        for i, link in enumerate(chain):
+            if link.path == target:
+                names = [x.display for x in chain[i:]] + [link.display]
+                self.out.diags.append(
+                    Diagnostic(
+                        code="MBF005",
+                        message="include cycle: " + " -> ".join(names),
+                        span=inc.span,
+                        related=tuple(
+                            Related(span=x.included_at, message=f"'{x.display}' is included here")
+                            for x in chain[i + 1 :]
+                        ),
+                    )
+                )
+                return
+        if target in self.seen:
+            return
+        if not target.exists():
+            folder = target.parent
+            siblings = [p.name for p in folder.glob("*.mbf")] if folder.is_dir() else []
+            self.out.diags.append(
+                Diagnostic(
+                    code="MBF006",
+                    message=f"included file '{rel}' not found",
+                    span=inc.span,
+                    hint=did_you_mean(target.name, siblings),
+                )
+            )
+            return
+        self.seen.add(target)
+        text, problem = read(target, display, inc.span)
+        if problem is not None:
+            self.out.diags.append(problem)
+        if text is not None:
+            self.file(text, (*chain, _Link(target, display, inc.span)))
+
+
+def load_sources(
+    text: str, display: str, real: Path | None, directory: Path, allow_outside: bool
+) -> Sources:
+    """Parse `text` (the root file) and everything it includes."""
+    loader = _Loader(directory, allow_outside)
+    path = real.resolve() if real is not None else directory.resolve() / display
+    loader.seen.add(path)
+    loader.file(text, (_Link(path, display, None),))
+    return loader.out
