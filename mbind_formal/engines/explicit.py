@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import operator
+import os
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
@@ -291,15 +292,15 @@ class _Search:
     deadlock: Key | None = None
     violation: Key | None = None
     stopped: str = ""  # why the search stopped early ("" if it did not)
-    _last_report: float = 0.0
-    _rss0: int = 0
+    rss0: int = 0  # resident memory when the search started
+    last_report: float = 0.0
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def progress(self, message: str = "") -> None:
         now = self.elapsed()
-        self._last_report = now
+        self.last_report = now
         if self.report is not None:
             self.report(
                 ProgressEvent(
@@ -316,16 +317,14 @@ class _Search:
         """A reason to stop now, or ""; also sends progress every ~0.5 s."""
         b = self.budget
         now = self.elapsed()
-        if now - self._last_report >= _PROGRESS_S:
+        if now - self.last_report >= _PROGRESS_S:
             self.progress()
         if b.timeout_s is not None and now > b.timeout_s:
             return (
                 f"timeout after {b.timeout_s:g} s ({len(self.parent)} states, depth {self.depth})"
             )
-        if b.memory_mb is not None:
-            used = (_rss_bytes() - self._rss0) // (1 << 20)
-            if used > b.memory_mb:
-                return f"memory limit of {b.memory_mb} MB reached ({len(self.parent)} states)"
+        if b.memory_mb is not None and _rss_bytes() - self.rss0 > b.memory_mb << 20:
+            return f"memory limit of {b.memory_mb} MB reached ({len(self.parent)} states)"
         return ""
 
 
@@ -334,11 +333,9 @@ def _rss_bytes() -> int:
     try:
         with open("/proc/self/statm", encoding="ascii") as f:
             pages = int(f.read().split()[1])
-        import os
-
         return pages * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError, IndexError):
-        import resource
+        import resource  # Unix only, and only needed without /proc
 
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
@@ -369,8 +366,7 @@ class ExplicitEngine:
             def key(s: State) -> Key:
                 return pack(canon(s))
 
-        search = _Search(sem, claim, budget, report, key, started)
-        search._rss0 = _rss_bytes()
+        search = _Search(sem, claim, budget, report, key, started, rss0=_rss_bytes())
         search.progress("start")
         try:
             _explore(search)
@@ -416,7 +412,11 @@ def _explore(x: _Search) -> None:
         return False
 
     level: list[tuple[State, Key]] = []
-    for s in sem.initial_states(claim.assume):
+    for n, s in enumerate(sem.initial_states(claim.assume), start=1):
+        if n % _CHECK_EVERY == 0:
+            x.stopped = x.limits()
+            if x.stopped:
+                return
         k = key(s)
         if k in parent:
             continue
