@@ -1,0 +1,187 @@
+"""The TLC engine: check one (variant, claim) cell with the real TLC.
+
+Input: a `Model`, a `Claim`, a `Budget` (timeout, workers, symmetry). Output: a `Result`.
+
+One TLC run checks the claim's invariant with TLC's deadlock check on; a deadlock stops
+TLC, so it is kept as `Result.deadlock` and the run repeated without the check. When
+the invariant holds, one run per witness checks `~W` as an invariant: TLC violates it
+exactly when `W` is reachable, else the claim is VACUOUS. Every counterexample is
+mapped back to our states (`tla.counterexample`) and replayed through `ir.semantics`
+before it is returned. Missing java or jar, a module TLC rejects, a timeout: UNKNOWN
+with the reason. TLC has no state limit, so `Budget.max_states` is not applied.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+
+from mbind_formal.diagnostics import Diagnostic
+from mbind_formal.engines.base import Budget, Progress, ProgressEvent, Result, Verdict
+from mbind_formal.ir.model import Claim, Model
+from mbind_formal.ir.semantics import Semantics, SemanticsError
+from mbind_formal.tla.counterexample import to_trace
+from mbind_formal.tla.emit import emit_cell, represented_symmetric
+from mbind_formal.tla.symbols import Symbols, build_symbols
+from mbind_formal.tla.tlc import Outcome, TlcRun, TlcSetup, find_tlc, run_tlc
+from mbind_formal.trace.model import Trace, TraceKind
+from mbind_formal.trace.replay import replay_with
+
+
+class _Stop(Exception):
+    """The check cannot go on; `reason` says why (becomes an UNKNOWN result)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _Cell:
+    model: Model
+    claim: Claim
+    budget: Budget
+    report: Progress | None
+    setup: TlcSetup
+    sem: Semantics
+    syms: Symbols
+    started: float = field(default_factory=time.monotonic)
+    runs: int = 0
+    tlc_seconds: float = 0.0
+
+    def left(self) -> float | None:
+        if self.budget.timeout_s is None:
+            return None
+        left = self.budget.timeout_s - (time.monotonic() - self.started)
+        if left <= 0:
+            raise _Stop(f"timeout after {self.budget.timeout_s:g} s")
+        return left
+
+    def run(self, phase: str, witness: int | None, *, deadlock: bool) -> TlcRun:
+        if self.report is not None:
+            self.report(
+                ProgressEvent(engine="tlc", phase=phase, elapsed_s=time.monotonic() - self.started)
+            )
+        emitted = emit_cell(
+            self.model,
+            self.claim,
+            spec_path=self.model.source or self.model.name,
+            witness=witness,
+            symmetry=self.budget.symmetry,
+        )
+        out = run_tlc(
+            self.setup,
+            emitted,
+            workers=self.budget.workers,
+            timeout=self.left(),
+            check_deadlock=deadlock,
+        )
+        self.runs += 1
+        self.tlc_seconds += out.seconds
+        match out.outcome:
+            case Outcome.TIMEOUT:
+                raise _Stop(f"timeout after {self.budget.timeout_s:g} s (TLC {phase} run)")
+            case Outcome.FAILED:
+                raise _Stop(f"TLC failed ({phase} run): {out.error}")
+            case _:
+                return out
+
+    def trace(self, out: TlcRun, kind: TraceKind, claim: Claim | None) -> Trace:
+        try:
+            trace = to_trace(
+                self.sem, self.syms, out.states, out.actions, kind=kind, claim=self.claim.name
+            )
+        except (ValueError, SemanticsError) as e:
+            raise _Stop(f"internal error (MBF603): TLC's trace cannot be read back: {e}") from e
+        checked = replay_with(self.sem, trace, claim)
+        if not checked.ok:
+            raise _Stop(f"internal error (MBF603): TLC's trace does not replay: {checked.message}")
+        return trace
+
+
+class TlcEngine:
+    """Exhaustive checking by TLC (see the module docstring)."""
+
+    name = "tlc"
+
+    def check(
+        self,
+        model: Model,
+        claim: Claim,
+        budget: Budget,
+        report: Progress | None = None,
+    ) -> Result:
+        started = time.monotonic()
+        base = Result(
+            verdict=Verdict.UNKNOWN,
+            engine=self.name,
+            method="exhaustive",
+            variant=model.variant,
+            claim=claim.name,
+        )
+        setup = find_tlc()
+        if isinstance(setup, Diagnostic):
+            hint = f" ({setup.hint})" if setup.hint else ""
+            return replace(
+                base, reason=f"{setup.message}{hint}", seconds=time.monotonic() - started
+            )
+        try:
+            sem = Semantics(model)
+        except SemanticsError as e:
+            return replace(base, reason=f"the model cannot be executed: {e}")
+        syms = build_symbols(model, (claim,), represented_symmetric(model, (claim,)))
+        cell = _Cell(model, claim, budget, report, setup, sem, syms, started)
+        try:
+            result = _check(cell, base)
+        except _Stop as stop:
+            result = replace(base, reason=stop.reason)
+        stats = dict(result.stats)
+        stats.update({"tlc_runs": cell.runs, "tlc_seconds": round(cell.tlc_seconds, 3)})
+        return replace(result, seconds=time.monotonic() - started, stats=stats)
+
+
+def _check(cell: _Cell, base: Result) -> Result:
+    claim = cell.claim
+    out = cell.run("claim", None, deadlock=True)
+    deadlock = None
+    if out.outcome is Outcome.DEADLOCK:
+        deadlock = cell.trace(out, TraceKind.DEADLOCK, None)
+        out = cell.run("claim", None, deadlock=False)
+    symmetry = ",".join(sorted(cell.syms.symmetric)) if cell.budget.symmetry else ""
+    stats: dict[str, float | int | str] = {
+        "distinct_states": out.distinct if out.distinct is not None else -1,
+        "generated_states": out.generated if out.generated is not None else -1,
+        "symmetry": symmetry,
+    }
+    # TLC counts the states on the longest path; we count the steps.
+    depth = out.depth - 1 if out.depth is not None else None
+    base = replace(base, deadlock=deadlock, states=out.distinct, depth=depth, stats=stats)
+    if out.outcome is Outcome.VIOLATED:
+        trace = cell.trace(out, TraceKind.VIOLATION, claim)
+        return replace(
+            base,
+            verdict=Verdict.VIOLATED,
+            trace=trace,
+            depth=len(trace),
+            witnesses=tuple(None for _ in claim.witnesses),
+            reason=f"counterexample of {len(trace)} steps (TLC, breadth-first)",
+        )
+    if out.outcome is not Outcome.NO_ERROR:
+        return replace(base, reason=f"TLC: unexpected outcome {out.outcome.value}")
+    reached: list[bool] = []
+    for i in range(len(claim.witnesses)):
+        w = cell.run(f"witness {i + 1}", i, deadlock=False)
+        if w.outcome is Outcome.VIOLATED:
+            cell.trace(w, TraceKind.WITNESS, claim)  # replayed: the witness is really reached
+            reached.append(True)
+        elif w.outcome is Outcome.NO_ERROR:
+            reached.append(False)
+        else:
+            return replace(base, reason=f"TLC: unexpected outcome {w.outcome.value} (witness)")
+    base = replace(base, witnesses=tuple(reached))
+    missing = [i for i, r in enumerate(reached) if not r]
+    if missing:
+        shown = ", ".join(f"#{i + 1}" for i in missing)
+        return replace(base, verdict=Verdict.VACUOUS, reason=f"witness {shown} is never reached")
+    states = f"{out.distinct} distinct states" if out.distinct is not None else "every state"
+    return replace(base, verdict=Verdict.HOLDS, reason=f"TLC checked {states}")
