@@ -72,7 +72,7 @@ def parse(text: str, filename: str) -> tuple[ast.SpecFile | None, tuple[Diagnost
             return None, (
                 end_of_file_error(lark, interactive, text, filename, current, open_brackets),
             )
-        return None, (token_error(lark, err, interactive, previous, open_brackets, filename),)
+        return None, (token_error(lark, err, interactive, previous, open_brackets, text, filename),)
     except UnexpectedEOF:
         return None, (end_of_file_error(lark, interactive, text, filename, current, open_brackets),)
     deep = _too_deep(tree)

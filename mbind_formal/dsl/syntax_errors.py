@@ -161,6 +161,7 @@ def token_error(
     interactive: Any,
     previous: Token | None,
     open_brackets: Sequence[Token],
+    text: str,
     filename: str,
 ) -> Diagnostic:
     """MBF101 (or MBF104 for a construct in the wrong place) at the offending token."""
@@ -174,11 +175,11 @@ def token_error(
     if misplaced is not None:
         what, why = misplaced
         return Diagnostic(code="MBF104", span=span, message=what, hint=why)
-    hint = _hint(lark, token, previous, expected, interactive)
-    closer = {"(": ")", "[": "]", "{": "}"}
-    if hint is None and open_brackets and closer[str(open_brackets[-1])] in expected:
-        opener = open_brackets[-1]
-        hint = f"the '{opener}' at line {opener.line}, column {opener.column} is not closed"
+    hint = (
+        _nested_comment_hint(token, text)
+        or _hint(lark, token, previous, expected, interactive)
+        or _bracket_hint(token, expected, open_brackets)
+    )
     return Diagnostic(code="MBF101", span=span, message=message, hint=hint)
 
 
@@ -281,6 +282,24 @@ def _hint(
     return None
 
 
+def _nested_comment_hint(token: Token, text: str) -> str | None:
+    """`/* a /* b */ c */`: the error comes right after the first `*/`."""
+    start = token.start_pos or 0
+    if text[:start].rstrip().endswith("*/") and "*/" in text[start:]:
+        return "block comments do not nest: the '*/' before this closed the comment"
+    return None
+
+
+def _bracket_hint(token: Token, expected: set[str], open_brackets: Sequence[Token]) -> str | None:
+    closer = {"(": ")", "[": "]", "{": "}"}
+    if open_brackets and closer[str(open_brackets[-1])] in expected:
+        opener = open_brackets[-1]
+        return f"the '{opener}' at line {opener.line}, column {opener.column} is not closed"
+    if str(token) in closer.values() and not open_brackets:
+        return f"this '{token}' has no matching opening bracket"
+    return None
+
+
 def _repairs(lark: Lark, interactive: Any, value: str, token: Token) -> bool:
     """Would inserting `value` before `token` let the parse continue?"""
     names = [t.name for t in lark.terminals if isinstance(t.pattern, PatternStr)]
@@ -367,8 +386,12 @@ def end_of_file_error(
             hint=f"expected {expected}",
             related=(Related(span=token_span(filename, opener), message="opened here"),),
         )
+    hint = "is the last ';' missing?" if expected == "';'" else None
     return Diagnostic(
-        code="MBF103", span=span, message=f"unexpected end of file: expected {expected}"
+        code="MBF103",
+        span=span,
+        message=f"unexpected end of file: expected {expected}",
+        hint=hint,
     )
 
 
