@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import operator
 import os
+import struct
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,9 +39,9 @@ _PROGRESS_S = 0.5
 
 
 def packer(layout: Layout) -> Callable[[State], Key]:
-    """A function packing a state into a compact, hashable key (bytes when values fit)."""
+    """A function packing a state into compact bytes (1 byte per slot when it fits)."""
     sizes = sizes_of(layout.model)
-    offsets: list[int] = []
+    codes = []
     for sl in layout.slots:
         if sl.kind is SlotKind.PC:
             lo, hi = 0, len(sl.labels) - 1
@@ -48,14 +49,15 @@ def packer(layout: Layout) -> Callable[[State], Key]:
             assert sl.type is not None
             dom = domain(sl.type, sizes)
             lo, hi = int(min(dom)), int(max(dom))
-        if hi - lo > 255:
-            return tuple  # too wide for a byte: keep the tuple itself
-        offsets.append(-lo)
-    if not any(offsets):
-        return bytes
-    offs = tuple(offsets)
-    add = operator.add
-    return lambda s: bytes(map(add, s, offs))
+        code = next((c for c, bits in _STRUCT_CODES if -(1 << bits) <= lo and hi < 1 << bits), None)
+        if code is None:
+            return tuple  # wider than 64 bits: keep the tuple itself
+        codes.append(code)
+    pack = struct.Struct("<" + "".join(codes)).pack
+    return lambda s: pack(*s)
+
+
+_STRUCT_CODES = (("b", 7), ("h", 15), ("i", 31), ("q", 63))  # signed code, magnitude bits
 
 
 # --------------------------------------------------------------------------- symmetry

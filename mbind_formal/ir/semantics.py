@@ -311,17 +311,44 @@ class _Compiler:
         return lambda s, b: conv(s[slots[int(inst(s, b))]])
 
     def _field(self, e: Field, ctx: _Ctx) -> ExprFn:
-        base, stride = self._field_base(e.collection, e.name)
-        idx = self.expr(e.index, ctx)
-        where = f"{e.collection}.{e.name}"
+        where = self._field_slot(e, ctx)
+        if isinstance(where, int):
+            return lambda s, b: s[where]
+        if isinstance(where, tuple):
+            base, stride, pos = where
+            if stride == 1:
+                return lambda s, b: s[base + int(b[pos])]
+            return lambda s, b: s[base + int(b[pos]) * stride]
+        slot_of = where
+        return lambda s, b: s[slot_of(s, b)]
 
-        def read(s: Sequence[Value], b: Scratch) -> Value:
+    def _field_slot(self, e: Field, ctx: _Ctx) -> int | tuple[int, int, int] | ExprFn:
+        """Where field `e` lives: a fixed slot, (base, stride, scratch position) when the
+        index is a bound element that cannot be none, or a function of the state."""
+        base, stride = self._field_base(e.collection, e.name)
+        match e.index:
+            case ElemLit(index=ei):
+                return base + ei * stride
+            case SelfRef() if ctx.self_value is not None:
+                return base + ctx.self_value * stride
+            case Bound(name=bn):
+                for name, pos, t in reversed(ctx.scope):
+                    if name == bn:
+                        if isinstance(t, IndexType) and not t.optional:
+                            return base, stride, pos
+                        break
+            case _:
+                pass
+        idx = self.expr(e.index, ctx)
+        what = f"{e.collection}.{e.name}"
+
+        def slot_of(s: Sequence[Value], b: Scratch) -> int:
             i = int(idx(s, b))
             if i < 0:
-                raise SemanticsError(f"read of field {where} through none")
-            return s[base + i * stride]
+                raise SemanticsError(f"field {what} accessed through none")
+            return base + i * stride
 
-        return read
+        return slot_of
 
     def _field_base(self, coll: str, name: str) -> tuple[int, int]:
         try:
@@ -365,14 +392,19 @@ class _Compiler:
 
     def _binary(self, e: Binary, ctx: _Ctx) -> ExprFn:
         left, right = self.expr(e.left, ctx), self.expr(e.right, ctx)
+        # Operands are bools here by typing (`ir.types`), so `and`/`or` return bools.
         match e.op:
             case BinOp.AND:
-                return lambda s, b: bool(left(s, b)) and bool(right(s, b))
+                return lambda s, b: left(s, b) and right(s, b)
             case BinOp.OR:
-                return lambda s, b: bool(left(s, b)) or bool(right(s, b))
+                return lambda s, b: left(s, b) or right(s, b)
             case BinOp.IMPLIES:
-                return lambda s, b: (not left(s, b)) or bool(right(s, b))
+                return lambda s, b: (not left(s, b)) or right(s, b)
             case BinOp.IN:
+                item = _literal(e.left)
+                if item is not None:
+                    bit = 1 << int(item[0])
+                    return lambda s, b: int(right(s, b)) & bit != 0
                 return lambda s, b: (int(right(s, b)) >> int(left(s, b))) & 1 == 1
             case (
                 BinOp.EQ
@@ -387,7 +419,21 @@ class _Compiler:
                 | BinOp.INTER
             ):
                 op = _CMP[e.op]
-                return lambda s, b: op(left(s, b), right(s, b))
+                const = _literal(e.right)
+                if const is None:
+                    return lambda s, b: op(left(s, b), right(s, b))
+                c = const[0]
+                match e.op:  # the common shapes `x == K`, `x + 1` without a call of `op`
+                    case BinOp.EQ:
+                        return lambda s, b: left(s, b) == c
+                    case BinOp.NE:
+                        return lambda s, b: left(s, b) != c
+                    case BinOp.ADD:
+                        return lambda s, b: left(s, b) + c
+                    case BinOp.SUB:
+                        return lambda s, b: left(s, b) - c
+                    case _:
+                        return lambda s, b: op(left(s, b), c)
             case _:
                 assert_never(e.op)
 
@@ -516,65 +562,37 @@ class _Compiler:
         k: StmtFn,
     ) -> StmtFn:
         fv = self.expr(value, ctx)
-        blocked = self.blocked
         var_type = infer(target, ctx.type_env(self.model))
         if var_type is None:
             raise SemanticsError(f"cannot type the assignment target {target}")
-        lo, hi = self._bounds(var_type)
+        bounds = self._bounds(var_type)
         match target:
             case GlobalVar(name=gn):
-                slot = self._slot(gn)
+                where: int | tuple[int, int, int] | ExprFn = self._slot(gn)
             case LocalVar(name=ln):
                 if ctx.actor is None:
                     raise SemanticsError(f"local '{ln}' written outside an actor")
-                slot = self._slot(f"{self._inst_name(ctx.actor, ctx.instance)}.{ln}")
-            case Field(collection=coll, name=fname, index=index):
-                base, stride = self._field_base(coll, fname)
-                fi = self.expr(index, ctx)
-                where = f"{coll}.{fname}"
-
-                def assign_field(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
-                    v = fv(s, b)
-                    if lo is not None and not lo <= int(v) <= hi:
-                        blocked[sid] += 1
-                        return
-                    i = int(fi(s, b))
-                    if i < 0:
-                        raise SemanticsError(f"write of field {where} through none")
-                    s[base + i * stride] = v
-                    k(s, b, ch, out)
-
-                return assign_field
+                where = self._slot(f"{self._inst_name(ctx.actor, ctx.instance)}.{ln}")
+            case Field():
+                where = self._field_slot(target, ctx)
             case _:
                 assert_never(target)
-        if lo is None:
+        if isinstance(where, tuple):
+            base, stride, pos = where
+            where = lambda s, b: base + int(b[pos]) * stride  # noqa: E731
+        if bounds is None:
+            return _store(where, fv, k)
+        return _store_checked(where, fv, k, bounds, self.blocked, sid)
 
-            def assign(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
-                s[slot] = fv(s, b)
-                k(s, b, ch, out)
-
-            return assign
-        low = lo
-
-        def assign_checked(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
-            v = fv(s, b)
-            if low <= v <= hi:
-                s[slot] = v
-                k(s, b, ch, out)
-            else:
-                blocked[sid] += 1
-
-        return assign_checked
-
-    def _bounds(self, t: Type) -> tuple[int | None, int]:
-        """The integer bounds a store must check (None: nothing to check, by typing)."""
+    def _bounds(self, t: Type) -> tuple[int, int] | None:
+        """The integer bounds a store must check (None: in range by typing)."""
         match t:
             case RangeType(lo=lo, hi=hi):
                 return lo, hi
-            case IndexType(collection=c, optional=opt):
-                return (-1 if opt else 0), self.sizes[c] - 1
-            case BoolType() | EnumType() | SetType():
-                return None, 0
+            case IndexType(collection=c, optional=False):
+                return 0, self.sizes[c] - 1  # `none` or `next` past the end
+            case IndexType() | BoolType() | EnumType() | SetType():
+                return None
             case _:
                 assert_never(t)
 
@@ -595,6 +613,75 @@ class _Compiler:
     def _inst_name(self, actor: str, k: int) -> str:
         a = self.model.actor(actor)
         return actor if a.instances == 1 else f"{actor}[{k}]"
+
+
+def _store(where: int | ExprFn, fv: ExprFn, k: StmtFn) -> StmtFn:
+    """`target = value` where the value is in range by typing."""
+    if isinstance(where, int):
+        slot = where
+
+        def store(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
+            s[slot] = fv(s, b)
+            k(s, b, ch, out)
+
+        return store
+    slot_of = where
+
+    def store_at(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
+        s[int(slot_of(s, b))] = fv(s, b)
+        k(s, b, ch, out)
+
+    return store_at
+
+
+def _store_checked(
+    where: int | ExprFn,
+    fv: ExprFn,
+    k: StmtFn,
+    bounds: tuple[int, int],
+    blocked: list[int],
+    sid: int,
+) -> StmtFn:
+    """`target = value`, disabling the path (and counting it) when out of range."""
+    lo, hi = bounds
+    if isinstance(where, int):
+        slot = where
+
+        def store(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
+            v = fv(s, b)
+            if lo <= v <= hi:
+                s[slot] = v
+                k(s, b, ch, out)
+            else:
+                blocked[sid] += 1
+
+        return store
+    slot_of = where
+
+    def store_at(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
+        v = fv(s, b)
+        if lo <= v <= hi:
+            s[int(slot_of(s, b))] = v
+            k(s, b, ch, out)
+        else:
+            blocked[sid] += 1
+
+    return store_at
+
+
+def _literal(e: Expr) -> tuple[Value] | None:
+    """The value of a literal expression, boxed (so that false and 0 are values too)."""
+    match e:
+        case BoolLit(value=v) | IntLit(value=v):
+            return (v,)
+        case EnumLit(enum=en, value=name):
+            return (en.values.index(name),)
+        case ElemLit(index=i):
+            return (i,)
+        case NoneLit():
+            return (-1,)
+        case _:
+            return None
 
 
 # --------------------------------------------------------------------------- initial states
