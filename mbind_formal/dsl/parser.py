@@ -56,6 +56,9 @@ def grammar() -> Lark:
 def parse(text: str, filename: str) -> tuple[ast.SpecFile | None, tuple[Diagnostic, ...]]:
     """Parse one spec file; on a syntax error return None and the first error found."""
     lark = grammar()
+    if text.startswith("\ufeff"):
+        # A byte-order mark is invisible in editors; a space keeps every column the same.
+        text = " " + text[1:]
     interactive = lark.parse_interactive(text)
     previous: Token | None = None
     current: Token | None = None

@@ -5,7 +5,8 @@ or statement). Output: text in one canonical layout (two-space indents, labels o
 level left of their step's statements, minimal parentheses, decimal integers, quoted
 variant names). Round trip: `parse(print_spec(x))[0] == x` for every well-formed AST
 (`IntLiteral` values non-negative, names not keywords, `either` with two branches or
-more); tests/dsl check it on the examples and on hypothesis-generated ASTs.
+more, include paths and variant names without '"' or line breaks); tests/dsl check it
+on the examples and on hypothesis-generated ASTs.
 
 Comments are not part of the AST, so they do not survive printing.
 """

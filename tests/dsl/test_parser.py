@@ -474,3 +474,13 @@ def test_enum_members_and_params_have_their_own_spans() -> None:
         Span("t.mbf", 1, 10, 1, 11),
         Span("t.mbf", 2, 3, 2, 4),
     ]
+
+
+def test_windows_line_endings_keep_lines_and_columns() -> None:
+    unix = "actor a {\n  l: x = 1;\n}\n"
+    windows, _ = parse(unix.replace("\n", "\r\n"), "t.mbf")
+    assert windows == spec(unix)
+    assert windows is not None
+    actor = windows.items[0]
+    assert isinstance(actor, ast.ActorDecl)
+    assert actor.body[0].span == Span("t.mbf", 2, 3, 2, 12)

@@ -58,9 +58,18 @@ def test_mangled_examples(path: Path, data: st.DataObject) -> None:
 
 def test_binary_junk() -> None:
     junk = bytes(range(256)).decode("latin-1")
-    for text in ("\x00", "\x00" * 1000, junk, "param p = 1;" + junk, "\ufeffparam p = 1;"):
+    for text in ("\x00", "\x00" * 1000, junk, "param p = 1;" + junk):
         check_outcome(text)
         assert parse(text, "f.mbf")[0] is None
+
+
+def test_leading_byte_order_mark_is_ignored_and_columns_kept() -> None:
+    result, diagnostics = parse("\ufeffparam p = 1;", "f.mbf")
+    assert diagnostics == () and result is not None
+    (item,) = result.items
+    assert item.span is not None and item.span.col == 2
+    (diag,) = parse("param p = 1;\ufeff", "f.mbf")[1]
+    assert diag.code == "MBF102"
 
 
 def test_large_input_parses() -> None:
