@@ -60,14 +60,14 @@ from mbind_formal.ir.resolve import (
 )
 from mbind_formal.ir.validate import validate
 
-__all__ = [
+__all__ = (
     "ActorBuilder",
     "CollectionBuilder",
     "DefRef",
     "SpecBuilder",
     "VariantBuilder",
     "close_block",
-]
+)
 
 # --------------------------------------------------------------------------- pieces
 

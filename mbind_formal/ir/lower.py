@@ -50,7 +50,12 @@ from mbind_formal.ir.sources import load_sources, read
 from mbind_formal.ir.types import same_kind
 from mbind_formal.ir.validate_expr import show_type
 
-__all__ = ["LoadResult", "load_spec", "load_text", "lower"]
+__all__ = (
+    "LoadResult",
+    "load_spec",
+    "load_text",
+    "lower",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +64,7 @@ class LoadResult:
 
     spec: Spec | None
     diagnostics: tuple[Diagnostic, ...]
-    sources: Mapping[str, str]
+    sources: dict[str, str]  # file name -> text (a fresh dict per load)
 
 
 def load_text(

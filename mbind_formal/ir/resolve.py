@@ -28,7 +28,13 @@ from mbind_formal.ir.model import (
     Var,
 )
 
-__all__ = ["VariantDelta", "apply_variant", "close_actor", "close_block", "variant_order"]
+__all__ = (
+    "VariantDelta",
+    "apply_variant",
+    "close_actor",
+    "close_block",
+    "variant_order",
+)
 
 # --------------------------------------------------------------------------- closing
 

@@ -53,7 +53,7 @@ from mbind_formal.ir.types import TypeEnv
 from mbind_formal.ir.validate_expr import ExprChecker
 from mbind_formal.ir.walk import children, stmt_exprs, stmts, subexprs, var_init_exprs
 
-__all__ = ["validate"]
+__all__ = ("validate",)
 
 
 def _terminates(block: Block) -> bool:

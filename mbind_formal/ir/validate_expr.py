@@ -47,7 +47,11 @@ from mbind_formal.ir.model import (
 )
 from mbind_formal.ir.types import INT, TypeEnv, join, same_kind
 
-__all__ = ["ExprChecker", "const_int", "show_type"]
+__all__ = (
+    "ExprChecker",
+    "const_int",
+    "show_type",
+)
 
 
 def show_type(t: Type | None) -> str:
