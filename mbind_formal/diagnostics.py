@@ -47,6 +47,8 @@ CODES: Mapping[str, str] = {
     "MBF102": "syntax error: unexpected character",
     "MBF103": "syntax error: unexpected end of file (unterminated block or statement)",
     "MBF104": "syntax error: misplaced construct",
+    "MBF105": "expression or block nested too deeply",
+    "MBF106": "integer literal too large",
     "MBF201": "unknown name",
     "MBF202": "duplicate declaration",
     "MBF203": "unknown field",

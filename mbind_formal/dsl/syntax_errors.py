@@ -399,13 +399,13 @@ def end_of_file_error(
 
 
 def nesting_error(node: Any, filename: str, limit: int) -> Diagnostic:
-    """MBF004: expressions or blocks nested beyond what later phases can walk."""
+    """MBF105: expressions or blocks nested beyond what later phases can walk."""
     meta = getattr(node, "meta", None)
     span = None
     if meta is not None and not getattr(meta, "empty", True):
         span = Span(filename, meta.line, meta.column, meta.end_line, meta.end_column)
     return Diagnostic(
-        code="MBF004",
+        code="MBF105",
         span=span,
         message=f"nesting too deep: more than {limit} levels of expressions or blocks",
         hint="split the expression with a 'def', or the block into steps",
@@ -413,9 +413,9 @@ def nesting_error(node: Any, filename: str, limit: int) -> Diagnostic:
 
 
 def number_error(token: Token, filename: str) -> Diagnostic:
-    """MBF304: an integer literal far outside any model's range."""
+    """MBF106: an integer literal far outside any model's range."""
     return Diagnostic(
-        code="MBF304",
+        code="MBF106",
         span=token_span(filename, token),
         message=f"integer literal {_show(str(token))} is too large (the limit is 2**63 - 1)",
     )

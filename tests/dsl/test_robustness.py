@@ -12,7 +12,7 @@ from mbind_formal.dsl import ast
 from mbind_formal.dsl.parser import MAX_NESTING, parse
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "spec" / "examples").glob("*.mbf"))
-SYNTAX_CODES = {"MBF004", "MBF101", "MBF102", "MBF103", "MBF104", "MBF304"}
+SYNTAX_CODES = {"MBF101", "MBF102", "MBF103", "MBF104", "MBF105", "MBF106"}
 
 
 def check_outcome(text: str) -> None:
@@ -90,12 +90,12 @@ def test_nesting_limit_is_reported_not_crashed() -> None:
         "actor a { l: " + "while (x) { " * 400 + "skip;" + " }" * 400 + " }",
     ):
         (diag,) = parse(text, "f.mbf")[1]
-        assert diag.code == "MBF004"
+        assert diag.code == "MBF105"
 
 
 def test_huge_integer_literals_are_rejected_without_overflow() -> None:
     for digits in ("9" * 5000, "0x" + "f" * 5000, "9223372036854775808"):
         (diag,) = parse(f"param p = {digits};", "f.mbf")[1]
-        assert diag.code == "MBF304"
+        assert diag.code == "MBF106"
     largest = "9223372036854775807"
     assert parse(f"param p = {largest};", "f.mbf")[1] == ()

@@ -160,10 +160,10 @@ CORPUS: dict[str, Case] = {
         "the '(' at line 1, column 6 is not closed",
     ),
     "too deeply nested": Case(
-        "init " + "!" * 300 + "x;", "MBF004", 1, 204, "nesting too deep", "'def'",
+        "init " + "!" * 300 + "x;", "MBF105", 1, 204, "nesting too deep", "'def'",
     ),
     "integer literal too large": Case(
-        "param p = 99999999999999999999999;", "MBF304", 1, 11, "too large", None,
+        "param p = 99999999999999999999999;", "MBF106", 1, 11, "too large", None,
     ),
 }  # fmt: skip
 
