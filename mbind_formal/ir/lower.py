@@ -146,7 +146,7 @@ class _Lowering:
         self.symmetric: dict[str, bool] = {}
         self.actor_decls: dict[str, ast.ActorDecl] = {}
         self.headers: dict[str, Actor] = {}  # instances, self collection, locals
-        self.shapes: dict[str, ActorShape] = {}
+        self.broken: set[str] = set()  # recursive definitions (reported once)
 
     def error(
         self,
@@ -187,6 +187,7 @@ class _Lowering:
             params=self.params,
             aliases=self.aliases,
             macros=frozenset(v.macros),
+            broken=frozenset(self.broken),
             **kw,  # type: ignore[arg-type]
         )
 
@@ -218,7 +219,7 @@ class _Lowering:
                 first_what, first = seen[n]
                 self.error(
                     "MBF202",
-                    f"'{n}' is declared twice (as {first_what} and as {what})"
+                    f"'{n}' is declared twice (as {_a(first_what)} and as {_a(what)})"
                     if first_what != what
                     else f"{what} '{n}' is declared twice",
                     span,
@@ -230,10 +231,13 @@ class _Lowering:
         for it in items:
             match it:
                 case ast.ParamDecl(name=n):
-                    declare(n, "a parameter", it.span)
+                    declare(n, "parameter", it.span)
                 case ast.EnumDecl(name=n, members=members):
-                    declare(n, "an enum", it.span)
+                    declare(n, "enum", it.span)
                     for mem in members:
+                        if mem.name in enum_of and enum_of[mem.name][0] == n:
+                            self.error("MBF202", f"enum {n} lists '{mem.name}' twice", mem.span)
+                            continue
                         if mem.name in enum_of:
                             other, first = enum_of[mem.name]
                             self.error(
@@ -247,19 +251,19 @@ class _Lowering:
                             )
                             continue
                         enum_of[mem.name] = (n, mem.span)
-                        declare(mem.name, "an enum value", mem.span)
+                        declare(mem.name, "enum value", mem.span)
                 case ast.TypeAlias(name=n):
-                    declare(n, "a type", it.span)
+                    declare(n, "type", it.span)
                 case ast.CollectionDecl(name=n):
-                    declare(n, "a collection", it.span)
+                    declare(n, "collection", it.span)
                 case ast.VarDecl(name=n):
-                    declare(n, "a global", it.span)
+                    declare(n, "global", it.span)
                 case ast.DefDecl(name=n):
-                    declare(n, "a definition", it.span)
+                    declare(n, "definition", it.span)
                 case ast.MacroDecl(name=n):
-                    declare(n, "a macro", it.span)
+                    declare(n, "macro", it.span)
                 case ast.ActorDecl(name=n):
-                    declare(n, "an actor", it.span)
+                    declare(n, "actor", it.span)
                 case _:
                     pass
         for what, kind in (("claim", ast.ClaimDecl), ("scenario", ast.ScenarioDecl)):
@@ -426,6 +430,7 @@ class _Lowering:
                 return
             if state.get(d.name) == 1:
                 cycle = [*path[path.index(d.name) :], d.name]
+                self.broken.update(cycle)
                 self.error(
                     "MBF406",
                     f"definition '{d.name}' is recursive: {' -> '.join(cycle)}",
@@ -437,7 +442,7 @@ class _Lowering:
             for callee in sorted(_calls(d.body)):
                 if callee in todo:
                     visit(todo[callee], [*path, d.name])
-            if state.get(d.name) == 1:
+            if d.name not in self.broken:
                 v.defs[d.name] = self.lower_def(d, v)
             state[d.name] = 2
 
@@ -732,6 +737,10 @@ class _Lowering:
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _a(noun: str) -> str:
+    return ("an " if noun[0] in "aeiou" else "a ") + noun
 
 
 def _init_parts(init: Init) -> tuple[list[Expr] | None, Expr | None]:

@@ -129,6 +129,7 @@ class Scope:
     bound: tuple[tuple[str, Binding], ...] = ()
     self_type: Type | None = None
     frames: tuple[MacroFrame, ...] = ()
+    broken: frozenset[str] = frozenset()  # definitions already reported (recursive)
 
     def bind(self, name: str, b: Binding) -> Scope:
         return replace(self, bound=(*self.bound, (name, b)))
@@ -537,6 +538,8 @@ class ExprLowerer:
     def call(self, e: ast.CallExpr, scope: Scope) -> Expr:
         d = next((x for x in scope.model.defs if x.name == e.name), None)
         if d is None:
+            if e.name in scope.broken:
+                return BoolLit(value=False, span=e.span)
             if e.name in scope.macros:
                 return self.error(
                     scope,

@@ -31,19 +31,35 @@ class Sources:
     diags: list[Diagnostic] = field(default_factory=list)
 
 
-def decode(data: bytes, display: str, span: Span | None) -> tuple[str | None, Diagnostic | None]:
+def _at(data: bytes, pos: int, display: str) -> Span:
+    """The line and column (in bytes) of offset `pos`."""
+    line = data.count(b"\n", 0, pos) + 1
+    col = pos - (data.rfind(b"\n", 0, pos) + 1) + 1
+    return Span(display, line, col, line, col + 1)
+
+
+def _via(span: Span | None) -> tuple[Related, ...]:
+    return (Related(span=span, message="included here"),) if span is not None else ()
+
+
+def decode(
+    data: bytes, display: str, included_at: Span | None = None
+) -> tuple[str | None, Diagnostic | None]:
     """The text of a file's bytes, or the reason it is not a spec file."""
     if len(data) > MAX_BYTES:
         return None, Diagnostic(
             code="MBF004",
             message=f"'{display}' is {len(data)} bytes; spec files are limited to {MAX_BYTES}",
-            span=span,
+            span=Span(display, 1, 1, 1, 1),
+            related=_via(included_at),
         )
-    if b"\x00" in data:
+    nul = data.find(b"\x00")
+    if nul >= 0:
         return None, Diagnostic(
             code="MBF002",
             message=f"'{display}' is a binary file, not spec text (it contains NUL bytes)",
-            span=span,
+            span=_at(data, nul, display),
+            related=_via(included_at),
         )
     try:
         text = data.decode("utf-8")
@@ -52,8 +68,9 @@ def decode(data: bytes, display: str, span: Span | None) -> tuple[str | None, Di
             code="MBF002",
             message=f"'{display}' is not UTF-8 text (invalid byte 0x{data[e.start]:02x} "
             f"at offset {e.start})",
-            span=span,
+            span=_at(data, e.start, display),
             hint="save the file as UTF-8",
+            related=_via(included_at),
         )
     return text.removeprefix("\ufeff"), None
 
@@ -65,10 +82,9 @@ def read(path: Path, display: str, span: Span | None) -> tuple[str | None, Diagn
             code="MBF001", message=f"'{display}' is a directory, not a spec file", span=span
         )
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return decode(b"\x20" * (MAX_BYTES + 1), display, span)
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_BYTES + 1)  # never more: a huge file is refused unread
+
     except FileNotFoundError:
         return None, Diagnostic(code="MBF001", message=f"'{display}' does not exist", span=span)
     except OSError as e:
@@ -76,6 +92,13 @@ def read(path: Path, display: str, span: Span | None) -> tuple[str | None, Diagn
             code="MBF001",
             message=f"cannot read '{display}': {e.strerror or e.__class__.__name__}",
             span=span,
+        )
+    if len(data) > MAX_BYTES:
+        return None, Diagnostic(
+            code="MBF004",
+            message=f"'{display}' is larger than {MAX_BYTES} bytes, the limit for spec files",
+            span=Span(display, 1, 1, 1, 1),
+            related=_via(span),
         )
     return decode(data, display, span)
 
@@ -116,7 +139,8 @@ class _Loader:
                 Diagnostic(
                     code="MBF003",
                     message=f"'{me.display}' is empty: it declares nothing",
-                    span=me.included_at,
+                    span=Span(me.display, 1, 1, 1, 1),
+                    related=_via(me.included_at),
                     hint="a spec declares at least one actor (see README, The spec language)",
                 )
             )

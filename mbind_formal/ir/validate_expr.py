@@ -479,13 +479,17 @@ class ExprChecker:
 
     def value_fits(self, target: Type, value: Expr, vt: Type, what: str, span: Span | None) -> None:
         if not same_kind(target, vt):
-            self.error("MBF301", f"{what} has type {show_type(target)}, got {show_type(vt)}", span)
+            self.error(
+                "MBF301",
+                f"cannot store a {show_type(vt)} in {what}, which is {show_type(target)}",
+                span,
+            )
             return
         k = const_int(value)
         if isinstance(target, RangeType) and k is not None and not target.lo <= k <= target.hi:
             self.error(
                 "MBF304",
-                f"{k} is out of {what}'s range {target.lo}..{target.hi}",
+                f"{k} is outside the range {target.lo}..{target.hi} of {what}",
                 value.span or span,
             )
         if isinstance(target, IndexType) and not target.optional and isinstance(value, NoneLit):
