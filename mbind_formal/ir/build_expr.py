@@ -185,8 +185,6 @@ class ExprBuilder:
                 e = x
         if isinstance(expected, SetType):
             return to_set(e, self.infer(e))
-        if isinstance(expected, BoolType):
-            return self.cond(e)
         return e
 
     def e(self, x: ExprLike) -> Expr:

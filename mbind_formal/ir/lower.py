@@ -29,6 +29,7 @@ from mbind_formal.ir.lower_expr import BoundName, ExprLowerer, Scope, Sink, cons
 from mbind_formal.ir.lower_flow import ActorShape, FlowLowerer, replace_step, shape
 from mbind_formal.ir.model import (
     Actor,
+    BoolType,
     Collection,
     Def,
     ElemLit,
@@ -460,7 +461,11 @@ class _Lowering:
                 params.append(Param(name=p.name, type=t))
                 scope = scope.bind(p.name, BoundName(p.name, t))
         result = self.ex.type(d.result, scope) if d.result is not None else None
-        body = self.ex.expr(d.body, scope, result)
+        # a declared `bool` result is a condition (C: `return flags & X;` in a bool helper)
+        if isinstance(result, BoolType):
+            body = self.ex.cond(d.body, scope)
+        else:
+            body = self.ex.expr(d.body, scope, result)
         if result is not None:
             got = self.ex.type_of(body, scope)
             if got is not None and not same_kind(result, got):

@@ -278,12 +278,13 @@ class ExprLowerer:
         return to_bool(x, self.type_of(x, scope))
 
     def expr(self, e: ast.Expr, scope: Scope, expected: Type | None = None) -> Expr:
-        """`e` lowered; `expected` types `none`/`{}` and turns enum values into sets."""
+        """`e` lowered; `expected` types `none`/`{}` and turns enum values into sets.
+
+        An expected bool does not coerce: truthiness applies to conditions (`cond`) only,
+        so `lock = count;` stays a type error rather than meaning `count != 0`."""
         x = self._expr(e, scope, expected)
         if isinstance(expected, SetType):
             return to_set(x, self.type_of(x, scope))
-        if isinstance(expected, BoolType):
-            return to_bool(x, self.type_of(x, scope))
         return x
 
     def _expr(self, e: ast.Expr, scope: Scope, expected: Type | None) -> Expr:
