@@ -192,6 +192,18 @@ class ExprLowerer:
 
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
+        # Placeholders returned after an error: expressions built on them stay quiet,
+        # so one mistake is one diagnostic. (Identity, not equality: a real `false`
+        # literal is not a placeholder.)
+        self._bad: list[Expr] = []
+
+    def placeholder(self, span: Span | None) -> Expr:
+        x = BoolLit(value=False, span=span)
+        self._bad.append(x)
+        return x
+
+    def is_bad(self, x: Expr) -> bool:
+        return any(x is b for b in self._bad)
 
     def error(
         self,
@@ -203,7 +215,7 @@ class ExprLowerer:
         related: Sequence[Related] = (),
     ) -> Expr:
         self.sink.error(code, message, span, hint, related, scope.frames)
-        return BoolLit(value=False, span=span)
+        return self.placeholder(span)
 
     def type_of(self, e: Expr, scope: Scope) -> Type | None:
         return infer(e, scope.env())
@@ -321,7 +333,7 @@ class ExprLowerer:
             case ast.AtExpr(base=base, label=label):
                 target = self.actor_ref(base, scope)
                 if target is None:
-                    return BoolLit(value=False, span=sp)
+                    return self.placeholder(sp)
                 return AtLabel(actor=target[0], instance=target[1], label=label, span=sp)
             case ast.CallExpr():
                 return self.call(e, scope)
@@ -340,7 +352,7 @@ class ExprLowerer:
             case ast.QuantExpr(kind=kind, var=v, domain=d, body=body):
                 dom = self.type(d, scope)
                 if dom is None:
-                    return BoolLit(value=False, span=sp)
+                    return self.placeholder(sp)
                 ir_name = scope.fresh(v)
                 inner = scope.bind(v, BoundName(ir_name, dom))
                 q = Quantifier.FORALL if kind is ast.QuantKind.FORALL else Quantifier.EXISTS
@@ -395,6 +407,8 @@ class ExprLowerer:
         if en is None and xs:
             t = self.type_of(xs[0], scope)
             en = t if isinstance(t, EnumType) else None
+        if en is None and any(self.is_bad(x) for x in xs):
+            return self.placeholder(e.span)
         if en is None:
             what = "{}" if not items else "a set literal"
             return self.error(
@@ -414,7 +428,7 @@ class ExprLowerer:
             if coll is not None:
                 i = self.const(e.index, scope, f"an element index of {coll.name}")
                 if i is None:
-                    return BoolLit(value=False, span=sp)
+                    return self.placeholder(sp)
                 if not 0 <= i < coll.size:
                     return self.error(
                         scope,
@@ -499,7 +513,7 @@ class ExprLowerer:
         if self.is_actor(e.base, scope):
             target = self.actor_ref(e.base, scope)
             if target is None:
-                return BoolLit(value=False, span=sp)
+                return self.placeholder(sp)
             actor = scope.model.actor(target[0])
             if not any(v.name == e.name for v in actor.locals):
                 return self.error(
@@ -511,6 +525,8 @@ class ExprLowerer:
                 )
             return ActorLocal(actor=target[0], instance=target[1], name=e.name, span=sp)
         base = self.expr(e.base, scope)
+        if self.is_bad(base):
+            return base
         t = self.type_of(base, scope)
         colls = scope.model.collections
         if isinstance(t, IndexType):
@@ -540,7 +556,7 @@ class ExprLowerer:
         d = next((x for x in scope.model.defs if x.name == e.name), None)
         if d is None:
             if e.name in scope.broken:
-                return BoolLit(value=False, span=e.span)
+                return self.placeholder(e.span)
             if e.name in scope.macros:
                 return self.error(
                     scope,

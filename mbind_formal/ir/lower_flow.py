@@ -448,7 +448,7 @@ class FlowLowerer:
                 return x
             if e.name in scope.params:
                 return self.not_var(scope, f"'{e.name}' is a parameter", sp)
-            if isinstance(x, BoolLit):  # the name was unknown: already reported
+            if self.ex.is_bad(x):  # the name was unknown: already reported
                 return None
             return self.not_var(scope, f"'{e.name}' is not a variable", sp)
         if isinstance(e, ast.MemberExpr):
