@@ -41,6 +41,10 @@ from mbind_formal.ir.model import (
 from mbind_formal.ir.types import same_kind
 from mbind_formal.ir.validate_expr import show_type
 
+# Collections, instance counts and parameters stay small: every element is a set of
+# state slots, and sets of elements are bitmasks (the command line accepts 1..64 too).
+MAX_SIZE = 64
+
 __all__ = ("ModelLowering", "Version", "init_parts")
 
 # --------------------------------------------------------------------------- state
@@ -206,7 +210,17 @@ class ModelLowering:
         for it in items:
             if isinstance(it, ast.ParamDecl):
                 v = self.ex.const(it.value, self.scope(empty), f"parameter '{it.name}'")
-                self.params[it.name] = self.b.param(it.name, 0 if v is None else v, span=it.span)
+                value = self.b.param(it.name, 0 if v is None else v, span=it.span)
+                if not 0 <= value <= MAX_SIZE:
+                    given = "requested" if it.name in self.requested else "declared"
+                    self.error(
+                        "MBF304",
+                        f"parameter '{it.name}' is {given} as {value}, outside 0..{MAX_SIZE}",
+                        it.value.span or it.span,
+                        "parameters size a finite model: keep them small",
+                    )
+                    value = 0 if value < 0 else MAX_SIZE
+                self.params[it.name] = value
             elif isinstance(it, ast.EnumDecl):
                 values = tuple(m.name for m in it.members)
                 if not values:
@@ -221,7 +235,14 @@ class ModelLowering:
                         f"collection '{it.name}' has {size} elements; it needs 1 or more",
                         it.size.span or it.span,
                     )
-                self.sizes[it.name] = max(1, size or 1)
+                elif size is not None and size > MAX_SIZE:
+                    self.error(
+                        "MBF304",
+                        f"collection '{it.name}' has {size} elements; at most {MAX_SIZE} "
+                        "are supported",
+                        it.size.span or it.span,
+                    )
+                self.sizes[it.name] = min(MAX_SIZE, max(1, size or 1))
                 self.size_exprs[it.name] = it.size
                 self.symmetric[it.name] = it.symmetric
         for it in items:
@@ -395,9 +416,13 @@ class ModelLowering:
             instances, over = self.sizes[inst.name], inst.name
         elif inst is not None:
             k = self.ex.const(inst, self.scope(v), f"the instance count of '{d.name}'")
-            if k is not None and k < 1:
-                self.error("MBF409", f"actor '{d.name}' has {k} instances", inst.span)
-            instances = max(1, k or 1)
+            if k is not None and not 1 <= k <= MAX_SIZE:
+                self.error(
+                    "MBF409" if k < 1 else "MBF304",
+                    f"actor '{d.name}' has {k} instances; 1..{MAX_SIZE} are supported",
+                    inst.span,
+                )
+            instances = min(MAX_SIZE, max(1, k or 1))
         locals_ = self.var_types(d.locals, v, f"local {d.name}.")
         self.headers[d.name] = Actor(
             name=d.name,

@@ -38,8 +38,15 @@ def _at(data: bytes, pos: int, display: str) -> Span:
     return Span(display, line, col, line, col + 1)
 
 
-def _via(span: Span | None) -> tuple[Related, ...]:
-    return (Related(span=span, message="included here"),) if span is not None else ()
+def _problem(
+    code: str, message: str, at: Span, included_at: Span | None, hint: str | None = None
+) -> Diagnostic:
+    """A problem in a file's content: at the `include` that brought the file in (what the
+    author can change), with the place in the file as a note; or in the root file."""
+    if included_at is None:
+        return Diagnostic(code=code, message=message, span=at, hint=hint)
+    note = Related(span=at, message="in the included file")
+    return Diagnostic(code=code, message=message, span=included_at, hint=hint, related=(note,))
 
 
 def decode(
@@ -47,59 +54,37 @@ def decode(
 ) -> tuple[str | None, Diagnostic | None]:
     """The text of a file's bytes, or the reason it is not a spec file."""
     if len(data) > MAX_BYTES:
-        return None, Diagnostic(
-            code="MBF004",
-            message=f"'{display}' is {len(data)} bytes; spec files are limited to {MAX_BYTES}",
-            span=Span(display, 1, 1, 1, 1),
-            related=_via(included_at),
-        )
+        message = f"'{display}' is larger than {MAX_BYTES} bytes, the limit for spec files"
+        return None, _problem("MBF004", message, Span(display, 1, 1, 1, 1), included_at)
     nul = data.find(b"\x00")
     if nul >= 0:
-        return None, Diagnostic(
-            code="MBF002",
-            message=f"'{display}' is a binary file, not spec text (it contains NUL bytes)",
-            span=_at(data, nul, display),
-            related=_via(included_at),
-        )
+        message = f"'{display}' is a binary file, not spec text (it contains NUL bytes)"
+        return None, _problem("MBF002", message, _at(data, nul, display), included_at)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        return None, Diagnostic(
-            code="MBF002",
-            message=f"'{display}' is not UTF-8 text (invalid byte 0x{data[e.start]:02x} "
-            f"at offset {e.start})",
-            span=_at(data, e.start, display),
-            hint="save the file as UTF-8",
-            related=_via(included_at),
+        message = (
+            f"'{display}' is not UTF-8 text (invalid byte 0x{data[e.start]:02x} "
+            f"at offset {e.start})"
         )
+        at = _at(data, e.start, display)
+        return None, _problem("MBF002", message, at, included_at, "save the file as UTF-8")
     return text.removeprefix("\ufeff"), None
 
 
 def read(path: Path, display: str, span: Span | None) -> tuple[str | None, Diagnostic | None]:
-    """Read and decode one file."""
+    """Read and decode one file (`span`: the include that names it, if any)."""
     if path.is_dir():
-        return None, Diagnostic(
-            code="MBF001", message=f"'{display}' is a directory, not a spec file", span=span
-        )
+        message = f"'{display}' is a directory, not a spec file"
+        return None, Diagnostic(code="MBF001", message=message, span=span)
     try:
         with path.open("rb") as f:
             data = f.read(MAX_BYTES + 1)  # never more: a huge file is refused unread
-
     except FileNotFoundError:
         return None, Diagnostic(code="MBF001", message=f"'{display}' does not exist", span=span)
     except OSError as e:
-        return None, Diagnostic(
-            code="MBF001",
-            message=f"cannot read '{display}': {e.strerror or e.__class__.__name__}",
-            span=span,
-        )
-    if len(data) > MAX_BYTES:
-        return None, Diagnostic(
-            code="MBF004",
-            message=f"'{display}' is larger than {MAX_BYTES} bytes, the limit for spec files",
-            span=Span(display, 1, 1, 1, 1),
-            related=_via(span),
-        )
+        message = f"cannot read '{display}': {e.strerror or e.__class__.__name__}"
+        return None, Diagnostic(code="MBF001", message=message, span=span)
     return decode(data, display, span)
 
 
@@ -136,12 +121,12 @@ class _Loader:
             return
         if not spec.items:
             self.out.diags.append(
-                Diagnostic(
-                    code="MBF003",
-                    message=f"'{me.display}' is empty: it declares nothing",
-                    span=Span(me.display, 1, 1, 1, 1),
-                    related=_via(me.included_at),
-                    hint="a spec declares at least one actor (see README, The spec language)",
+                _problem(
+                    "MBF003",
+                    f"'{me.display}' is empty: it declares nothing",
+                    Span(me.display, 1, 1, 1, 1),
+                    me.included_at,
+                    "a spec declares at least one actor (see README, The spec language)",
                 )
             )
             return

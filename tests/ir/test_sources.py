@@ -98,7 +98,8 @@ def test_unusable_included_file_points_at_the_include(tmp_path: Path) -> None:
     root = write(tmp_path / "spec.mbf", 'include "bin.mbf";\n' + ACTOR)
     [d] = load_spec(root).diagnostics
     assert d.code == "MBF002"
-    assert d.related[0].span is not None and d.related[0].span.file == str(root)
+    assert d.span is not None and (d.span.file, d.span.line) == (str(root), 1)
+    assert d.related[0].span is not None and d.related[0].span.file.endswith("bin.mbf")
 
 
 def test_missing_file_and_directory(tmp_path: Path) -> None:
