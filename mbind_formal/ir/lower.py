@@ -23,7 +23,7 @@ from mbind_formal.diagnostics import Diagnostic, did_you_mean, has_errors
 from mbind_formal.dsl import ast
 from mbind_formal.ir.lower_expr import Scope, Sink, const_value
 from mbind_formal.ir.lower_flow import replace_step, shape
-from mbind_formal.ir.lower_model import ModelLowering, Version, init_parts
+from mbind_formal.ir.lower_model import MAX_SIZE, ModelLowering, Version, init_parts
 from mbind_formal.ir.model import (
     IndexType,
     Spec,
@@ -278,8 +278,17 @@ class _Lowering(ModelLowering):
                         did_you_mean(st.name, self.params),
                     )
                     continue
+                if not 1 <= st.value <= MAX_SIZE:
+                    self.error(
+                        "MBF304",
+                        f"scenario {it.name} sets '{st.name}' to {st.value}, outside 1..{MAX_SIZE}",
+                        st.span,
+                    )
+                    continue
                 params[st.name] = settings[st.name] = st.value
-            sizes = {n: const_value(e, params) or self.sizes[n] for n, e in self.size_exprs.items()}
+            sizes = {
+                n: _size(const_value(e, params), self.sizes[n]) for n, e in self.size_exprs.items()
+            }
             model = self.model(base, list(base.actors.values()))
             model = replace(
                 model,
@@ -294,3 +303,8 @@ class _Lowering(ModelLowering):
                 params=settings,
                 span=it.span,
             )
+
+
+def _size(value: int | None, default: int) -> int:
+    """A collection's size under a scenario's parameters (its own size if not constant)."""
+    return default if value is None else min(MAX_SIZE, max(1, value))

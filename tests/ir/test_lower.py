@@ -500,6 +500,8 @@ def test_scenarios_see_their_own_parameters() -> None:
     assert spec.scenarios[0].assume == fld(elem(0))
     errs = errors(text.replace("Page[0]", "Page[1]"))
     assert [e.code for e in errs] == ["MBF304"]
+    errs = errors(text.replace("with pages = 1", "with pages = 0"))
+    assert [e.message for e in errs] == ["scenario one sets 'pages' to 0, outside 1..64"]
 
 
 def test_loaded_actor_matches_the_header_it_declared() -> None:
