@@ -284,3 +284,16 @@ def test_variant_problems_are_diagnostics() -> None:
     v.define("missing", {}, True)
     _, diags = b.finish()
     assert sorted(d.code for d in diags) == ["MBF403", "MBF403", "MBF404", "MBF404"]
+
+
+def test_the_module_docstring_example_builds() -> None:
+    import textwrap
+
+    import mbind_formal.ir.build as module
+
+    assert module.__doc__ is not None
+    example = textwrap.dedent(module.__doc__.split("\n\n")[2])
+    scope: dict[str, object] = {"SpecBuilder": SpecBuilder, "BOOL": BOOL}
+    exec(example, scope)
+    spec = scope["spec"]
+    assert isinstance(spec, Spec) and spec.claims[0].name == "safe"
