@@ -370,18 +370,6 @@ class ExprBuilder:
 
     # ------------------------------------------------------------------ binders
 
-    def _binder(
-        self, domain: TypeLike, fn: Callable[[Expr], object], var: str | None
-    ) -> tuple[str, Type, object]:
-        name = var or param_name(fn)
-        t = self.type(domain)
-        self._ctx.bound.append((name, t))
-        try:
-            result = fn(Bound(name=name))
-        finally:
-            self._ctx.bound.pop()
-        return name, t, result
-
     def _quant(
         self, kind: Quantifier, domain: TypeLike, fn: Callable[[Expr], ExprLike], var: str | None
     ) -> Expr:

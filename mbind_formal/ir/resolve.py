@@ -33,13 +33,14 @@ __all__ = (
     "apply_variant",
     "close_actor",
     "close_block",
+    "terminates",
     "variant_order",
 )
 
 # --------------------------------------------------------------------------- closing
 
 
-def _terminates(block: Block) -> bool:
+def terminates(block: Block) -> bool:
     """Every path through `block` ends in `Goto`/`Done` (or is disabled)."""
     if not block:
         return False
@@ -48,11 +49,11 @@ def _terminates(block: Block) -> bool:
         case Goto() | Done():
             return True
         case If(then=t, orelse=o):
-            return _terminates(t) and _terminates(o)
+            return terminates(t) and terminates(o)
         case Either(branches=bs):
-            return all(_terminates(b) for b in bs)
+            return all(terminates(b) for b in bs)
         case Pick(body=body):
-            return _terminates(body)
+            return terminates(body)
         case _:
             return False
 

@@ -48,28 +48,13 @@ from mbind_formal.ir.model import (
     UnOp,
     Var,
 )
+from mbind_formal.ir.resolve import terminates
 from mbind_formal.ir.symmetry import breakers
 from mbind_formal.ir.types import TypeEnv
 from mbind_formal.ir.validate_expr import ExprChecker
 from mbind_formal.ir.walk import children, stmt_exprs, stmts, subexprs, var_init_exprs
 
 __all__ = ("validate",)
-
-
-def _terminates(block: Block) -> bool:
-    if not block:
-        return False
-    match block[-1]:
-        case Goto() | Done():
-            return True
-        case If(then=t, orelse=o):
-            return _terminates(t) and _terminates(o)
-        case Either(branches=bs):
-            return all(_terminates(b) for b in bs)
-        case Pick(body=body):
-            return _terminates(body)
-        case _:
-            return False
 
 
 def _def_calls(d: Def) -> set[str]:
@@ -83,7 +68,7 @@ class _Checker(ExprChecker):
         for i, s in enumerate(block):
             self.stmt(s, env, actor)
             if isinstance(s, Goto | Done) or (
-                isinstance(s, If | Either | Pick) and _terminates((s,))
+                isinstance(s, If | Either | Pick) and terminates((s,))
             ):
                 if i + 1 < len(block):
                     nxt = block[i + 1]
@@ -278,7 +263,7 @@ class _Checker(ExprChecker):
             self.var_init(v, env, f"{a.name}.")
         for s in a.steps:
             self.block(s.body, env, a)
-            if not _terminates(s.body):
+            if not terminates(s.body):
                 self.error(
                     "MBF411",
                     f"step '{a.name}.{s.label}': a path falls off its end without goto or done",
@@ -418,13 +403,11 @@ def _check_scenario(ck: _Checker, sc: Scenario, params: Sequence[str]) -> None:
                 sc.span,
                 did_you_mean(name, params),
             )
-    ck.scenario_elems = True
     ck.check_elem_range = not sc.params  # sizes may differ under the scenario's params
     env = TypeEnv(model=ck.m)
     ck.cond(sc.expect, env, f"scenario {sc.name}'s expectation")
     if sc.assume is not None:
         ck.cond(sc.assume, env, f"scenario {sc.name}'s assumption")
-    ck.scenario_elems = False
     ck.check_elem_range = True
 
 

@@ -90,9 +90,7 @@ class ExprChecker:
         self.diags: list[Diagnostic] = []
         self.recursive: set[str] = set()
         self.def_types: dict[str, Type | None] = {}
-        self.scenario_elems = False  # element literals allowed (scenarios)
         self.check_elem_range = True
-        self.cursor_lits: set[int] = set()  # id() of ElemLits a `for` loop generated
 
     def error(
         self,
