@@ -164,7 +164,7 @@ class _Checker(ExprChecker):
                     decl = self.var_decl(x, env)
                     if decl is not None and not decl.const:
                         self.error(
-                            "MBF301",
+                            "MBF307",
                             f"the initial value of '{owner}{v.name}' reads variable '{x.name}'",
                             x.span or v.span,
                             "initial values may read parameters and constants only",
@@ -265,7 +265,7 @@ class _Checker(ExprChecker):
             self.block(s.body, env, a)
             if not terminates(s.body):
                 self.error(
-                    "MBF411",
+                    "MBF413",
                     f"step '{a.name}.{s.label}': a path falls off its end without goto or done",
                     s.span or a.span,
                 )

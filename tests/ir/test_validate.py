@@ -101,7 +101,7 @@ def test_unknown_global_has_a_did_you_mean_hint() -> None:
 def test_paths_must_end_in_goto_or_done() -> None:
     body = (Assign(target=GlobalVar(name="x"), value=BoolLit(value=True)),)
     diags = validate(spec_of(globals_=(X,), steps=(Step(label="s", body=body),)))
-    assert codes(diags) == ["MBF411"]
+    assert codes(diags) == ["MBF413"]
 
 
 def test_statements_after_goto_are_unreachable() -> None:
@@ -299,7 +299,7 @@ def test_scenarios_name_known_actors_and_parameters() -> None:
 def test_init_values_read_constants_only() -> None:
     x = Var(name="x", type=BOOL)
     y = Var(name="y", type=BOOL, init=InitValue(value=GlobalVar(name="x")))
-    assert codes(validate(spec_of(globals_=(x, y)))) == ["MBF301"]
+    assert codes(validate(spec_of(globals_=(x, y)))) == ["MBF307"]
     cx = Var(name="x", type=BOOL, const=True)
     assert codes(validate(spec_of(globals_=(cx, y)))) == []
 
