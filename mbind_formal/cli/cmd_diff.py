@@ -26,7 +26,12 @@ from mbind_formal.cli.common import (
 )
 from mbind_formal.engines.base import Verdict
 from mbind_formal.ir.model import Claim
-from mbind_formal.trace.diff import DEFAULT_MAX_PAIRS, distinguish, final_differences
+from mbind_formal.trace.diff import (
+    DEFAULT_MAX_PAIRS,
+    distinguish,
+    final_differences,
+    schedule_lines,
+)
 from mbind_formal.trace.text import write_text
 from mbind_formal.verdicts import Cell, how
 
@@ -72,28 +77,34 @@ def _explain(
         trace = shown_trace(m_viol, claim, trace, raw=False)
     found = distinguish(m_viol, m_other, claim, trace, args.max_pairs)
     if not found.common or found.trace is None or found.other_trace is None:
-        print(f"  no common run: {found.note}", file=out)
+        print(f"  {found.note}", file=out)
         if trace is not None:
             print(f"  the counterexample in {viol.variant} alone:", file=out)
             write_text(m_viol, trace, out, args.layout)
         return
-    source = (
-        f"the counterexample of {viol.variant}"
-        if found.how == "counterexample"
-        else "a search over both variants in lockstep"
-    )
     n = len(found.trace)
-    print(
-        f"  a run of {n} step{'s' if n != 1 else ''} legal in both variants ({source});\n"
-        f"  it violates the claim in {viol.variant} only:",
-        file=out,
-    )
-    if found.note:
+    steps = f"{n} step{'s' if n != 1 else ''}"
+    match found.how:
+        case "counterexample":
+            intro = f"the counterexample ({steps}) is legal in both variants"
+        case "adapted":
+            intro = (
+                f"the counterexample ({steps}); {other.variant} runs the same interleaving\n"
+                f"  with the same choices ({found.note})"
+            )
+        case _:
+            intro = f"a shortest run legal in both variants ({steps}, found by a search)"
+    print(f"  {intro}; it violates the claim in {viol.variant} only:", file=out)
+    if found.note and found.how == "search":
         print(f"  note: {found.note}", file=out)
     write_text(m_viol, found.trace, out, args.layout)
+    if found.how == "adapted":
+        print(f"  the run in {other.variant} (+ marks its extra steps):", file=out)
+        for line in schedule_lines(m_other, found.other_trace, found.extra):
+            print(f"    {line}", file=out)
     diffs = final_differences(m_viol, m_other, found.trace, found.other_trace)
     print(
-        f"  the same steps in {other.variant} end where the claim holds; "
+        f"  in {other.variant} the run ends where the claim holds; "
         f"shared slots that differ at the end:",
         file=out,
     )

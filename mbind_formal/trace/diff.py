@@ -15,13 +15,14 @@ moving in lockstep, finds a shortest common schedule (bounded by `max_pairs`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from mbind_formal.ir.layout import Layout, State
+from mbind_formal.ir.layout import Layout, SlotKind, State, instance_name
 from mbind_formal.ir.model import Claim, Model
 from mbind_formal.ir.semantics import Choices, Semantics
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
+from mbind_formal.trace.text import show_choice
 
 Move = tuple[str, int, str, Choices]
 DEFAULT_MAX_PAIRS = 200_000
@@ -38,8 +39,10 @@ class Distinction:
     trace: Trace | None
     other_trace: Trace | None
     common: bool
-    how: str  # "counterexample" (its schedule works in both) or "search" (product BFS)
+    how: str  # "counterexample" (its schedule works in both), "adapted" (the other
+    # variant takes extra steps of the same instances) or "search" (product BFS)
     note: str = ""
+    extra: tuple[int, ...] = ()  # 1-based positions of `other_trace`'s extra steps
 
 
 def shared_slots(a: Model, b: Model) -> list[tuple[int, int]]:
@@ -87,11 +90,112 @@ def _moves_of(sem: Semantics, trace: Trace) -> list[Move] | None:
     return out
 
 
+def _follow_exact(sem: Semantics, init: State, moves: list[Move]) -> list[State] | None:
+    states: list[State] = []
+    state = init
+    for move in moves:
+        nxt = _apply(sem, state, move)
+        if nxt is None:
+            return None
+        states.append(nxt)
+        state = nxt
+    return states
+
+
+def _match(sem: Semantics, state: State, move: Move) -> tuple[Move, State] | None:
+    """The other variant's step for `move`: the same label and choices, else the same
+    choices under another label (a variant may rename or restructure a step)."""
+    actor, instance, label, choices = move
+    loose = None
+    for sid, ch, nxt in sem.instance_successors(state, actor, instance):
+        if ch != choices:
+            continue
+        found = (actor, instance, sem.steps[sid].label, ch)
+        if found[2] == label:
+            return found, nxt
+        loose = loose or (found, nxt)
+    return loose
+
+
+def _catch_up(
+    sem: Semantics, state: State, who: tuple[str, int], goal: Callable[[State], bool], depth: int
+) -> list[tuple[Move, State]] | None:
+    """Fewest extra steps of one instance from `state` to a state satisfying `goal`."""
+    frontier: list[tuple[State, list[tuple[Move, State]]]] = [(state, [])]
+    seen = {state}
+    for _ in range(depth + 1):
+        nxt_frontier = []
+        for st, path in frontier:
+            if goal(st):
+                return path
+            for sid, ch, nxt in sem.instance_successors(st, who[0], who[1]):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    move = (who[0], who[1], sem.steps[sid].label, ch)
+                    nxt_frontier.append((nxt, [*path, (move, nxt)]))
+        frontier = nxt_frontier
+    return None
+
+
+def _can_take(sem: Semantics, move: Move) -> Callable[[State], bool]:
+    return lambda st: _match(sem, st, move) is not None
+
+
+def _is_done(sem: Semantics, pc: int) -> Callable[[State], bool]:
+    done = len(sem.layout.slots[pc].labels) - 1
+    return lambda st: st[pc] == done
+
+
+def _follow_loose(
+    sem: Semantics, init: State, moves: list[Move], done: list[tuple[str, int]], depth: int = 8
+) -> tuple[list[Move], list[State], tuple[int, ...]] | None:
+    """The schedule in a variant whose steps differ: each instance moves when it moved in
+    the counterexample, with the same choices, taking extra steps of its own where the
+    variant needs them; instances done at the end of the counterexample finish.
+    Returns (moves, states, 1-based positions of the extra steps), or None."""
+    out_moves: list[Move] = []
+    out_states: list[State] = []
+    state = init
+    extra: list[int] = []
+
+    def take(path: list[tuple[Move, State]], *, added: bool) -> None:
+        nonlocal state
+        for mv, st in path:
+            out_moves.append(mv)
+            out_states.append(st)
+            state = st
+            if added:
+                extra.append(len(out_moves))
+
+    for move in moves:
+        path = _catch_up(sem, state, move[:2], _can_take(sem, move), depth)
+        if path is None:
+            return None
+        take(path, added=True)
+        matched = _match(sem, state, move)
+        assert matched is not None
+        take([matched], added=False)
+    for actor, instance in done:
+        pc = sem.layout.pc_slot(actor, instance)
+        path = _catch_up(sem, state, (actor, instance), _is_done(sem, pc), depth)
+        if path is None:
+            return None
+        take(path, added=True)
+    return out_moves, out_states, tuple(extra)
+
+
 def follow(
-    viol: Model, other: Model, claim: Claim, trace: Trace, max_starts: int = DEFAULT_MAX_PAIRS
-) -> Trace | None:
+    viol: Model,
+    other: Model,
+    claim: Claim,
+    trace: Trace,
+    max_starts: int = DEFAULT_MAX_PAIRS,
+    *,
+    adapt: bool = False,
+) -> tuple[Trace, tuple[int, ...]] | None:
     """The counterexample's schedule run in `other` from an initial state agreeing with
-    its first state on the shared slots, ending where the claim holds; or None."""
+    its first state on the shared slots, ending where the claim holds, with the
+    positions of the extra steps `other` needed (none unless `adapt`); or None."""
     sem_v, sem_o = Semantics(viol), Semantics(other)
     moves = _moves_of(sem_v, trace)
     if moves is None:
@@ -99,21 +203,28 @@ def follow(
     pairs = shared_slots(viol, other)
     want = _project(trace.init, (i for i, _ in pairs))
     holds = sem_o.predicate(claim.invariant)
+    lv = sem_v.layout
+    done = [
+        (s.owner, s.index)
+        for s, v in zip(lv.slots, trace.last, strict=True)
+        if s.kind is SlotKind.PC and v == len(s.labels) - 1
+    ]
     for n, init in enumerate(sem_o.initial_states(claim.assume)):
         if n >= max_starts:
             break
         if _project(init, (j for _, j in pairs)) != want:
             continue
-        states: list[State] = []
-        state = init
-        for move in moves:
-            nxt = _apply(sem_o, state, move)
-            if nxt is None:
-                break
-            states.append(nxt)
-            state = nxt
-        if len(states) == len(moves) and holds(state):
-            return _trace(other.variant, init, moves, states, TraceKind.RUN, claim.name)
+        if not adapt:
+            states = _follow_exact(sem_o, init, moves)
+            if states is not None and holds(states[-1] if states else init):
+                return _trace(other.variant, init, moves, states, TraceKind.RUN, claim.name), ()
+            continue
+        found = _follow_loose(sem_o, init, moves, done)
+        if found is not None:
+            o_moves, o_states, extra = found
+            if holds(o_states[-1] if o_states else init):
+                run = _trace(other.variant, init, o_moves, o_states, TraceKind.RUN, claim.name)
+                return run, extra
     return None
 
 
@@ -193,10 +304,16 @@ def distinguish(
 ) -> Distinction:
     """The shortest run telling `viol` (claim violated) from `other` (see module doc)."""
     if trace is not None:
-        run = follow(viol, other, claim, trace, max_pairs)
-        if run is not None:
+        for adapt in (False, True):
+            found_run = follow(viol, other, claim, trace, max_pairs, adapt=adapt)
+            if found_run is None:
+                continue
+            run, extra = found_run
+            how = "adapted" if adapt else "counterexample"
+            n = len(extra)
+            note = f"{other.variant} takes {n} more step{'s' if n != 1 else ''}" if n else ""
             return Distinction(
-                claim.name, viol.variant, other.variant, trace, run, True, "counterexample"
+                claim.name, viol.variant, other.variant, trace, run, True, how, note, extra
             )
     found = search(viol, other, claim, max_pairs)
     if isinstance(found, str):
@@ -225,3 +342,16 @@ def final_differences(viol: Model, other: Model, run_v: Trace, run_o: Trace) -> 
             shown_a, shown_b = la.show(sa, a), lb.show(sb, b)
             out.append(f"{sa.name}: {shown_a} ({viol.variant}) vs {shown_b} ({other.variant})")
     return out
+
+
+def schedule_lines(other: Model, run_o: Trace, extra: tuple[int, ...]) -> list[str]:
+    """`run_o` one step a line (`k. who label choices`), extra steps marked with `+`."""
+    lines = []
+    for k, step in enumerate(run_o.steps, 1):
+        who = instance_name(step.actor, other.actor(step.actor).instances, step.instance)
+        choices = "".join(
+            f" {name}={show_choice(other, step.actor, step.label, name, v)}"
+            for name, v in step.choices
+        )
+        lines.append(f"{'+' if k in extra else ' '}{k}. {who} {step.label}{choices}")
+    return lines

@@ -255,10 +255,21 @@ def _init_lines(view: TraceView, width: int) -> list[Text]:
                 packed[-1] += f" | {item}"
             else:
                 packed.append(item)
-        for i, line in enumerate(packed):
-            lead = f"  {g.heading:<{head}}  " if i == 0 else pad
-            lines.append(Text(lead, STYLE_NAME) + Text(line))
+        first = True
+        for line in packed:
+            # an element with many fields wraps, its continuation indented under it
+            for piece in _wrap_item(line, width - len(pad)):
+                lead = f"  {g.heading:<{head}}  " if first else pad
+                lines.append(Text(lead, STYLE_NAME) + Text(piece))
+                first = False
     return lines
+
+
+def _wrap_item(item: str, width: int) -> list[str]:
+    """`item` cut at spaces into lines of at most `width`, continuations indented."""
+    if len(item) <= width:
+        return [item]
+    return textwrap.wrap(item, width, subsequent_indent="  ", break_long_words=False)
 
 
 def render_rows_text(view: TraceView) -> list[Text]:

@@ -190,7 +190,8 @@ def test_diff_lists_the_claims_that_change_and_a_run_telling_them_apart() -> Non
     assert code == ExitCode.VIOLATED, err
     assert "race.mbf: base -> fixed (engine explicit): 1 of 3 claim verdicts differ" in out
     assert "mbind_alone: base violated (2 steps) -> fixed holds (exhaustive" in out
-    assert "a run of 2 steps legal in both variants (the counterexample of base)" in out
+    intro = "the counterexample (2 steps) is legal in both variants; it violates the claim"
+    assert f"{intro} in base only:" in out
     assert "nr_isolated: 2 (base) vs 1 (fixed)" in out
     code, out, _ = cli(
         "diff", "race.mbf", "--from", "base", "--to", "fixed", "--claim", "exclusive"

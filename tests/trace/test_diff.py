@@ -15,14 +15,29 @@ from mbind_formal.ir.model import (
     ElemLit,
     EnumLit,
     Field,
+    GlobalVar,
     IntLit,
+    Model,
+    NoneLit,
     Unary,
     UnOp,
 )
 from mbind_formal.ir.semantics import Semantics
-from mbind_formal.trace.diff import distinguish, final_differences, search, shared_slots
+from mbind_formal.trace.diff import (
+    distinguish,
+    final_differences,
+    schedule_lines,
+    search,
+    shared_slots,
+)
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay
+
+
+def _counterexample_of(model: Model, claim: Claim) -> Trace:
+    result = get_engine("explicit").check(model, claim, Budget(symmetry=False))
+    assert result.verdict is Verdict.VIOLATED and result.trace is not None
+    return result.trace
 
 
 def _counterexample(variant: str = "base") -> Trace:
@@ -116,3 +131,37 @@ def test_no_common_run_is_said_clearly() -> None:
     assert found.note.startswith("no common run exists")
     limited = search(base, other, claim, max_pairs=3)
     assert isinstance(limited, str) and "within 3 state pairs" in limited
+
+
+def test_a_variant_with_an_extra_step_replays_the_counterexample_adapted() -> None:
+    base = race_model()
+    settled = race_model("settled", mbind_settle=True)
+    # `always !(mbind@done && victim == none)`: only `settled` sets a victim on the way
+    claim = Claim(
+        name="victim_named",
+        kind=ClaimKind.ALWAYS,
+        prop=Unary(
+            op=UnOp.NOT,
+            arg=Binary(
+                op=BinOp.AND,
+                left=AtLabel(actor="mbind", instance=IntLit(value=0), label="done"),
+                right=Binary(
+                    op=BinOp.EQ, left=GlobalVar(name="victim"), right=NoneLit(collection="Page")
+                ),
+            ),
+        ),
+    )
+    trace = _counterexample_of(base, claim)
+    assert [(s.actor, s.label) for s in trace.steps] == [("mbind", "isolate"), ("mbind", "putback")]
+    assert get_engine("explicit").check(settled, claim, Budget()).verdict is Verdict.HOLDS
+    found = distinguish(base, settled, claim, trace)
+    assert found.common and found.how == "adapted"
+    assert found.note == "settled takes 1 more step" and found.extra == (2,)
+    assert found.other_trace is not None
+    assert [s.label for s in found.other_trace.steps] == ["isolate", "settle", "putback"]
+    assert replay(settled, found.other_trace, None).ok
+    assert schedule_lines(settled, found.other_trace, found.extra) == [
+        " 1. mbind isolate p=Page[0]",
+        "+2. mbind settle",
+        " 3. mbind putback p=Page[0]",
+    ]

@@ -110,9 +110,26 @@ def race_model(
     mbind_counted: bool = True,
     mbind_only: int | None = None,
     extra_var: bool = False,
+    mbind_settle: bool = False,
 ) -> Model:
     """The race; the keyword options make variants: mbind's isolations not counted in
-    `nr_isolated`, mbind restricted to one page, an extra global `has_unmovable`."""
+    `nr_isolated`, mbind restricted to one page, an extra global `has_unmovable`, an
+    extra mbind step `settle` (`victim = Page[0]`) between isolate and putback."""
+    settle = (
+        (
+            Step(
+                label="settle",
+                body=(
+                    Assign(
+                        target=GlobalVar(name="victim"), value=ElemLit(collection="Page", index=0)
+                    ),
+                    Goto(label="putback"),
+                ),
+            ),
+        )
+        if mbind_settle
+        else ()
+    )
     mbind = Actor(
         name="mbind",
         locals=(Var(name="ok", type=BOOL, init=InitValue(value=BoolLit(value=False))),),
@@ -121,9 +138,15 @@ def race_model(
                 label="isolate",
                 body=(
                     Assign(target=LocalVar(name="ok"), value=BoolLit(value=True)),
-                    _take("MBIND", "putback", counted=mbind_counted, only=mbind_only),
+                    _take(
+                        "MBIND",
+                        "settle" if mbind_settle else "putback",
+                        counted=mbind_counted,
+                        only=mbind_only,
+                    ),
                 ),
             ),
+            *settle,
             Step(label="putback", body=(_give_back("MBIND", counted=mbind_counted),)),
         ),
     )
