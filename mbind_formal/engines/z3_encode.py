@@ -281,6 +281,22 @@ class Encoding:
         pairs = zip(self.state(t), self.state(u), strict=True)
         return self.terms.or_(self.terms.not_(self.terms.eq(a, b)) for a, b in pairs)
 
+    def is_state(self, t: int, state: State) -> Term:
+        """State t is exactly `state` (values encoded as in NOTE(values))."""
+        parts: list[Term] = []
+        for v, x in zip(self.state(t), state, strict=True):
+            match v:
+                case BoolV(term=term):
+                    parts.append(term if x else z3.Not(term))
+                case NumV(term=term):
+                    parts.append(term == self.terms.num(int(x)).term)
+                case SetV():
+                    mask = self.terms.set_const(v.size, int(x))
+                    parts.append(self.terms.eq(v, mask))
+                case _:
+                    assert_never(v)
+        return z3.And(*parts) if parts else self.terms.true
+
     # ------------------------------------------------------------------ decoding
 
     def value(self, zmodel: Term, v: Value) -> int | bool:

@@ -95,17 +95,18 @@ class InductionEngine:
         bound = max_depth(budget)
         run = Unrolling(enc, claim, budget, clock, Replayer(enc, self.name), simple=True)
         step = StepCase(enc, lambda t: enc.prop(claim.invariant, t), claim.assume, budget, clock)
-        proof = ""
+        proof, closing = "", 0  # how the claim was proved, and the k (or depth) that did it
         while not proof and step.k < bound:
             if not run.advance():
-                if run.exhausted:
-                    proof = f"k-induction: no simple path longer than {run.depth}"
-                    break
-                return bmc_result(self.name, model, claim, clock, run, bound)
+                if not run.exhausted:
+                    return bmc_result(self.name, model, claim, clock, run, bound)
+                proof = f"k-induction: no simple path longer than {run.depth}"
+                closing = run.depth
+                break
             ans = step.advance()
             progress(report, self.name, "induction", clock, step.k)
             if ans.status is Status.UNSAT:
-                proof = f"k-induction k={step.k}"
+                proof, closing = f"k-induction k={step.k}", step.k
             elif ans.status is Status.UNKNOWN:
                 return _stopped(self.name, model, claim, clock, run, f"{ans.reason} at k={step.k}")
         if not proof:
@@ -118,7 +119,7 @@ class InductionEngine:
             r,
             verdict=verdict,
             method=proof,
-            depth=step.k if proof.endswith(f"k={step.k}") else run.depth,
+            depth=closing,
             reason=reason if verdict is not Verdict.HOLDS else "",
             witnesses=tuple(run.witnesses),
             seconds=clock.elapsed(),

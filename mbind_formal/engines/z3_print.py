@@ -106,7 +106,9 @@ class Printer:
             return wrap(" != ".join(self.expr(c) for c in kids))
         for test, op in ((z3.is_le, "<="), (z3.is_lt, "<"), (z3.is_ge, ">="), (z3.is_gt, ">")):
             if test(t):
-                return wrap(f"{self.expr(kids[0])} {op} {self.expr(kids[1])}")
+                # `+`/`-` bind tighter than comparisons: no parentheses around the sides.
+                left, right = self._plain(kids[0], True), self._plain(kids[1], True)
+                return wrap(f"{left} {op} {right}")
         if z3.is_add(t):
             out = self.expr(kids[0])
             for c in kids[1:]:
