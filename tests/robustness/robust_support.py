@@ -1,0 +1,237 @@
+"""Shared helpers for the robustness tests: small specs, in-process and real CLI runs.
+
+Stage: tests only. Input: argv lists and spec texts. Output: `Run` records (exit code,
+stdout, stderr) and assertions that a failure was reported the documented way: one
+located, plain message, the right exit code, and never a Python traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import resource
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from mbind_formal.cli import run_cli
+
+ROOT = Path(__file__).resolve().parents[2]
+EXE = ROOT / ".venv" / "bin" / "mbind-formal"
+
+# A small, valid spec: two variants, two claims (both violated in base, both hold in
+# "fixed"), an enum, a set, a symmetric collection, a two-instance actor and a scenario.
+SMALL = """\
+param pages = 2;
+enum Owner { NONE, MBIND, RECLAIM }
+enum Flag { STRICT, MOVE }
+symmetric collection Page[pages] {
+  var lru: bool = true;
+  var owner: Owner = NONE;
+}
+const flags: set<Flag>;
+var scanned: 0..pages = 0;
+
+def may_take(p: Page) = true;
+def may_put(p: Page) = !p.lru;
+
+actor mbind {
+  var ok: bool = false;
+  walk:
+    pick p in Page where may_take(p);
+    p.lru = false;
+    p.owner = MBIND;
+    ok = true;
+  finish:
+    scanned = 1;
+    done;
+}
+
+actor reclaim[2] {
+  isolate:
+    either {
+      pick p in Page where p.lru;
+      p.lru = false;
+      p.owner = RECLAIM;
+    } or {
+      done;
+    }
+  putback:
+    pick p in Page where may_put(p);
+    p.lru = true;
+    if (p.owner == RECLAIM) { p.owner = NONE; }
+    done;
+}
+
+variant fixed {
+  def may_take(p: Page) = p.lru;
+  def may_put(p: Page) = p.owner == RECLAIM;
+}
+
+claim exclusive {
+  always forall p in Page: !(p.owner == MBIND && p.lru);
+  reachable exists p in Page: p.owner == MBIND;
+}
+
+claim all_back {
+  assume flags == {STRICT, MOVE};
+  final forall p in Page: p.owner != RECLAIM;
+  reachable exists p in Page: p.owner == RECLAIM;
+}
+
+scenario one_page {
+  with pages = 1;
+  run mbind;
+  expect mbind.ok;
+}
+"""
+
+# A spec whose state space grows fast with `pages` (independent counters per page and
+# several actors), for tests that must hit a limit quickly. Its claim holds, so an
+# engine that is not stopped by a limit would run for a long time, not fail.
+BIG = """\
+param pages = 8;
+symmetric collection Page[pages] {
+  var level: 0..3 = 0;
+}
+collection Slot[pages] {
+  var busy: bool = false;
+}
+
+actor bumper[3] {
+  bump:
+    pick p in Page where p.level < 3;
+    p.level += 1;
+    goto bump;
+}
+
+actor toggler[2] {
+  flip:
+    pick s in Slot;
+    s.busy = !s.busy;
+    goto flip;
+}
+
+claim bounded {
+  always forall p in Page: p.level <= 3;
+  reachable exists p in Page: p.level == 3;
+}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+def cli(*argv: str | Path) -> Run:
+    """Run one command line in-process (fast; what most tests use)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = run_cli([str(a) for a in argv], out, err)
+    return Run(code, out.getvalue(), err.getvalue())
+
+
+def real_cli(*argv: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+    """Run the installed `mbind-formal` in a child process (real exit codes, real env)."""
+    full_env = {**os.environ, **(env or {})}
+    exe = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "mbind_formal"]
+    proc = subprocess.run(
+        [*exe, *(str(a) for a in argv)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def capped_cli(*argv: str | Path, memory_mb: int = 1536) -> Run:
+    """Run `python -m mbind_formal` in a child whose address space is capped, for inputs
+    that could make a buggy reader eat all memory (/dev/zero): a regression then fails
+    the test instead of the machine."""
+
+    def cap() -> None:
+        limit = memory_mb << 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "mbind_formal", *(str(a) for a in argv)],
+        capture_output=True,
+        text=True,
+        preexec_fn=cap,
+        timeout=300,
+        check=False,
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def write(directory: Path, name: str, text: str | bytes) -> Path:
+    path = directory / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+_ERROR_LINE = re.compile(r"^(?P<where>.*?)(?:: )?error\[(?P<code>MBF\d{3})\]: (?P<msg>.+)$")
+_LOCATED = re.compile(r"^(?P<file>.+):(?P<line>\d+):(?P<col>\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    code: str
+    where: str
+    message: str
+
+    @property
+    def located(self) -> bool:
+        return _LOCATED.match(self.where) is not None
+
+    @property
+    def line(self) -> int:
+        m = _LOCATED.match(self.where)
+        assert m is not None, f"{self.where!r} names no line"
+        return int(m["line"])
+
+
+def errors(text: str) -> list[Reported]:
+    """Every `...error[MBFxxx]: message` line of a CLI's output, in order."""
+    found = []
+    for line in text.splitlines():
+        m = _ERROR_LINE.match(line)
+        if m is not None and not line.startswith(" "):
+            found.append(Reported(m["code"], m["where"], m["msg"]))
+    return found
+
+
+def assert_no_traceback(run: Run) -> None:
+    """No Python traceback and no "internal error" report (the --help text that *lists*
+    exit code 5 is indented, so only a line starting with the words counts)."""
+    assert "Traceback" not in run.text, run.text
+    assert re.search(r"^internal error", run.text, re.M) is None, run.text
+
+
+def assert_fails(run: Run, exit_code: int, code: str, *, located: bool | None = None) -> Reported:
+    """The run failed with `exit_code`, printing error `code` first and no traceback;
+    `located=True` also requires file:line:col, `False` forbids it."""
+    assert_no_traceback(run)
+    assert run.code == exit_code, f"exit {run.code}, wanted {exit_code}:\n{run.text}"
+    found = errors(run.text)
+    assert found, f"no error[MBF...] line in:\n{run.text}"
+    first = found[0]
+    assert first.code == code, f"wanted {code} first, got:\n{run.text}"
+    if located is not None:
+        assert first.located == located, f"located={first.located}:\n{run.text}"
+    return first

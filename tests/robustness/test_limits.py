@@ -1,0 +1,240 @@
+"""Resource limits and Ctrl-C: a run that cannot finish ends as `unknown`, with the reason.
+
+`--timeout` (per cell), `--total-timeout` (the whole run), `--max-states`, `--max-depth`
+and `--memory` each stop an engine on a model far too big to finish (BIG with 20 pages:
+about 1.8e9 states), so every assertion is about the *outcome* - verdict unknown, a
+reason naming the limit, exit 3 - never about how long anything took. Ctrl-C, raised
+inside an engine, prints the verdicts found so far and exits 3 without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from robust_support import BIG, EXE, SMALL, assert_no_traceback, cli, write
+
+from mbind_formal.cli.common import ExitCode
+from mbind_formal.engines.base import Budget, Result
+from mbind_formal.ir.model import Claim, Model
+
+UNKNOWN = int(ExitCode.UNKNOWN)
+HUGE = ("--pages", "20")
+
+
+@pytest.fixture
+def big(tmp_path: Path) -> Path:
+    return write(tmp_path, "big.mbf", BIG)
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    return write(tmp_path, "small.mbf", SMALL)
+
+
+def _json_run(*argv: str | Path) -> tuple[int, dict[str, Any], str]:
+    run = cli(*argv, "--no-save", "--json", "-")
+    assert_no_traceback(run)
+    return run.code, json.loads(run.out), run.err
+
+
+def _only_cell(doc: dict[str, Any]) -> dict[str, Any]:
+    cells: list[dict[str, Any]] = doc["cells"]
+    assert len(cells) == 1, cells
+    return cells[0]
+
+
+# ------------------------------------------------------------------ per-cell limits
+
+
+@pytest.mark.parametrize("engine", ["explicit", "bmc", "pdr"])
+def test_timeout_per_cell(big: Path, engine: str) -> None:
+    code, doc, _ = _json_run("prove", big, *HUGE, "--engine", engine, "--timeout", "1")
+    cell = _only_cell(doc)
+    assert cell["verdict"] == "unknown", cell
+    assert "timeout" in cell["reason"] or "canceled" in cell["reason"], cell
+    assert code == UNKNOWN
+
+
+def test_max_states(big: Path) -> None:
+    code, doc, _ = _json_run("prove", big, *HUGE, "--engine", "explicit", "--max-states", "300")
+    cell = _only_cell(doc)
+    assert cell["verdict"] == "unknown"
+    assert "state limit of 300" in cell["reason"], cell
+    assert cell["states"] is not None and cell["states"] <= 300
+    assert code == UNKNOWN
+
+
+def test_max_states_reached_while_enumerating_initial_states(tmp_path: Path) -> None:
+    """Many initial states (2^12 values of unset variables): the limit also bounds init."""
+    text = BIG.replace("var busy: bool = false;", "var busy: bool;")
+    spec = write(tmp_path, "init.mbf", text)
+    code, doc, _ = _json_run("prove", spec, "--pages", "12", "--engine", "explicit",
+                             "--max-states", "50")  # fmt: skip
+    cell = _only_cell(doc)
+    assert cell["verdict"] == "unknown" and "state limit of 50" in cell["reason"], cell
+    assert code == UNKNOWN
+
+
+def test_max_depth_bounds_bmc(big: Path) -> None:
+    code, doc, _ = _json_run("prove", big, *HUGE, "--engine", "bmc", "--max-depth", "2")
+    cell = _only_cell(doc)
+    assert cell["verdict"] == "unknown", cell
+    assert "2" in cell["reason"], cell
+    assert code == UNKNOWN
+
+
+def test_memory_guard(big: Path) -> None:
+    code, doc, _ = _json_run("prove", big, *HUGE, "--engine", "explicit", "--memory", "1")
+    cell = _only_cell(doc)
+    assert cell["verdict"] == "unknown"
+    assert "memory limit of 1 MB" in cell["reason"], cell
+    assert code == UNKNOWN
+
+
+def test_a_limit_does_not_hide_a_violation(small: Path) -> None:
+    """Limits stop a search; they never turn a found violation into unknown."""
+    code, doc, _ = _json_run(
+        "prove", small, "--engine", "explicit", "--variant", "base", "--max-states", "100000"
+    )
+    assert {c["verdict"] for c in doc["cells"]} == {"violated"}
+    assert code == int(ExitCode.VIOLATED)
+
+
+# ------------------------------------------------------------------ the whole run
+
+MANY_CELLS = BIG + "\n".join(
+    f"claim c{i} {{\n  always forall p in Page: p.level <= 3;\n"
+    f"  reachable exists p in Page: p.level == 3;\n}}"
+    for i in range(4)
+)
+
+
+def test_total_timeout_ends_every_cell_as_unknown(tmp_path: Path) -> None:
+    spec = write(tmp_path, "many.mbf", MANY_CELLS)
+    code, doc, _ = _json_run(
+        "matrix", spec, *HUGE, "--engine", "explicit", "--total-timeout", "1.5"
+    )
+    cells = doc["cells"]
+    assert [c["claim"] for c in cells] == ["bounded", "c0", "c1", "c2", "c3"]
+    assert all(c["verdict"] == "unknown" for c in cells), cells
+    assert "timeout" in cells[0]["reason"], cells[0]
+    assert any("total timeout" in c["reason"] for c in cells[1:]), cells
+    assert code == UNKNOWN
+
+
+def test_total_timeout_with_a_larger_per_cell_timeout(tmp_path: Path) -> None:
+    """The smaller of the two limits wins for the cell that is running."""
+    spec = write(tmp_path, "many.mbf", MANY_CELLS)
+    code, doc, _ = _json_run("matrix", spec, *HUGE, "--engine", "explicit",
+                             "--timeout", "600", "--total-timeout", "1")  # fmt: skip
+    assert all(c["verdict"] == "unknown" for c in doc["cells"])
+    assert code == UNKNOWN
+
+
+def test_matrix_table_shows_unknown_cells(big: Path) -> None:
+    run = cli("matrix", big, *HUGE, "--engine", "explicit", "--max-states", "100", "--no-save")
+    assert_no_traceback(run)
+    assert run.code == UNKNOWN
+    assert "unknown" in run.out.lower(), run.out
+
+
+# ------------------------------------------------------------------ Ctrl-C
+
+
+class _InterruptOnSecondCall:
+    """An engine stand-in: the first cell runs the real explicit engine, the second is
+    interrupted as if the user pressed Ctrl-C while it ran."""
+
+    name = "explicit"
+
+    def __init__(self) -> None:
+        from mbind_formal.engines.explicit import ExplicitEngine
+
+        self.real = ExplicitEngine()
+        self.calls = 0
+
+    def check(self, model: Model, claim: Claim, budget: Budget, report: Any = None) -> Result:
+        self.calls += 1
+        if self.calls >= 2:
+            raise KeyboardInterrupt
+        return self.real.check(model, claim, budget, report)
+
+
+@pytest.fixture
+def interrupting(monkeypatch: pytest.MonkeyPatch) -> _InterruptOnSecondCall:
+    import mbind_formal.verdicts as verdicts
+
+    engine = _InterruptOnSecondCall()
+    monkeypatch.setattr(verdicts, "get_engine", lambda name: engine)
+    return engine
+
+
+@pytest.mark.parametrize("command", ["matrix", "prove"])
+def test_ctrl_c_prints_the_partial_result(
+    small: Path, interrupting: _InterruptOnSecondCall, command: str
+) -> None:
+    run = cli(command, small, "--engine", "explicit", "--no-save")
+    assert_no_traceback(run)
+    assert run.code == UNKNOWN, run.text
+    assert "interrupted" in run.err
+    assert interrupting.calls == 2
+    assert "exclusive" in run.out and "base" in run.out, "the finished cell is shown"
+
+
+def test_ctrl_c_json_holds_the_finished_cells(
+    small: Path, interrupting: _InterruptOnSecondCall
+) -> None:
+    code, doc, err = _json_run("matrix", small, "--engine", "explicit")
+    assert code == UNKNOWN
+    assert [(c["variant"], c["claim"]) for c in doc["cells"]] == [("base", "exclusive")]
+    assert doc["cells"][0]["verdict"] == "violated"
+    assert "interrupted" in err
+
+
+def test_ctrl_c_while_loading(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import mbind_formal.ir.lower as lower
+
+    def interrupted(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lower, "load_spec", interrupted)
+    run = cli("prove", small, "--engine", "explicit", "--no-save")
+    assert_no_traceback(run)
+    assert run.code == UNKNOWN
+    assert "interrupted" in run.err
+
+
+def test_real_sigint_mid_run(tmp_path: Path) -> None:
+    """A real SIGINT to a real process, sent once the first cell has printed its line (so
+    the run is certainly inside the engine loop): partial output, exit 3, no traceback."""
+    quick = (
+        "claim quick {\n  always forall p in Page: p.level == 0;\n"
+        "  reachable exists p in Page: p.level == 0;\n}\n"
+    )
+    spec = write(tmp_path, "sig.mbf", BIG.replace("claim bounded {", quick + "claim bounded {"))
+    proc = subprocess.Popen(
+        [str(EXE), "prove", str(spec), *HUGE, "--engine", "explicit", "--no-save"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert "quick" in first and "violated" in first, first
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in err, err
+    assert proc.returncode == UNKNOWN, err
+    assert "interrupted" in err

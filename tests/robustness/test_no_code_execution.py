@@ -1,0 +1,127 @@
+"""Spec files cannot run code: the package never evaluates, unpickles or shells out.
+
+A spec is data. These checks scan the package's syntax trees for every way Python can
+turn text into behaviour (eval/exec/compile, pickle/marshal/shelve, dynamic imports,
+shell commands, jinja2 templates built from strings without autoescape) and allow only
+the few uses whose input is a constant of the package itself.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PKG = Path(__file__).resolve().parents[2] / "mbind_formal"
+SOURCES = sorted(PKG.rglob("*.py"))
+
+# Builtins that execute or import text.
+FORBIDDEN_CALLS = frozenset({"eval", "exec", "compile", "__import__", "breakpoint", "input"})
+# Modules that deserialise code or run commands through a shell.
+FORBIDDEN_MODULES = frozenset({"pickle", "cPickle", "marshal", "shelve", "dill", "code", "pty"})
+# Attribute calls that run a shell or load objects: (module-ish receiver, attribute).
+FORBIDDEN_ATTRS = frozenset(
+    {
+        ("os", "system"),
+        ("os", "popen"),
+        ("os", "execv"),
+        ("os", "execvp"),
+        ("os", "spawnv"),
+        ("yaml", "load"),
+        ("runpy", "run_path"),
+        ("runpy", "run_module"),
+    }
+)
+# importlib.import_module is allowed only where the module name comes from the package:
+# the engine registry's constant table and the CLI's own cmd_* modules.
+DYNAMIC_IMPORT_ALLOWED = frozenset({"engines/registry.py", "cli/__init__.py"})
+
+
+def _rel(path: Path) -> str:
+    return path.relative_to(PKG).as_posix()
+
+
+def _calls(tree: ast.AST) -> list[ast.Call]:
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+
+
+def _dotted(node: ast.expr) -> tuple[str, ...]:
+    """`a.b.c` as ("a", "b", "c"); other receivers end the chain with "?"."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    parts.append(node.id if isinstance(node, ast.Name) else "?")
+    return tuple(reversed(parts))
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=_rel)
+def test_no_eval_exec_or_deserialisation(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    where = _rel(path)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names]
+            mods = names if isinstance(node, ast.Import) else [node.module or ""]
+            for mod in mods:
+                root = mod.split(".")[0]
+                assert root not in FORBIDDEN_MODULES, f"{where}:{node.lineno} imports {mod}"
+    for call in _calls(tree):
+        func = call.func
+        if isinstance(func, ast.Name):
+            assert func.id not in FORBIDDEN_CALLS, f"{where}:{call.lineno} calls {func.id}()"
+        chain = _dotted(func)
+        if len(chain) >= 2:
+            assert chain[-2:] not in FORBIDDEN_ATTRS, f"{where}:{call.lineno} calls {chain}"
+        for kw in call.keywords:
+            if kw.arg == "shell":
+                value = kw.value
+                assert isinstance(value, ast.Constant) and value.value is False, (
+                    f"{where}:{call.lineno} runs a command through a shell"
+                )
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=_rel)
+def test_dynamic_imports_only_of_package_modules(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for call in _calls(tree):
+        chain = _dotted(call.func)
+        if chain[-1] == "import_module":
+            assert _rel(path) in DYNAMIC_IMPORT_ALLOWED, (
+                f"{_rel(path)}:{call.lineno}: import_module outside the registries"
+            )
+
+
+def test_registry_imports_only_its_own_table() -> None:
+    """get_engine looks the name up in ENGINES (KeyError otherwise), never imports it."""
+    from mbind_formal.engines.registry import ENGINES, get_engine
+
+    assert all(module.startswith("mbind_formal.") for module, _ in ENGINES.values())
+    with pytest.raises(KeyError):
+        get_engine("os")
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=_rel)
+def test_jinja_templates_come_from_the_package(path: Path) -> None:
+    """No template is compiled from a string that could hold spec text: `from_string`
+    reads a packaged file, and HTML environments autoescape."""
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    for call in _calls(tree):
+        chain = _dotted(call.func)
+        if chain[-1] == "from_string":
+            arg = call.args[0] if call.args else None
+            assert isinstance(arg, ast.Name), f"{_rel(path)}:{call.lineno}: template text?"
+            assert "resources.files(" in text, (
+                f"{_rel(path)}:{call.lineno}: from_string on text not read from the package"
+            )
+        if chain[-1] == "Template" and chain[0] in ("jinja2", "Template"):
+            raise AssertionError(f"{_rel(path)}:{call.lineno}: jinja2.Template from a string")
+        if chain[-1] == "Environment":
+            auto = {kw.arg: kw.value for kw in call.keywords}.get("autoescape")
+            html = ".html" in text or "html" in _rel(path)
+            if html:
+                assert isinstance(auto, ast.Constant) and auto.value is True, (
+                    f"{_rel(path)}:{call.lineno}: an HTML environment must autoescape"
+                )
