@@ -31,7 +31,7 @@ from mbind_formal.trace.text import Change, StepView, TraceView, describe, rende
 
 CHAR_W = 7.3  # px per character of the 12px monospace font (DejaVu Sans Mono)
 LINE_H = 15
-LANE_MIN, LANE_MAX = 120, 270
+LANE_MIN, LANE_MAX = 120, 300
 MARGIN = 16
 GLOBALS = "globals"
 
@@ -48,7 +48,8 @@ def _text_w(s: str) -> float:
 class _Lane:
     name: str
     kind: str  # "actor" or "state"
-    header: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)  # initial values the trace changes
+    tip: list[str] = field(default_factory=list)  # every initial value (hover)
     width: float = LANE_MIN
     x: float = 0.0  # centre
 
@@ -86,25 +87,35 @@ def _lanes(model: Model, trace: Trace, view: TraceView) -> list[_Lane]:
     layout = Layout(model)
     actors: dict[str, _Lane] = {n: _Lane(n, "actor") for n in view.instances}
     touched: dict[str, None] = {}
+    changed: set[str] = set()
     for s in view.steps:
         for c in s.changes:
+            changed.add(c.name)
             if not _own(c):
                 touched[_target(c)] = None
-    # state lanes in layout order: globals first, then elements
-    states: dict[str, _Lane] = {}
+    # Heads show the initial values of what the trace changes; hovering shows all.
+    states: dict[str, _Lane] = {}  # globals first, then elements, in layout order
     for slot, value in zip(layout.slots, trace.init, strict=True):
         name = _target_of_slot(slot.kind, slot.owner, slot.index)
-        if name is None or name not in touched or slot.const:
+        if name is None or name not in touched:
             continue
         lane = states.setdefault(name, _Lane(name, "state"))
         label = slot.member if slot.kind is SlotKind.FIELD else slot.name
-        lane.header.append(f"{label}={layout.show(slot, value)}")
+        shown = f"{label}={layout.show(slot, value)}"
+        lane.tip.append(shown)
+        if slot.name in changed:
+            lane.header.append(shown)
     for slot, value in zip(layout.slots, trace.init, strict=True):
         if slot.kind is SlotKind.PC:
-            actors[slot.name.removesuffix(".pc")].header.append(f"@{layout.show(slot, value)}")
+            lane = actors[slot.name.removesuffix(".pc")]
+            lane.header.append(f"@{layout.show(slot, value)}")
+            lane.tip.append(f"pc={layout.show(slot, value)}")
         elif slot.kind is SlotKind.LOCAL:
-            base = slot.name.removesuffix(f".{slot.member}")
-            actors[base].header.append(f"{slot.member}={layout.show(slot, value)}")
+            lane = actors[slot.name.removesuffix(f".{slot.member}")]
+            shown = f"{slot.member}={layout.show(slot, value)}"
+            lane.tip.append(shown)
+            if slot.name in changed:
+                lane.header.append(shown)
     lanes = [*actors.values(), *states.values()]
     for lane in lanes:
         texts = [lane.name, *lane.header]
@@ -178,7 +189,7 @@ def render_svg(model: Model, trace: Trace) -> str:
             )
             body.append(f'<circle cx="{dest.x:.1f}" cy="{ay:.1f}" r="4" class="mark"/>')
             for i, label in enumerate(labels):
-                ly = ay - 4 - (len(labels) - 1 - i) * LINE_H
+                ly = ay - 6 - (len(labels) - 1 - i) * LINE_H
                 body.append(_text(x1 + 6, ly, label, "change"))
                 right_edge = max(right_edge, x1 + 6 + _text_w(label))
             ay += 10
@@ -215,13 +226,15 @@ def _header(lane: _Lane, header_h: float, done_at: float | None, bottom: float) 
     x, left = lane.x, lane.left + 4
     top = MARGIN
     end = bottom if done_at is None else done_at
-    out = [f'<g class="lane {lane.kind}">']
+    tip = "\n".join([f"{lane.name} initially:", *lane.tip])
+    out = [f'<g class="lane {lane.kind}"><title>{_esc(tip)}</title>']
     out.append(
         f'<line x1="{x:.1f}" y1="{top + header_h:.1f}" x2="{x:.1f}" y2="{end:.1f}" '
         f'class="lifeline"/>'
     )
     if done_at is not None:
-        out.append(f'<path d="M{x - 5:.1f},{end - 5:.1f} l10,10 m0,-10 l-10,10" class="endmark"/>')
+        mark = f"M{x - 5:.1f},{end + 3:.1f} l10,10 m0,-10 l-10,10"
+        out.append(f'<path d="{mark}" class="endmark"/>')
     out.append(
         f'<rect x="{left:.1f}" y="{top}" width="{lane.width - 8:.1f}" height="{header_h:.1f}" '
         f'rx="5" class="head"/>'
@@ -263,6 +276,16 @@ def cell_label(result: Result) -> str:
             return "unknown"
 
 
+def short_label(result: Result) -> str:
+    """A matrix cell: `VIOLATED 7`, `holds`, `vacuous`, `unknown` (the method on hover)."""
+    match result.verdict:
+        case Verdict.VIOLATED:
+            n = len(result.trace) if result.trace is not None else result.depth
+            return f"VIOLATED {n}" if n is not None else "VIOLATED"
+        case Verdict.HOLDS | Verdict.VACUOUS | Verdict.UNKNOWN:
+            return str(result.verdict.value)
+
+
 def _detail(result: Result) -> str:
     parts = [f"engine {result.engine}", f"method {result.method}"]
     if result.states is not None:
@@ -294,7 +317,7 @@ def render_report(
         model = spec.model(c.variant)
         anchor = f"trace-{i}"
         anchors[(c.variant, c.claim)] = anchor
-        itf = write_itf(model, trace, source=spec.source)
+        itf = write_itf(model, trace, source=spec.source, compact=True)
         traces.append(
             {
                 "anchor": anchor,
@@ -321,9 +344,9 @@ def render_report(
                 continue
             row.append(
                 {
-                    "label": cell_label(cell.result),
+                    "label": short_label(cell.result),
                     "verdict": cell.result.verdict.value,
-                    "title": _detail(cell.result),
+                    "title": f"{cell_label(cell.result)}: {_detail(cell.result)}",
                     "anchor": anchors.get((v, claim)),
                     "note": cell.note,
                 }

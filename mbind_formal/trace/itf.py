@@ -173,9 +173,13 @@ def to_itf(model: Model, trace: Trace, *, source: str = "", description: str = "
     return _sort_sets(doc, order)
 
 
-def write_itf(model: Model, trace: Trace, *, source: str = "", description: str = "") -> str:
-    """The trace as ITF JSON text."""
+def write_itf(
+    model: Model, trace: Trace, *, source: str = "", description: str = "", compact: bool = False
+) -> str:
+    """The trace as ITF JSON text (`compact`: no indentation, for embedding)."""
     doc = to_itf(model, trace, source=source, description=description)
+    if compact:
+        return json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + "\n"
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -1,0 +1,136 @@
+"""The trace commands end to end on the bundled spec (spec/mbind.mbf, two pages)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from test_diagram import ARTIFACTS, chromium, count_color, png_pixels, run_chromium
+
+from mbind_formal.cli import run_cli
+from mbind_formal.cli.common import ExitCode
+from mbind_formal.engines.base import Budget, Verdict
+from mbind_formal.engines.registry import get_engine
+from mbind_formal.ir.lower import load_spec
+from mbind_formal.trace.itf import read_itf, write_itf
+from mbind_formal.trace.replay import replay
+from mbind_formal.trace.text import render_lanes
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC = str(ROOT / "spec" / "mbind.mbf")
+SMALL = ("--pages", "2", "--engine", "explicit")
+
+
+def cli(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_cli(list(argv), out, err)
+    assert "Traceback" not in err.getvalue()
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_trace_of_the_53_leak() -> None:
+    code, out, err = cli("trace", SPEC, *SMALL, "--variant", "5.3", "--claim", "no_leak")
+    assert code == ExitCode.OK, err
+    assert out.startswith("claim no_leak violated in variant 5.3 (6 steps, explicit)\n")
+    assert "Page[0].holders: {} -> {H_MBIND}" in out
+    assert out.rstrip().endswith("=> the last state violates claim no_leak")
+    code, lanes, _ = cli(
+        "trace", SPEC, *SMALL, "--variant", "5.3", "--claim", "no_leak", "--layout", "lanes"
+    )
+    assert code == ExitCode.OK
+    assert max(len(line) for line in lanes.splitlines()) <= 100
+
+
+def test_itf_of_a_race_replays(tmp_path: Path) -> None:
+    target = tmp_path / "race.itf.json"
+    code, _, err = cli(
+        "trace",
+        SPEC,
+        *SMALL,
+        "--variant",
+        "v1",
+        "--claim",
+        "best_effort_transient",
+        "--format",
+        "itf",
+        "-o",
+        str(target),
+    )
+    assert code == ExitCode.OK, err
+    doc = json.loads(target.read_text())
+    actors = {s["mbf::action"]["actor"] for s in doc["states"][1:]}
+    assert {"mbind", "reclaim"} <= actors
+    code, out, err = cli("replay", SPEC, "--pages", "2", str(target))
+    assert code == ExitCode.OK, err
+    assert "replay in variant v1; the last state violates claim best_effort_transient" in out
+    # 6.6 disables the LRU caches when mbind enters (SEMANTICS §1.1): not the same run
+    code, out, _ = cli("replay", SPEC, "--pages", "2", str(target), "--variant", "6.6")
+    assert code == ExitCode.VIOLATED
+    assert "illegal in variant 6.6: step 1 (mbind enter)" in out and "lru_disabled" in out
+
+
+def test_the_claim_holds_in_mainline() -> None:
+    code, out, err = cli("trace", SPEC, *SMALL, "--variant", "6.6", "--claim", "no_leak")
+    assert code == ExitCode.VIOLATED and out == ""
+    assert "6.6 / no_leak: the claim holds (proved by exhaustive" in err
+
+
+def test_diff_53_54_shows_the_leak_fix() -> None:
+    code, out, err = cli("diff", SPEC, *SMALL, "--from", "5.3", "--to", "5.4", "--claim", "no_leak")
+    assert code == ExitCode.VIOLATED, err
+    assert "no_leak: 5.3 violated (6 steps) -> 5.4 holds (exhaustive" in out
+    assert "5.4 takes 1 more step" in out
+    assert "+5. mbind migrate q=Page[0]" in out
+    assert "Page[0].holders: {H_MBIND} (5.3) vs {} (5.4)" in out
+
+
+@pytest.mark.parametrize("engine", ["explicit", "bmc", "kind"])
+def test_engine_traces_of_the_bundled_spec_render_and_round_trip(engine: str) -> None:
+    loaded = load_spec(SPEC, {"pages": 2})
+    assert loaded.spec is not None
+    model, claim = loaded.spec.model("5.3"), loaded.spec.claim("no_leak")
+    result = get_engine(engine).check(model, claim, Budget(max_depth=8, timeout_s=120))
+    assert result.verdict is Verdict.VIOLATED and result.trace is not None
+    trace = result.trace
+    assert read_itf(model, write_itf(model, trace)) == trace
+    assert replay(model, trace, claim).ok
+    assert all(len(line) <= 100 for line in render_lanes(model, trace).splitlines())
+
+
+@pytest.mark.browser
+def test_report_of_the_bundled_spec_in_chromium(tmp_path: Path) -> None:
+    binary = chromium()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = ARTIFACTS / "mbind-report.html"
+    code, out, err = cli(
+        "report",
+        SPEC,
+        *SMALL,
+        "--variant",
+        "5.3",
+        "--variant",
+        "5.4",
+        "--variant",
+        "6.6",
+        "--claim",
+        "no_leak",
+        "--claim",
+        "exclusive_isolation",
+        "-o",
+        str(page),
+    )
+    assert code == ExitCode.VIOLATED, err
+    assert "6 cells, 1 violated" in out
+    dom = run_chromium(binary, "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert '<table class="matrix" id="matrix">' in dom.stdout
+    assert dom.stdout.count('class="seq"') == 1
+    shot = ARTIFACTS / "mbind-report.png"
+    shot.unlink(missing_ok=True)
+    done = run_chromium(binary, f"--screenshot={shot}", "--window-size=1400,1100", page.as_uri())
+    assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
+    image = png_pixels(shot.read_bytes())
+    assert count_color(image, (0xFD, 0xE2, 0xE1)) > 500  # the violated cell, the ending bar
+    assert count_color(image, (0xE7, 0xF0, 0xFB)) > 500  # step boxes
