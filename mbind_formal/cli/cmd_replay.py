@@ -40,19 +40,32 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def _read(path: str, err: TextIO) -> str | None:
+    """The trace file's text, read only if it is a regular file of bounded size (a
+    device such as /dev/zero reports size 0 and never ends)."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_TRACE_BYTES:
+        if p.is_dir():
+            usage_error(err, f"trace file '{path}' is a directory")
+            return None
+        if p.exists() and not p.is_file():
+            usage_error(err, f"trace file '{path}' is not a regular file")
+            return None
+        if p.exists() and p.stat().st_size > MAX_TRACE_BYTES:
             usage_error(err, f"trace file '{path}' is larger than {MAX_TRACE_BYTES >> 20} MB")
             return None
-        return p.read_text(encoding="utf-8")
-    except IsADirectoryError:
-        usage_error(err, f"trace file '{path}' is a directory")
-    except UnicodeDecodeError:
-        print(f"{path}: error[MBF008]: the trace file is not UTF-8 text", file=err)
+        with p.open("rb") as f:
+            data = f.read(MAX_TRACE_BYTES + 1)
     except OSError as e:
         usage_error(err, f"cannot read trace file '{path}': {e.strerror or e}")
-    return None
+        return None
+    if len(data) > MAX_TRACE_BYTES:
+        usage_error(err, f"trace file '{path}' is larger than {MAX_TRACE_BYTES >> 20} MB")
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        print(f"{path}: error[MBF008]: the trace file is not UTF-8 text", file=err)
+        return None
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -82,8 +83,8 @@ def check_budget_args(args: argparse.Namespace, err: TextIO) -> Budget | None:
     """The budget from the command line, or None after a usage error."""
     for flag in ("timeout", "query_timeout"):
         value = getattr(args, flag)
-        if value is not None and value <= 0:
-            usage_error(err, f"--{flag.replace('_', '-')} must be positive")
+        if value is not None and not (math.isfinite(value) and value > 0):
+            usage_error(err, f"--{flag.replace('_', '-')} must be a positive number of seconds")
             return None
     for flag in ("max_states", "max_depth", "memory", "workers"):
         value = getattr(args, flag)

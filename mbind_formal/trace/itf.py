@@ -247,14 +247,19 @@ def _map(v: Any, path: str) -> dict[str, Any]:
 def _bigint(v: Any, path: str) -> int:
     if isinstance(v, int) and not isinstance(v, bool):
         return v
-    if (
-        isinstance(v, dict)
-        and set(v) == {"#bigint"}
-        and isinstance(v["#bigint"], str)
-        and re.fullmatch(r"-?[0-9]+", v["#bigint"])
-    ):
-        return int(v["#bigint"])
-    _fail(path, f'expected an integer {{"#bigint": "..."}}, found {_kind(v)} {json.dumps(v)}')
+    if isinstance(v, dict) and set(v) == {"#bigint"} and isinstance(v["#bigint"], str):
+        digits = v["#bigint"]
+        if re.fullmatch(r"-?[0-9]{1,40}", digits):
+            return int(digits)
+        if re.fullmatch(r"-?[0-9]+", digits):
+            _fail(path, f"integer of {len(digits)} digits is out of any range of the model")
+    _fail(path, f'expected an integer {{"#bigint": "..."}}, found {_kind(v)} {_preview(v)}')
+
+
+def _preview(v: Any) -> str:
+    """A short excerpt of a JSON value for an error message."""
+    text = json.dumps(v)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _name_in(v: Any, names: tuple[str, ...], what: str, path: str) -> int:
@@ -325,6 +330,8 @@ def _document(text: str) -> dict[str, Any]:
         _fail("", f"not JSON: {e.msg} (line {e.lineno}, column {e.colno})")
     except RecursionError:
         _fail("", "not JSON: nested too deeply")
+    except ValueError as e:  # a number beyond Python's int-string digit limit
+        _fail("", f"not usable JSON: {e}")
     return _object(doc, "$")
 
 
@@ -366,11 +373,53 @@ def _check_vars(model: Model, doc: dict[str, Any]) -> None:
             )
 
 
+def _shape(model: Model) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Per collection / actor var: its entries (elements, instances) and their members."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for c in model.collections:
+        members = tuple(f.name for f in c.fields)
+        out[c.name] = {f"{c.name}[{i}]": members for i in range(c.size)}
+    for a in model.actors:
+        members = ("pc", *(v.name for v in a.locals))
+        out[a.name] = {instance_name(a.name, a.instances, i): members for i in range(a.instances)}
+    return out
+
+
+def _tables(model: Model, obj: dict[str, Any], path: str) -> dict[str, dict[str, Any]]:
+    """The state's collection and actor maps, with nothing missing and nothing extra."""
+    expected = set(var_names(model)) | {"#meta"}
+    for key in obj:
+        if key not in expected:
+            _fail(
+                path,
+                f"variable {key!r} is not declared in variant {model.variant}",
+                "was this trace written for another variant? pass --variant",
+            )
+    tables: dict[str, dict[str, Any]] = {}
+    for owner, entries in _shape(model).items():
+        at = f"{path}.{owner}"
+        if owner not in obj:
+            _fail(path, f"variable {owner!r} is missing")
+        table = _map(obj[owner], at)
+        for key in entries:
+            if key not in table:
+                _fail(at, f"entry {key!r} is missing")
+        for key, record in table.items():
+            if key not in entries:
+                _fail(at, f"entry {key!r} is not one of {', '.join(entries)}")
+            fields = _object(record, f'{at}["{key}"]')
+            for name in fields:
+                if name not in entries[key]:
+                    _fail(f'{at}["{key}"]', f"field {name!r} is not declared in {owner}")
+        tables[owner] = table
+    return tables
+
+
 def _read_state(model: Model, layout: Layout, raw: Any, path: str) -> State:
     obj = _object(raw, path)
     sizes = {c.name: c.size for c in model.collections}
+    tables = _tables(model, obj, path)
     values: list[Value] = []
-    tables: dict[str, dict[str, Any]] = {}
     for slot in layout.slots:
         match slot.kind:
             case SlotKind.GLOBAL:
@@ -378,18 +427,12 @@ def _read_state(model: Model, layout: Layout, raw: Any, path: str) -> State:
                     _fail(path, f"variable {slot.name!r} is missing")
                 v, at = obj[slot.name], f"{path}.{slot.name}"
             case SlotKind.FIELD | SlotKind.PC | SlotKind.LOCAL:
-                if slot.owner not in obj:
-                    _fail(path, f"variable {slot.owner!r} is missing")
-                if slot.owner not in tables:
-                    tables[slot.owner] = _map(obj[slot.owner], f"{path}.{slot.owner}")
                 if slot.kind is SlotKind.FIELD:
                     key = f"{slot.owner}[{slot.index}]"
                 else:
                     key = instance_name(slot.owner, model.actor(slot.owner).instances, slot.index)
                 at = f'{path}.{slot.owner}["{key}"]'
-                if key not in tables[slot.owner]:
-                    _fail(f"{path}.{slot.owner}", f"entry {key!r} is missing")
-                record = _object(tables[slot.owner][key], at)
+                record = tables[slot.owner][key]
                 if slot.member not in record:
                     _fail(at, f"field {slot.member!r} is missing")
                 v, at = record[slot.member], f"{at}.{slot.member}"

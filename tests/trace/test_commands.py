@@ -118,8 +118,9 @@ def test_trace_needs_one_variant_and_one_claim() -> None:
     assert code == ExitCode.USAGE and "pass --claim: mbind_alone, exclusive, never_two" in err
     code, _, err = cli(*TRACE, "--variant", "base", "--claim", "mbind_alon")
     assert code == ExitCode.USAGE and "did you mean 'mbind_alone'?" in err
-    code, _, err = cli(*TRACE, "--variant", "base", "--claim", "mbind_alone", "--timeout", "0")
-    assert code == ExitCode.USAGE and "--timeout must be positive" in err
+    for bad in ("0", "nan", "inf", "-1"):
+        code, _, err = cli(*TRACE, "--variant", "base", "--claim", "mbind_alone", "--timeout", bad)
+        assert code == ExitCode.USAGE and "--timeout must be a positive number" in err
 
 
 def test_trace_unwritable_output(tmp_path: Path) -> None:
@@ -215,3 +216,10 @@ def test_diff_without_differences() -> None:
     )
     assert code == ExitCode.OK
     assert "0 of 1 claim verdicts differ" in out
+
+
+def test_replay_refuses_devices_and_directories(tmp_path: Path) -> None:
+    code, _, err = cli("replay", "race.mbf", "/dev/zero")
+    assert code == ExitCode.USAGE and "is not a regular file" in err
+    code, _, err = cli("replay", "race.mbf", str(tmp_path))
+    assert code == ExitCode.USAGE and "is a directory" in err

@@ -192,3 +192,29 @@ def test_bad_meta_kind() -> None:
     doc = _doc()
     doc["#meta"]["kind"] = "oops"
     assert "at #meta.kind" in _malformed(race_model(), doc)
+
+
+def test_numbers_beyond_pythons_digit_limit() -> None:
+    model = race_model()
+    assert "not usable JSON" in _malformed(model, "[" + "9" * 5000 + "]")
+    doc = _doc()
+    doc["states"][1]["nr_isolated"] = {"#bigint": "9" * 5000}
+    assert "integer of 5000 digits is out of any range" in _malformed(model, doc)
+
+
+def test_extra_keys_are_reported_not_ignored() -> None:
+    doc = _doc()
+    doc["states"][1]["dirty"] = True
+    assert "at states[1]: variable 'dirty' is not declared in variant base" in _malformed(
+        race_model(), doc
+    )
+    doc = _doc()
+    doc["states"][0]["Page"]["#map"][0][1]["dirty"] = True
+    msg = _malformed(race_model(), doc)
+    assert "at states[0].Page[\"Page[0]\"]: field 'dirty' is not declared in Page" in msg
+    doc = _doc()
+    doc["states"][2]["Page"]["#map"].append(["Page[7]", {}])
+    assert "entry 'Page[7]' is not one of Page[0], Page[1]" in _malformed(race_model(), doc)
+    doc = _doc()
+    doc["states"][2]["reclaim"]["#map"].append(["reclaim[2]", {"pc": "scan"}])
+    assert "entry 'reclaim[2]' is not one of" in _malformed(race_model(), doc)
