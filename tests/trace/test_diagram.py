@@ -241,15 +241,15 @@ def test_report_renders_in_headless_chromium() -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = ARTIFACTS / "trace-report.html"
     page.write_text(_report(), encoding="utf-8")
-    dom = run_chromium(binary, "--dump-dom", page.as_uri())
-    assert dom.returncode == 0, dom.stderr[-2000:]
+    shot = ARTIFACTS / "trace-report.png"
+    shot.unlink(missing_ok=True)
+    dom = run_chromium(
+        binary, "--dump-dom", f"--screenshot={shot}", "--window-size=1200,900", page.as_uri()
+    )
+    assert dom.returncode == 0 and shot.exists(), dom.stderr[-2000:]
     assert '<table class="matrix" id="matrix">' in dom.stdout
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="seq"' in dom.stdout
     assert dom.stdout.count('class="step"') == 2
-    shot = ARTIFACTS / "trace-report.png"
-    shot.unlink(missing_ok=True)
-    done = run_chromium(binary, f"--screenshot={shot}", "--window-size=1200,900", page.as_uri())
-    assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
     image = png_pixels(shot.read_bytes())
     assert count_color(image, (0xFD, 0xE2, 0xE1)) > 500  # the violated cell and the ending bar
     assert count_color(image, (0xE7, 0xF0, 0xFB)) > 500  # the step boxes of the diagram
