@@ -340,7 +340,11 @@ def _lane_cell(s: StepView, width: int) -> str:
     """The step in its lane: the label, its choices when they fit, `(done)` at the end."""
     end = " (done)" if s.next_label == "done" else ""
     full = s.label + "".join(f" {k}={v}" for k, v in s.choices) + end
-    return full if len(full) <= width else s.label + end
+    if len(full) <= width:
+        return full
+    if len(s.label + end) <= width or width - len(end) < 4:
+        return s.label + end
+    return _abbrev(s.label, width - len(end)) + end
 
 
 def _wrapped_changes(s: StepView, width: int, indent: int, lane_w: int) -> list[Text]:

@@ -180,3 +180,13 @@ def test_choices_of_same_named_picks_over_different_domains_are_plain_ints() -> 
     assert show_choice(odd, "mbind", "isolate", "p", 1) == "1"
     assert choice_type(model, "mbind", "isolate", "either") is None
     assert choice_type(model, "nobody", "isolate", "p") is None
+
+
+def test_a_long_label_keeps_its_done_mark_in_a_narrow_lane() -> None:
+    from mbind_formal.trace.text import StepView, _lane_cell
+
+    s = StepView(3, "reclaim", 0, "reclaim", "reclaim_release", "done", (("p", "Page[0]"),), ())
+    assert _lane_cell(s, 40) == "reclaim_release p=Page[0] (done)"
+    assert _lane_cell(s, 22) == "reclaim_release (done)"
+    assert _lane_cell(s, 18) == "reclaim_re~ (done)"
+    assert len(_lane_cell(s, 18)) <= 18
