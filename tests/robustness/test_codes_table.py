@@ -32,8 +32,8 @@ def test_generated_tables_cover_every_code() -> None:
     for code, meaning in CODES.items():
         assert f"| `{code}` |" in errors and meaning.replace("|", "\\|") in errors
     exits = exit_codes_table()
-    for code in ExitCode:
-        assert f"| `{int(code)}` |" in exits
+    for exit_code in ExitCode:
+        assert f"| `{int(exit_code)}` |" in exits
 
 
 def test_every_code_lies_in_a_documented_range() -> None:
