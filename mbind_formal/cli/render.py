@@ -18,12 +18,6 @@ from mbind_formal.engines.base import Progress as ProgressFn
 from mbind_formal.engines.base import ProgressEvent, Verdict
 from mbind_formal.verdicts import Cell
 
-SYMBOL = {
-    Verdict.HOLDS: "holds",
-    Verdict.VIOLATED: "VIOLATED",
-    Verdict.UNKNOWN: "unknown",
-    Verdict.VACUOUS: "vacuous",
-}
 STYLE = {
     Verdict.HOLDS: "green",
     Verdict.VIOLATED: "bold red",
@@ -32,25 +26,35 @@ STYLE = {
 }
 
 LEGEND = (
-    "holds/exh = explored exhaustively, holds/k=K = k-induction, holds/pdr = certified "
-    "PDR invariant;\nVIOLATED n = shortest counterexample of n steps "
-    "(see `mbind-formal trace`); !! = engines disagree"
+    "✓exh holds (exhaustive search)  ✓k=K holds (k-induction)  ✓pdr holds (certified PDR "
+    "invariant)\n✗N violated, shortest counterexample N steps (`mbind-formal trace`)  "
+    "? unknown  vac vacuous (a witness is unreachable)  !! engines disagree"
 )
 
 
+def proof_method(method: str) -> str:
+    """`exh`, `k=3` or `pdr` from an engine's method string."""
+    if "exhaustive" in method:
+        return "exh"
+    if "k-induction" in method:
+        return method[method.index("k-induction") :].split()[1].rstrip(")")
+    if "pdr" in method:
+        return "pdr"
+    return method
+
+
 def short(cell: Cell) -> str:
-    """A cell as a few characters: `holds/exh`, `VIOLATED 7`, `unknown`, `vacuous`."""
+    """A cell in a few characters: `✓exh`, `✓k=3`, `✓pdr`, `✗7`, `?`, `vac`."""
     r = cell.result
-    text = SYMBOL[cell.verdict]
-    if cell.verdict is Verdict.VIOLATED and r.trace is not None:
-        text = f"VIOLATED {len(r.trace)}"
-    elif cell.verdict is Verdict.HOLDS:
-        method = r.method.removeprefix("auto: ")
-        if method.startswith("k-induction"):
-            method = method.replace("k-induction ", "")
-        elif method.startswith("exhaustive"):
-            method = "exh"
-        text = f"holds/{method}"
+    match cell.verdict:
+        case Verdict.HOLDS:
+            text = "✓" + proof_method(r.method)
+        case Verdict.VIOLATED:
+            text = f"✗{len(r.trace)}" if r.trace is not None else "✗"
+        case Verdict.UNKNOWN:
+            text = "?"
+        case Verdict.VACUOUS:
+            text = "vac"
     if cell.disagreement:
         text += " !!"
     return text
