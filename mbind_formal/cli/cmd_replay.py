@@ -81,6 +81,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except DiagnosticError as e:
         print_diagnostics(e.diagnostics, {}, err)
         return ExitCode.USAGE
+    if meta.params and dict(meta.params) != dict(spec.params):
+        shown = " ".join(f"--param {k}={v}" for k, v in meta.params)
+        print(
+            f"note: {args.trace} was written with other spec parameters; to replay it "
+            f"as written, pass {shown}",
+            file=err,
+        )
     variant = args.variant or meta.variant
     if variant is None and len(spec.variants) == 1:
         variant = spec.variants[0]

@@ -185,7 +185,7 @@ def _render(
             write_text(model, trace, buf, args.layout)
             return buf.getvalue()
         case "itf":
-            return write_itf(model, trace, source=loaded.spec.source)
+            return write_itf(model, trace, source=loaded.spec.source, params=loaded.spec.params)
         case "json":
             return render_json(model, trace)
         case "html":

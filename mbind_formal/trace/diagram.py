@@ -317,7 +317,7 @@ def render_report(
         model = spec.model(c.variant)
         anchor = f"trace-{i}"
         anchors[(c.variant, c.claim)] = anchor
-        itf = write_itf(model, trace, source=spec.source, compact=True)
+        itf = write_itf(model, trace, source=spec.source, params=spec.params, compact=True)
         traces.append(
             {
                 "anchor": anchor,

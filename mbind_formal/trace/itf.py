@@ -17,13 +17,15 @@ NOTE(itf): the encoding (https://apalache-mc.org/docs/adr/015adr-trace.html):
           pc -> the step label or "done". Choices from a `pick` use the pick's domain;
           other choices (`either` branches) are integers.
   #meta   format, format-description, source, description, model, variant, claim,
-          engine, kind; each state's `#meta.index` is its position.
+          engine, kind, params (the spec parameters, e.g. {"pages": 2}); each state's
+          `#meta.index` is its position.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, NoReturn
@@ -59,6 +61,7 @@ class ItfMeta:
     kind: TraceKind = TraceKind.VIOLATION
     source: str = ""
     description: str = ""
+    params: tuple[tuple[str, int], ...] = ()  # the spec parameters it was written with
 
 
 # ----------------------------------------------------------------------------- writing
@@ -146,8 +149,16 @@ def _sort_sets(doc: Any, order: dict[str, int]) -> Any:
     return doc
 
 
-def to_itf(model: Model, trace: Trace, *, source: str = "", description: str = "") -> Any:
-    """The trace as an ITF JSON document (a dict)."""
+def to_itf(
+    model: Model,
+    trace: Trace,
+    *,
+    source: str = "",
+    description: str = "",
+    params: Sequence[tuple[str, int]] = (),
+) -> Any:
+    """The trace as an ITF JSON document (a dict); `params`: the spec parameters the
+    model was built with (replay needs the same ones)."""
     layout = Layout(model)
     meta = {
         "format": "ITF",
@@ -159,6 +170,7 @@ def to_itf(model: Model, trace: Trace, *, source: str = "", description: str = "
         "claim": trace.claim,
         "engine": trace.engine,
         "kind": trace.kind.value,
+        "params": dict(sorted(params)),
     }
     steps: list[TraceStep | None] = [None, *trace.steps]
     states = []
@@ -174,10 +186,16 @@ def to_itf(model: Model, trace: Trace, *, source: str = "", description: str = "
 
 
 def write_itf(
-    model: Model, trace: Trace, *, source: str = "", description: str = "", compact: bool = False
+    model: Model,
+    trace: Trace,
+    *,
+    source: str = "",
+    description: str = "",
+    params: Sequence[tuple[str, int]] = (),
+    compact: bool = False,
 ) -> str:
     """The trace as ITF JSON text (`compact`: no indentation, for embedding)."""
-    doc = to_itf(model, trace, source=source, description=description)
+    doc = to_itf(model, trace, source=source, description=description, params=params)
     if compact:
         return json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + "\n"
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
@@ -310,6 +328,10 @@ def _meta(doc: dict[str, Any]) -> ItfMeta:
             _fail(f"#meta.{key}", f"expected a string, found {_kind(value)}")
         return value
 
+    raw_params = _object(meta.get("params", {}), "#meta.params")
+    for name, value in raw_params.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            _fail(f"#meta.params.{name}", f"expected an integer, found {_kind(value)}")
     kind_name = text("kind") or TraceKind.VIOLATION.value
     kinds = tuple(k.value for k in TraceKind)
     kind = TraceKind(kinds[_name_in(kind_name, kinds, "a trace kind", "#meta.kind")])
@@ -320,6 +342,7 @@ def _meta(doc: dict[str, Any]) -> ItfMeta:
         kind=kind,
         source=text("source") or "",
         description=text("description") or "",
+        params=tuple(sorted(raw_params.items())),
     )
 
 

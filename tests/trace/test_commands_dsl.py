@@ -134,3 +134,17 @@ def test_report_of_the_bundled_spec_in_chromium(tmp_path: Path) -> None:
     image = png_pixels(shot.read_bytes())
     assert count_color(image, (0xFD, 0xE2, 0xE1)) > 500  # the violated cell, the ending bar
     assert count_color(image, (0xE7, 0xF0, 0xFB)) > 500  # step boxes
+
+
+def test_replay_names_the_parameters_a_trace_was_written_with(tmp_path: Path) -> None:
+    target = tmp_path / "leak.itf.json"
+    code, _, _ = cli(
+        "trace", SPEC, *SMALL, "--variant", "5.3", "--claim", "no_leak", "--format", "itf",
+        "-o", str(target),
+    )  # fmt: skip
+    assert code == ExitCode.OK
+    assert json.loads(target.read_text())["#meta"]["params"]["pages"] == 2
+    code, _, err = cli("replay", SPEC, str(target))  # the spec's default: three pages
+    assert code == ExitCode.USAGE
+    assert "note: " in err and "--param pages=2" in err
+    assert "entry 'Page[2]' is missing" in err

@@ -58,7 +58,8 @@ def test_round_trip_and_itf_py_reads_it() -> None:
 
 def test_meta_is_readable_without_a_model() -> None:
     model = race_model("5.2")
-    meta = read_meta(write_itf(model, race_trace(model)))
+    meta = read_meta(write_itf(model, race_trace(model), params=(("pages", 2),)))
+    assert meta.params == (("pages", 2),)
     assert (meta.variant, meta.claim, meta.engine, meta.kind) == (
         "5.2",
         "never_two",
@@ -188,10 +189,13 @@ def test_trace_of_another_variant_is_refused_with_a_hint() -> None:
     assert diag.hint is not None and "--variant" in diag.hint
 
 
-def test_bad_meta_kind() -> None:
+def test_bad_meta_kind_and_params() -> None:
     doc = _doc()
     doc["#meta"]["kind"] = "oops"
     assert "at #meta.kind" in _malformed(race_model(), doc)
+    doc = _doc()
+    doc["#meta"]["params"] = {"pages": "2"}
+    assert "at #meta.params.pages: expected an integer" in _malformed(race_model(), doc)
 
 
 def test_numbers_beyond_pythons_digit_limit() -> None:
