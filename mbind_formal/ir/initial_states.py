@@ -115,6 +115,7 @@ class _SlotInit:
 
     values: Values
     reads: frozenset[int]
+    single: bool = False  # at most one value (a pc, `= e`): never branches
 
 
 def _init_ctx(c: ExprCompiler, slot: int) -> tuple[Var | None, Ctx]:
@@ -140,7 +141,7 @@ def _init_ctx(c: ExprCompiler, slot: int) -> tuple[Var | None, Ctx]:
 def _slot_init(c: ExprCompiler, slot: int) -> _SlotInit:
     var, ctx = _init_ctx(c, slot)
     if var is None:
-        return _SlotInit(lambda s: (0,), frozenset())
+        return _SlotInit(lambda s: (0,), frozenset(), single=True)
     t, sizes = var.type, c.sizes
     match var.init:
         case InitAny():
@@ -166,26 +167,45 @@ def _slot_init(c: ExprCompiler, slot: int) -> _SlotInit:
                     return (bool(v),)
                 return (v,) if in_type(t, v, sizes) else ()
 
-            return _SlotInit(one, frozenset(reads(value, ctx, c)))
+            return _SlotInit(one, frozenset(reads(value, ctx, c)), single=True)
         case _:
             assert_never(var.init)
 
 
-def _init_order(inits: Sequence[_SlotInit], names: Sequence[str]) -> list[int]:
-    """Slots in layout order, except that a slot comes after every slot its init reads."""
+def _init_order(
+    inits: Sequence[_SlotInit], names: Sequence[str], constraints: Sequence[frozenset[int]]
+) -> list[int]:
+    """The order to assign slots in: each after the slots its init reads, and, among
+    those ready: first a slot with a single value (computed once for the whole subtree
+    below it), then one that brings a constraint closest to being checkable (fewest of
+    its slots still unassigned), then in layout order. Free slots no constraint reads
+    come last, so that they multiply leaves rather than failing subtrees."""
+    involved: list[list[int]] = [[] for _ in inits]
+    for ci, read in enumerate(constraints):
+        for slot in read:
+            involved[slot].append(ci)
+    left = [len(r) for r in constraints]
     order: list[int] = []
     placed: set[int] = set()
     pending = list(range(len(inits)))
+    free = len(constraints) + len(inits) + 1  # a score worse than any constraint's
+
+    def score(j: int) -> tuple[int, int]:
+        if inits[j].single:
+            return -1, j
+        return min((left[ci] for ci in involved[j]), default=free), j
+
     while pending:
-        for j in pending:
-            if inits[j].reads <= placed:
-                break
-        else:
+        ready = [j for j in pending if inits[j].reads <= placed]
+        if not ready:
             stuck = ", ".join(names[j] for j in pending)
             raise SemanticsError(f"initial values depend on each other in a cycle: {stuck}")
+        j = min(ready, key=score)
         pending.remove(j)
         placed.add(j)
         order.append(j)
+        for ci in involved[j]:
+            left[ci] -= 1
     return order
 
 
@@ -320,26 +340,30 @@ class InitialStates:
     def __init__(self, c: ExprCompiler) -> None:
         self._c = c
         self._inits = [_slot_init(c, j) for j in range(len(c.layout))]
-        self._order = _init_order(self._inits, [s.name for s in c.layout.slots])
+        self._order = _init_order(self._inits, [s.name for s in c.layout.slots], ())
         self.assignments = 0  # slot values tried so far (how well pruning works)
 
     def enumerate(
         self, constraints: Sequence[Expr], compile: Callable[[Expr], Check]
     ) -> Iterator[State]:
         """Every initial state satisfying `constraints`, in a fixed order."""
-        c, order = self._c, self._order
+        c = self._c
+        parts: dict[Expr, frozenset[int]] = {}
+        for e in constraints:
+            for conj in conjuncts(e, c.model):
+                parts[conj] = frozenset(reads(conj, Ctx(), c))
+        names = [s.name for s in c.layout.slots]
+        order = _init_order(self._inits, names, list(parts.values()))
         n = len(order)
         position = {slot: i for i, slot in enumerate(order)}
         checks: list[list[Check]] = [[] for _ in range(n)]
         upfront: list[Check] = []
-        for e in constraints:
-            for conj in conjuncts(e, c.model):
-                f = compile(conj)
-                read = reads(conj, Ctx(), c)
-                if read:
-                    checks[max(position[r] for r in read)].append(f)
-                else:
-                    upfront.append(f)
+        for conj, read in parts.items():
+            f = compile(conj)
+            if read:
+                checks[max(position[r] for r in read)].append(f)
+            else:
+                upfront.append(f)
         cur: list[Value] = [0] * len(c.layout)
         if not all(f(cur) for f in upfront):
             return
