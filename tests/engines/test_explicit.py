@@ -11,7 +11,7 @@ from explicit_models import counter, cross_refs, mutex, pages, two_locks
 from mbind_formal.engines.base import Budget, ProgressEvent, Verdict
 from mbind_formal.engines.explicit import Canon, ExplicitEngine, packer
 from mbind_formal.engines.registry import get_engine
-from mbind_formal.ir.layout import State, domain
+from mbind_formal.ir.layout import Layout, State, domain
 from mbind_formal.ir.model import Claim, IndexType, Model
 from mbind_formal.ir.semantics import Semantics
 from mbind_formal.ir.symmetry import symmetric_collections
@@ -217,7 +217,7 @@ def test_packed_keys_distinguish_states() -> None:
 def _permute(model: Model, s: State, perms: dict[str, tuple[int, ...]]) -> State:
     """`s` with element e of each collection C moved to `perms[C][e]` (independently of
     the engine: fields, instances of actors indexed by C, and references all follow)."""
-    lay = Semantics(model).layout
+    lay = Layout(model)
     out = list(s)
     for c, perm in perms.items():
         coll = model.collection(c)
