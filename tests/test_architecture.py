@@ -65,7 +65,9 @@ def test_no_module_level_mutable_state(path: Path) -> None:
         if isinstance(node, ast.Assign | ast.AnnAssign):
             value = node.value
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            names = [t.id for t in targets if isinstance(t, ast.Name)]
+            names = [t.id for t in targets if isinstance(t, ast.Name) and not t.id.startswith("__")]
+            if not names:
+                continue
             mutable = isinstance(value, ast.List | ast.Set | ast.ListComp | ast.SetComp)
             if isinstance(value, ast.Dict | ast.DictComp):
                 mutable = not all(

@@ -21,7 +21,7 @@ from mbind_formal.cli.common import (
     Loaded,
     add_budget_args,
     add_spec_args,
-    budget_from,
+    checked_budget,
     load,
     pick_claims,
     pick_variants,
@@ -182,14 +182,9 @@ def resolve(
     args: argparse.Namespace, err: TextIO
 ) -> tuple[Loaded, list[str], list[str], list[str], Budget] | int:
     """Load the spec and resolve variants, claims, engines and budget (or an exit code)."""
-    for flag in ("timeout", "query_timeout", "total_timeout"):
-        value = getattr(args, flag)
-        if value is not None and value <= 0:
-            return usage_error(err, f"--{flag.replace('_', '-')} must be positive")
-    for flag in ("max_states", "max_depth", "memory", "workers"):
-        value = getattr(args, flag)
-        if value is not None and value < 1:
-            return usage_error(err, f"--{flag.replace('_', '-')} must be at least 1")
+    budget = checked_budget(args, err)
+    if budget is None:
+        return ExitCode.USAGE
     loaded = load(args, err)
     if loaded is None:
         return ExitCode.USAGE
@@ -200,7 +195,7 @@ def resolve(
     if not claims:
         return usage_error(err, f"{args.spec} declares no claims", "add a `claim name { ... }`")
     engines = list(ALL_ENGINES) if args.engine == "all" else [args.engine]
-    return loaded, variants, [c.name for c in claims], engines, budget_from(args)
+    return loaded, variants, [c.name for c in claims], engines, budget
 
 
 def finish(

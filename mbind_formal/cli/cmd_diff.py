@@ -13,12 +13,13 @@ import argparse
 from typing import TextIO
 
 from mbind_formal.cli.cells import run_cells_cli
-from mbind_formal.cli.cmd_trace import add_engine_arg, check_budget_args, shown_trace
+from mbind_formal.cli.cmd_trace import add_engine_arg, shown_trace
 from mbind_formal.cli.common import (
     ExitCode,
     Loaded,
     add_budget_args,
     add_spec_args,
+    checked_budget,
     load,
     pick_claims,
     pick_variants,
@@ -113,7 +114,7 @@ def _explain(
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    budget = check_budget_args(args, err)
+    budget = checked_budget(args, err)
     if budget is None:
         return ExitCode.USAGE
     if args.max_pairs < 1:

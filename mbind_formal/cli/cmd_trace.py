@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
@@ -22,7 +21,7 @@ from mbind_formal.cli.common import (
     Loaded,
     add_budget_args,
     add_spec_args,
-    budget_from,
+    checked_budget,
     load,
     pick_claims,
     pick_variants,
@@ -77,21 +76,6 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 # ----------------------------------------------------------------------------- shared
-
-
-def check_budget_args(args: argparse.Namespace, err: TextIO) -> Budget | None:
-    """The budget from the command line, or None after a usage error."""
-    for flag in ("timeout", "query_timeout"):
-        value = getattr(args, flag)
-        if value is not None and not (math.isfinite(value) and value > 0):
-            usage_error(err, f"--{flag.replace('_', '-')} must be a positive number of seconds")
-            return None
-    for flag in ("max_states", "max_depth", "memory", "workers"):
-        value = getattr(args, flag)
-        if value is not None and value < 1:
-            usage_error(err, f"--{flag.replace('_', '-')} must be at least 1")
-            return None
-    return budget_from(args)
 
 
 def pick_one(
@@ -195,7 +179,7 @@ def _render(
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    budget = check_budget_args(args, err)
+    budget = checked_budget(args, err)
     if budget is None:
         return ExitCode.USAGE
     loaded = load(args, err)

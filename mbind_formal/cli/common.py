@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import enum
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
@@ -68,7 +69,22 @@ def add_budget_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=1, metavar="N", help="TLC worker threads")
 
 
-def budget_from(args: argparse.Namespace) -> Budget:
+def checked_budget(args: argparse.Namespace, err: TextIO) -> Budget | None:
+    """The budget from the command line, or None after printing a usage error."""
+    for flag in ("timeout", "query_timeout", "total_timeout"):
+        value = getattr(args, flag, None)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            usage_error(err, f"--{flag.replace('_', '-')} must be a positive number of seconds")
+            return None
+    for flag in ("max_states", "max_depth", "memory", "workers"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            usage_error(err, f"--{flag.replace('_', '-')} must be at least 1")
+            return None
+    return _budget(args)
+
+
+def _budget(args: argparse.Namespace) -> Budget:
     return Budget(
         timeout_s=args.timeout,
         query_timeout_s=args.query_timeout,
