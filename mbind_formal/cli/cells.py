@@ -25,12 +25,15 @@ from mbind_formal.cli.common import (
     load,
     pick_claims,
     pick_variants,
+    spec_for_scenario,
     usage_error,
 )
 from mbind_formal.cli.render import progress_bar
 from mbind_formal.engines.base import Budget, Result, Verdict
 from mbind_formal.engines.registry import engine_names
+from mbind_formal.engines.scenarios import ScenarioResult
 from mbind_formal.ir.layout import Layout
+from mbind_formal.ir.model import Spec
 from mbind_formal.verdicts import Cell, check_cell, matrix_document
 
 ALL_ENGINES = ("explicit", "bmc", "kind", "pdr", "tlc")
@@ -109,6 +112,47 @@ def run_cells_cli(
         except KeyboardInterrupt:
             return cells, True
     return cells, False
+
+
+def run_scenarios(
+    args: argparse.Namespace, loaded: Loaded, variants: Sequence[str], err: TextIO
+) -> list[ScenarioResult] | None:
+    """Every scenario of the spec on every variant (None after a load error)."""
+    from mbind_formal.engines.scenarios import run_scenario
+
+    cache: dict[tuple[tuple[str, int], ...], Spec] = {}
+    results: list[ScenarioResult] = []
+    for sc in loaded.spec.scenarios:
+        spec = spec_for_scenario(args, loaded, sc, cache, err)
+        if spec is None:
+            return None
+        resolved = next(s for s in spec.scenarios if s.name == sc.name)
+        results.extend(run_scenario(spec.model(v), resolved) for v in variants)
+    return results
+
+
+def scenario_table(results: Sequence[ScenarioResult]) -> str:
+    """Scenarios as rows, variants as columns: `pass` or `FAIL`."""
+    names = list(dict.fromkeys(r.scenario for r in results))
+    variants = list(dict.fromkeys(r.variant for r in results))
+    passed = {(r.scenario, r.variant): r.passed for r in results}
+    width = max(len("scenario \\ variant"), *(len(n) for n in names))
+    cols = [max(4, len(v)) for v in variants]
+    lines = [
+        " | ".join(
+            [
+                "scenario \\ variant".ljust(width),
+                *(v.ljust(w) for v, w in zip(variants, cols, strict=True)),
+            ]
+        )
+    ]
+    lines.append("-" * len(lines[0]))
+    for n in names:
+        cells = ["pass" if passed[(n, v)] else "FAIL" for v in variants]
+        lines.append(
+            " | ".join([n.ljust(width), *(c.ljust(w) for c, w in zip(cells, cols, strict=True))])
+        )
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def write_json(doc: dict[str, Any], target: str, out: TextIO, err: TextIO) -> bool:
@@ -205,9 +249,9 @@ def finish(
     interrupted: bool,
     out: TextIO,
     err: TextIO,
-    scenarios: Sequence[dict[str, Any]] = (),
+    scenarios: Sequence[ScenarioResult] = (),
 ) -> int:
-    doc = matrix_document(loaded.spec, cells, args.engine, scenarios)
+    doc = matrix_document(loaded.spec, cells, args.engine, [r.as_dict() for r in scenarios])
     if args.json and not write_json(doc, args.json, out, err):
         return ExitCode.USAGE
     save_run(args, loaded, doc, cells)
@@ -219,4 +263,7 @@ def finish(
     if interrupted:
         print("interrupted: the verdicts above are partial", file=err)
         return ExitCode.UNKNOWN
-    return exit_code(cells)
+    code = exit_code(cells)
+    if code == ExitCode.OK and any(not r.passed for r in scenarios):
+        return ExitCode.VIOLATED
+    return code

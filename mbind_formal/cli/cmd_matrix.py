@@ -5,16 +5,26 @@ from __future__ import annotations
 import argparse
 from typing import TextIO
 
-from mbind_formal.cli.cells import add_cell_args, finish, resolve, run_cells_cli
+from mbind_formal.cli.cells import (
+    add_cell_args,
+    finish,
+    resolve,
+    run_cells_cli,
+    run_scenarios,
+    scenario_table,
+)
+from mbind_formal.cli.common import ExitCode
 from mbind_formal.cli.render import print_matrix
 from mbind_formal.verdicts import Cell
 
 NAME = "matrix"
 HELP = "check every variant against every claim and print the verdict matrix"
+SCENARIO_NOTE = "details: mbind-formal scenarios SPEC"
 
 
 def register(p: argparse.ArgumentParser) -> None:
     add_cell_args(p, default_engine="auto")
+    p.add_argument("--no-scenarios", action="store_true", help="skip the spec's scenarios")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -29,6 +39,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     cells, interrupted = run_cells_cli(
         loaded, variants, claims, engines, budget, args.total_timeout, err, on_cell
     )
+    scenarios = []
+    if not args.no_scenarios and not interrupted and loaded.spec.scenarios:
+        ran = run_scenarios(args, loaded, variants, err)
+        if ran is None:
+            return ExitCode.USAGE
+        scenarios = ran
     if args.json != "-":
         print_matrix(cells, out)
-    return finish(args, loaded, cells, interrupted, out, err)
+        if scenarios:
+            print(f"\nscenarios (sequential runs, {SCENARIO_NOTE}):", file=out)
+            print(scenario_table(scenarios), file=out)
+    return finish(args, loaded, cells, interrupted, out, err, scenarios)

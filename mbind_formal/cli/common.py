@@ -14,7 +14,7 @@ from typing import TextIO
 
 from mbind_formal.diagnostics import Diagnostic, did_you_mean, has_errors, render_all
 from mbind_formal.engines.base import Budget
-from mbind_formal.ir.model import Claim, Spec
+from mbind_formal.ir.model import Claim, Scenario, Spec
 
 
 class ExitCode(enum.IntEnum):
@@ -144,6 +144,29 @@ def load(args: argparse.Namespace, err: TextIO) -> Loaded | None:
     if result.spec is None or has_errors(result.diagnostics):
         return None
     return Loaded(result.spec, dict(result.sources))
+
+
+def spec_for_scenario(
+    args: argparse.Namespace,
+    loaded: Loaded,
+    scenario: Scenario,
+    cache: dict[tuple[tuple[str, int], ...], Spec],
+    err: TextIO,
+) -> Spec | None:
+    """The spec loaded with a scenario's `with` parameters over the command line's ones."""
+    if not scenario.params:
+        return loaded.spec
+    merged = {**dict(loaded.spec.params), **dict(scenario.params)}
+    key = tuple(sorted(merged.items()))
+    if key not in cache:
+        from mbind_formal.ir.lower import load_spec
+
+        result = load_spec(args.spec, merged, allow_outside=args.allow_outside_includes)
+        if result.spec is None or has_errors(result.diagnostics):
+            print_diagnostics(result.diagnostics, dict(result.sources), err)
+            return None
+        cache[key] = result.spec
+    return cache[key]
 
 
 def print_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str], err: TextIO) -> None:
