@@ -30,6 +30,9 @@ def describe(cell: Cell, show_invariant: bool) -> list[str]:
     if r.coverage is not None and r.coverage.never_fired:
         steps = ", ".join(f"{a}.{label}" for a, label in r.coverage.never_fired)
         lines.append(f"  note: steps that never fire: {steps}")
+    if r.coverage is not None and r.coverage.blocked:
+        refused = ", ".join(f"{a}.{label} ({n}x)" for a, label, n in r.coverage.blocked)
+        lines.append(f"  note: stores out of their type's range disabled: {refused}")
     if show_invariant and r.invariant:
         lines.append(f"  invariant: {r.invariant}")
     if cell.verdict is Verdict.VIOLATED:

@@ -17,11 +17,10 @@ from mbind_formal.cli.common import (
     ExitCode,
     add_spec_args,
     load,
-    parse_params,
     pick_variants,
-    print_diagnostics,
+    spec_for_scenario,
 )
-from mbind_formal.diagnostics import did_you_mean, has_errors
+from mbind_formal.diagnostics import did_you_mean
 from mbind_formal.engines.scenarios import ScenarioResult, run_scenario
 from mbind_formal.ir.model import Scenario, Spec
 from mbind_formal.trace.text import render_rows, trace_document
@@ -54,30 +53,6 @@ def _pick(spec: Spec, wanted: Sequence[str] | None, err: TextIO) -> list[Scenari
     return out
 
 
-def _spec_for(
-    args: argparse.Namespace,
-    base: Spec,
-    params: dict[str, int],
-    scenario: Scenario,
-    cache: dict[tuple[tuple[str, int], ...], Spec],
-    err: TextIO,
-) -> Spec | None:
-    """The spec loaded with the scenario's `with` parameters over the command line's."""
-    if not scenario.params:
-        return base
-    merged = {**params, **dict(scenario.params)}
-    key = tuple(sorted(merged.items()))
-    if key not in cache:
-        from mbind_formal.ir.lower import load_spec
-
-        result = load_spec(args.spec, merged, allow_outside=args.allow_outside_includes)
-        if result.spec is None or has_errors(result.diagnostics):
-            print_diagnostics(result.diagnostics, dict(result.sources), err)
-            return None
-        cache[key] = result.spec
-    return cache[key]
-
-
 def _table(names: list[str], variants: list[str], results: dict[tuple[str, str], bool]) -> str:
     width = max([len("scenario"), *(len(n) for n in names)])
     cols = [max(4, len(v)) for v in variants]
@@ -96,9 +71,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     loaded = load(args, err)
     if loaded is None:
         return ExitCode.USAGE
-    params = parse_params(args, err)
-    if params is None:
-        return ExitCode.USAGE
     spec = loaded.spec
     variants = pick_variants(spec, args.variant, err)
     scenarios = _pick(spec, args.scenario, err)
@@ -107,7 +79,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     cache: dict[tuple[tuple[str, int], ...], Spec] = {}
     done: list[tuple[ScenarioResult, Spec]] = []
     for sc in scenarios:
-        sc_spec = _spec_for(args, spec, params, sc, cache, err)
+        sc_spec = spec_for_scenario(args, loaded, sc, cache, err)
         if sc_spec is None:
             return ExitCode.USAGE
         resolved = next(s for s in sc_spec.scenarios if s.name == sc.name)

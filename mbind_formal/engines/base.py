@@ -56,6 +56,8 @@ class Coverage:
 
     fired: tuple[tuple[str, str], ...] = ()  # (actor, label), sorted
     never_fired: tuple[tuple[str, str], ...] = ()
+    # (actor, label, n): paths of the step disabled n times because a store left its type
+    blocked: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

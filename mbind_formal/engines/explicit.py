@@ -516,10 +516,14 @@ def _trace(x: _Search, k: Key, kind: TraceKind) -> Trace:
 
 
 def coverage(sem: Semantics, fired: Sequence[bool]) -> Coverage:
-    """Steps (actor, label) fired by some instance, and those no instance fired."""
+    """Steps (actor, label) fired by some instance, those no instance fired, and stores
+    the range checks refused."""
     done = {(r.actor, r.label) for r, f in zip(sem.steps, fired, strict=True) if f}
     every = {(a.name, st.label) for a in sem.model.actors for st in a.steps}
-    return Coverage(fired=tuple(sorted(done)), never_fired=tuple(sorted(every - done)))
+    blocked = tuple((a, lab, n) for (a, lab), n in sorted(sem.blocked_stores().items()))
+    return Coverage(
+        fired=tuple(sorted(done)), never_fired=tuple(sorted(every - done)), blocked=blocked
+    )
 
 
 def _result(x: _Search, sym: list[str]) -> Result:

@@ -158,8 +158,10 @@ def infer(e: Expr, env: TypeEnv) -> Type | None:
                     return BOOL if isinstance(t, SetType) else None
                 case UnOp.COMPL:
                     return t if isinstance(t, SetType) else None
-                case UnOp.NEXT:
-                    return IndexType(t.collection) if isinstance(t, IndexType) else None
+                case UnOp.NEXT:  # the element after the last one is `none`
+                    return (
+                        IndexType(t.collection, optional=True) if isinstance(t, IndexType) else None
+                    )
         case Binary(op=op, left=left, right=right):
             lt, rt = infer(left, env), infer(right, env)
             match op:
