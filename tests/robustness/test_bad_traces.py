@@ -92,14 +92,6 @@ def test_not_an_itf_document(good: tuple[Path, Doc], tmp_path: Path, data: bytes
     assert "t.itf.json" in r.message or "t.itf.json" in r.where, run.text
 
 
-DIGIT_LIMIT = pytest.mark.xfail(
-    strict=True,
-    reason="BUG(trace/itf.py _document and _bigint): json.loads and int() raise ValueError "
-    "(not JSONDecodeError) on numbers of more than 4300 digits -> internal error",
-)
-
-
-@DIGIT_LIMIT
 @pytest.mark.parametrize(
     "data",
     [
@@ -138,11 +130,6 @@ def test_huge_trace_file_is_refused_unread(good: tuple[Path, Doc], tmp_path: Pat
     assert "larger than" in r.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(cli/cmd_replay.py _read): stat() says 0 bytes, then read_text() reads "
-    "/dev/zero until memory runs out (MemoryError -> internal error; unbounded without a cap)",
-)
 def test_device_as_trace_file(good: tuple[Path, Doc]) -> None:
     """/dev/zero has size 0 and no end: it must not be read to exhaustion (run in a
     memory-capped child: in-process, this bug took the whole machine's memory)."""
@@ -254,23 +241,7 @@ DAMAGE: dict[str, Callable[[Doc], None]] = {
 }
 
 
-IGNORED_EXTRAS = pytest.mark.xfail(
-    strict=True,
-    reason="GAP(trace/itf.py _read_state): keys a state, record or #map has beyond the "
-    "model's (an extra var, a field 'dirty', an element 'Page[7]' of a 2-page model) are "
-    "ignored instead of reported",
-)
-KNOWN = {
-    "bigint-huge": DIGIT_LIMIT,
-    "extra-var-in-state": IGNORED_EXTRAS,
-    "field-unknown": IGNORED_EXTRAS,
-    "map-element-unknown": IGNORED_EXTRAS,
-}
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=KNOWN[n]) if n in KNOWN else n for n in sorted(DAMAGE)]
-)
+@pytest.mark.parametrize("name", sorted(DAMAGE))
 def test_damaged_trace(good: tuple[Path, Doc], tmp_path: Path, name: str) -> None:
     spec, doc = good
     bad = copy.deepcopy(doc)

@@ -56,10 +56,67 @@ def _dotted(node: ast.expr) -> tuple[str, ...]:
     return tuple(reversed(parts))
 
 
+def _own_nodes(scope: ast.AST) -> list[ast.AST]:
+    """The nodes of `scope` outside any nested function or class (their own scopes)."""
+    out: list[ast.AST] = []
+    todo = list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _binds(scope: ast.AST) -> set[str]:
+    """Names `scope` binds: parameters, assignment targets, defs, classes, imports."""
+    names: set[str] = set()
+    if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+        a = scope.args
+        names.update(x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs))
+        names.update(x.arg for x in (a.vararg, a.kwarg) if x is not None)
+    for node in _own_nodes(scope):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names.update((x.asname or x.name).split(".")[0] for x in node.names)
+    return names
+
+
+def builtin_calls(tree: ast.Module, wanted: frozenset[str]) -> list[tuple[int, str]]:
+    """Calls `name(...)` of names in `wanted` that really are the builtins: no enclosing
+    scope rebinds them (a parameter called `compile` is not the builtin)."""
+    found: list[tuple[int, str]] = []
+
+    def visit(scope: ast.AST, shadowed: frozenset[str]) -> None:
+        inner = shadowed | _binds(scope)
+        for node in _own_nodes(scope):
+            func = node.func if isinstance(node, ast.Call) else None
+            if isinstance(func, ast.Name) and func.id in wanted and func.id not in inner:
+                found.append((func.lineno, func.id))
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                visit(node, inner)
+            elif isinstance(node, ast.ClassDef):  # class names are not visible in methods
+                methods = [
+                    x for x in node.body if isinstance(x, ast.FunctionDef | ast.AsyncFunctionDef)
+                ]
+                rest = [x for x in node.body if x not in methods]
+                visit(ast.Module(body=rest, type_ignores=[]), inner)
+                for method in methods:
+                    visit(method, inner)
+
+    visit(tree, frozenset())
+    return found
+
+
 @pytest.mark.parametrize("path", SOURCES, ids=_rel)
 def test_no_eval_exec_or_deserialisation(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     where = _rel(path)
+    for lineno, name in builtin_calls(tree, FORBIDDEN_CALLS):
+        raise AssertionError(f"{where}:{lineno} calls {name}()")
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             names = [a.name for a in node.names]
@@ -69,8 +126,6 @@ def test_no_eval_exec_or_deserialisation(path: Path) -> None:
                 assert root not in FORBIDDEN_MODULES, f"{where}:{node.lineno} imports {mod}"
     for call in _calls(tree):
         func = call.func
-        if isinstance(func, ast.Name):
-            assert func.id not in FORBIDDEN_CALLS, f"{where}:{call.lineno} calls {func.id}()"
         chain = _dotted(func)
         if len(chain) >= 2:
             assert chain[-2:] not in FORBIDDEN_ATTRS, f"{where}:{call.lineno} calls {chain}"
@@ -125,3 +180,18 @@ def test_jinja_templates_come_from_the_package(path: Path) -> None:
                 assert isinstance(auto, ast.Constant) and auto.value is True, (
                     f"{_rel(path)}:{call.lineno}: an HTML environment must autoescape"
                 )
+
+
+def test_the_scan_sees_a_planted_eval() -> None:
+    """The scanner itself: builtins are caught, shadowing parameters are not, and a
+    method called `eval` does not hide a bare eval() beside it."""
+
+    def calls(src: str) -> list[str]:
+        return [name for _, name in builtin_calls(ast.parse(src), FORBIDDEN_CALLS)]
+
+    assert calls("def f(text):\n    return eval(text)\n") == ["eval"]
+    assert calls("def f(compile):\n    return compile(1)\n") == []
+    method = "class S:\n    def eval(self, e):\n        return eval(e)\n"
+    assert calls(method) == ["eval"]
+    assert calls("x = lambda s: exec(s)\n") == ["exec"]
+    assert calls("class K:\n    v = eval('1')\n") == ["eval"]
