@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import random
 import re
 import shutil
@@ -298,24 +299,107 @@ def unlocated_errors(stderr: str, lines: Callable[[str], int | None] = _line_cou
 
 def judge(path: Path, timeout_s: int = 20) -> Crash | None:
     """Run `mbind-formal check PATH` in-process; a `Crash` if it broke a rule."""
+    return check_and_judge(path, timeout_s)[1]
+
+
+def check_and_judge(path: Path, timeout_s: int = 20) -> tuple[int | None, Crash | None]:
+    """`check PATH`'s exit code, and a `Crash` if the run broke a rule."""
     out, err = io.StringIO(), io.StringIO()
+    code: int | None = None
     try:
         with watchdog(timeout_s):
             code = run_cli(["check", "--debug", str(path)], out, err)
     except Hang as e:
-        return Crash("hang", None, f"{e}\n{err.getvalue()}")
+        return code, Crash("hang", None, f"{e}\n{err.getvalue()}")
     except Exception as e:  # run_cli itself must never raise
-        return Crash("exception escaped run_cli", None, f"{type(e).__name__}: {e}")
-    text = err.getvalue() + out.getvalue()
+        return code, Crash("exception escaped run_cli", None, f"{type(e).__name__}: {e}")
+    return code, _rules(code, out.getvalue(), err.getvalue())
+
+
+def _rules(code: int, out: str, err: str) -> Crash | None:
+    text = err + out
     if "Traceback" in text or re.search(r"^internal error", text, re.M):
         return Crash("traceback", code, text)
     if code not in (0, 2):
         return Crash(f"exit code {code}", code, text)
     if code == 2 and "error[" not in text:
         return Crash("exit 2 without an error message", code, text)
-    bad = unlocated_errors(err.getvalue())
+    bad = unlocated_errors(err)
     if bad:
         return Crash("unlocated error", code, "\n".join(bad) + "\n---\n" + text)
+    return None
+
+
+# The engines a valid mutant is run through, with budgets that keep one run short.
+EXPLICIT_RUN = ("--engine", "explicit", "--max-states", "3000", "--timeout", "5")
+BMC_DEPTH = 3
+BMC_RUN = ("--engine", "bmc", "--max-depth", str(BMC_DEPTH), "--timeout", "5")
+
+
+def _run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = run_cli(argv, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _broken(code: int, text: str, allowed: tuple[int, ...]) -> str | None:
+    if "Traceback" in text or re.search(r"^internal error", text, re.M):
+        return "traceback"
+    if re.search(r"^engine \S+ failed on", text, re.M):
+        return "engine failed (a trace that does not replay)"
+    if code not in allowed:
+        return f"exit code {code}"
+    return None
+
+
+def disagreement(explicit: dict[str, object], bmc: dict[str, object]) -> str | None:
+    """Where a bounded explicit search and BMC to depth BMC_DEPTH cannot both be right."""
+    if any("timeout" in str(c["reason"]) for c in (explicit, bmc)):
+        return None  # a run cut short by the clock proves nothing either way
+    ev, bv = explicit["verdict"], bmc["verdict"]
+    el, bl = explicit["trace_length"], bmc["trace_length"]
+    if ev == "violated" and isinstance(el, int) and el <= BMC_DEPTH and bv != "violated":
+        return f"explicit violated in {el} steps, bmc to depth {BMC_DEPTH} says {bv}"
+    if bv == "violated" and ev in ("holds", "vacuous"):
+        return f"bmc violated in {bl} steps, explicit says {ev}"
+    if ev == bv == "violated" and el != bl:
+        return f"shortest counterexamples differ: explicit {el}, bmc {bl}"
+    if bv == "holds" and ev == "violated":
+        return f"bmc says holds, explicit violated in {el} steps"
+    return None
+
+
+def judge_engines(path: Path, work: Path, timeout_s: int = 120) -> Crash | None:
+    """For a spec that checks: emit TLA+, run the scenarios, and run explicit and BMC on
+    the base variant with small budgets; they must not crash, fail to replay, or
+    contradict each other (differential fuzzing of the engines)."""
+    spec = str(path)
+    runs = {
+        "tla": ["tla", "--debug", spec, "--variant", "base", "-o", str(work / "tla")],
+        "scenarios": ["scenarios", "--debug", spec, "--variant", "base"],
+        "explicit": ["prove", "--debug", spec, "--variant", "base", *EXPLICIT_RUN],
+        "bmc": ["prove", "--debug", spec, "--variant", "base", *BMC_RUN],
+    }
+    allowed = {"tla": (0,), "scenarios": (0, 1), "explicit": (0, 1, 3), "bmc": (0, 1, 3)}
+    docs: dict[str, dict[str, dict[str, object]]] = {}
+    try:
+        with watchdog(timeout_s):
+            for name, argv in runs.items():
+                if name in ("explicit", "bmc"):
+                    argv = [*argv, "--json", "-", "--no-save"]
+                code, out, err = _run(argv)
+                rule = _broken(code, out + err, allowed[name])
+                if rule is not None:
+                    return Crash(f"{name}: {rule}", code, err + out)
+                if name in ("explicit", "bmc"):
+                    cells = json.loads(out)["cells"]
+                    docs[name] = {str(c["claim"]): c for c in cells}
+    except Hang as e:
+        return Crash("hang in the engines", None, str(e))
+    for claim, cell in docs["explicit"].items():
+        why = disagreement(cell, docs["bmc"][claim])
+        if why is not None:
+            return Crash("engines disagree", None, f"claim {claim}: {why}")
     return None
 
 
@@ -332,12 +416,16 @@ class Stage:
             shutil.copytree(seed.root.parent, box, ignore=shutil.ignore_patterns("__pycache__"))
         return box
 
-    def check(self, seed: Seed, data: bytes) -> Crash | None:
-        """`judge` the seed's root with `data` in place of its target file."""
+    def check(self, seed: Seed, data: bytes, engines: bool = False) -> Crash | None:
+        """`judge` the seed's root with `data` in place of its target file; with
+        `engines`, a mutant that checks cleanly also goes through `judge_engines`."""
         box = self.box(seed)
         target = box / seed.target.relative_to(seed.root.parent)
         target.write_bytes(data)
         try:
-            return judge(box / seed.root.name)
+            code, crash = check_and_judge(box / seed.root.name)
+            if crash is None and engines and code == 0:
+                crash = judge_engines(box / seed.root.name, self.work / "out")
+            return crash
         finally:
             target.write_bytes(seed.target.read_bytes())

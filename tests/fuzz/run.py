@@ -1,6 +1,7 @@
 """The long fuzz run behind `make fuzz`: mutate the bundled specs, run `check` on each.
 
-Stage: tests only. Input: `--examples N` (default 10000), `--seed S`, `--out DIR`.
+Stage: tests only. Input: `--examples N` (default 10000), `--seed S`, `--out DIR`,
+`--no-engines` (skip the engine runs on mutants that are still valid specs).
 Output: a summary line with the number of inputs tried and crashes found; each crash
 (grouped by cause) saved as `DIR/<sha>.mbf` with the run's output in `DIR/<sha>.txt`.
 Exit status 1 when anything crashed, else 0.
@@ -44,9 +45,11 @@ def _save(out: Path, seed: Seed, data: bytes, crash: Crash) -> Path:
 
 
 def fuzz(
-    examples: int, random_seed: int, out: Path, log: bool = True
+    examples: int, random_seed: int, out: Path, engines: bool = True, log: bool = True
 ) -> tuple[int, dict[str, Path]]:
-    """Try `examples` mutants; returns (inputs tried, crash signature -> saved input)."""
+    """Try `examples` mutants; returns (inputs tried, crash signature -> saved input).
+    With `engines`, mutants that check cleanly also run through TLA+ emission, the
+    scenarios, and explicit vs BMC (`fuzz_corpus.judge_engines`)."""
     rnd = random.Random(random_seed)
     pool = seeds()
     sources = {s: s.target.read_bytes() for s in pool}
@@ -57,7 +60,7 @@ def fuzz(
         for n in range(1, examples + 1):
             seed = pick(pool, rnd)
             data = mutate(sources[seed], rnd)
-            crash = stage.check(seed, data)
+            crash = stage.check(seed, data, engines=engines)
             if crash is not None and crash.signature not in crashes:
                 crashes[crash.signature] = _save(out, seed, data, crash)
                 if log:
@@ -73,9 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--examples", type=int, default=10000, help="inputs to try (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where crashing inputs go")
+    p.add_argument(
+        "--no-engines",
+        action="store_true",
+        help="only `check` (default: valid mutants also run tla, scenarios, explicit, bmc)",
+    )
     args = p.parse_args(argv)
     started = time.monotonic()
-    tried, crashes = fuzz(args.examples, args.seed, args.out)
+    tried, crashes = fuzz(args.examples, args.seed, args.out, engines=not args.no_engines)
     took = time.monotonic() - started
     print(
         f"fuzz: {tried} inputs tried ({len(seeds())} seed files), "

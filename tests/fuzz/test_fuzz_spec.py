@@ -16,7 +16,9 @@ from fuzz_corpus import (
     Crash,
     Seed,
     Stage,
+    disagreement,
     judge,
+    judge_engines,
     mutate,
     pick,
     roots,
@@ -117,3 +119,21 @@ def test_oracle_flags_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     crash = judge(SEEDS[0].root)
     assert crash is not None and crash.rule == "traceback"
     assert "planted bug" in crash.output
+
+
+@pytest.mark.parametrize("root", roots()[:1] + roots()[-1:], ids=lambda p: p.name)
+def test_engine_oracle_accepts_the_seeds(root: Path, tmp_path: Path) -> None:
+    crash = judge_engines(root, tmp_path)
+    assert crash is None, crash
+
+
+def test_engine_oracle_flags_contradictions() -> None:
+    def cell(verdict: str, length: int | None, reason: str = "") -> dict[str, object]:
+        return {"verdict": verdict, "trace_length": length, "reason": reason}
+
+    assert disagreement(cell("violated", 2, ""), cell("unknown", None)) is not None
+    assert disagreement(cell("violated", 5, ""), cell("unknown", None)) is None  # too deep
+    assert disagreement(cell("holds", None), cell("violated", 3)) is not None
+    assert disagreement(cell("violated", 2), cell("violated", 3)) is not None
+    assert disagreement(cell("unknown", None, "state limit"), cell("violated", 3)) is None
+    assert disagreement(cell("violated", 2), cell("unknown", None, "timeout at depth 1")) is None
