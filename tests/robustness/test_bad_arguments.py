@@ -262,3 +262,35 @@ def test_real_process_usage_error_exit_status(spec: Path) -> None:
 def test_real_process_unknown_claim_exit_status(spec: Path) -> None:
     run = real_cli("matrix", spec, "--claim", "exclusiv", "--no-save")
     assert_fails(run, USAGE, "MBF502")
+
+
+# ------------------------------------------------------------------ the other commands
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "words"),
+    [
+        (("diff", "{spec}", "--from", "base", "--to", "base"), "MBF501", "same variant"),
+        (("diff", "{spec}", "--from", "base", "--to", "fixd"), "MBF502", "fixd"),
+        (("diff", "{spec}", "--from", "base"), "MBF501", "--to"),
+        (("report", "{spec}", "-o", "{tmp}/no/dir/r.html", "--engine", "explicit"), "MBF503", ""),
+        (("report", "{spec}", "-o", "/dev/full", "--engine", "explicit"), "MBF503", ""),
+        (("tla", "{spec}", "-o", "{file}"), "MBF503", ""),
+        (("tla", "{spec}", "-o", "{file}/sub"), "MBF503", ""),
+        (("tlc", "{spec}", "--keep", "{file}", *("--variant", "fixed")), "MBF503", ""),
+        (("tlc", "{spec}", "--workers", "0"), "MBF501", "--workers"),
+        (("trace", "{spec}", "--format", "pdf"), "MBF501", "pdf"),
+        (("trace", "{spec}", "--variant", "base"), "MBF501", "--claim"),
+        (("scenarios", "{spec}", "--variant", "nope"), "MBF502", "nope"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else str(v),
+)
+def test_other_commands(
+    spec: Path, tmp_path: Path, argv: tuple[str, ...], code: str, words: str
+) -> None:
+    blocker = write(tmp_path, "a-file", "x")
+    fill = {"spec": str(spec), "tmp": str(tmp_path), "file": str(blocker)}
+    run = cli(*(a.format(**fill) for a in argv))
+    r = assert_fails(run, USAGE, code)
+    assert words in run.err, run.err
+    assert r.message
