@@ -390,7 +390,8 @@ def judge_engines(path: Path, work: Path, timeout_s: int = 120) -> Crash | None:
                 code, out, err = _run(argv)
                 rule = _broken(code, out + err, allowed[name])
                 if rule is not None:
-                    return Crash(f"{name}: {rule}", code, err + out)
+                    shown = " ".join(a for a in argv if a != "--debug")
+                    return Crash(f"{name}: {rule}", code, f"$ mbind-formal {shown}\n{err}{out}")
                 if name in ("explicit", "bmc"):
                     cells = json.loads(out)["cells"]
                     docs[name] = {str(c["claim"]): c for c in cells}
@@ -399,7 +400,10 @@ def judge_engines(path: Path, work: Path, timeout_s: int = 120) -> Crash | None:
     for claim, cell in docs["explicit"].items():
         why = disagreement(cell, docs["bmc"][claim])
         if why is not None:
-            return Crash("engines disagree", None, f"claim {claim}: {why}")
+            runs_shown = "\n".join(
+                "$ mbind-formal " + " ".join(a for a in runs[n] if a != "--debug") for n in docs
+            )
+            return Crash("engines disagree", None, f"claim {claim}: {why}\n{runs_shown}")
     return None
 
 

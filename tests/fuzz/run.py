@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -37,8 +38,9 @@ def _save(out: Path, seed: Seed, data: bytes, crash: Crash) -> Path:
     (out / f"{digest}.mbf").write_bytes(data)
     (out / f"{digest}.txt").write_text(
         f"{crash.signature}\nexit code: {crash.exit_code}\n"
-        f"reproduce: copy {seed.root.parent}, replace {rel} with {digest}.mbf, "
-        f"run `mbind-formal check {seed.root.name}`\n\n{crash.output}\n",
+        f"reproduce: copy {seed.root.parent}, replace {rel} with {digest}.mbf, then run "
+        f"`mbind-formal check {seed.root.name}` (or the command shown below)\n\n"
+        f"{crash.output}\n",
         encoding="utf-8",
     )
     return out / f"{digest}.mbf"
@@ -77,11 +79,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where crashing inputs go")
     p.add_argument(
+        "--memory-cap",
+        type=int,
+        default=4096,
+        metavar="MB",
+        help="address-space cap for this process (default 4096): a mutant that makes the "
+        "checker allocate without bound fails as a crash instead of swamping the machine",
+    )
+    p.add_argument(
         "--no-engines",
         action="store_true",
         help="only `check` (default: valid mutants also run tla, scenarios, explicit, bmc)",
     )
     args = p.parse_args(argv)
+    if args.memory_cap > 0:
+        cap = args.memory_cap << 20
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     started = time.monotonic()
     tried, crashes = fuzz(args.examples, args.seed, args.out, engines=not args.no_engines)
     took = time.monotonic() - started
