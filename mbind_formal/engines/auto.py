@@ -51,7 +51,7 @@ class AutoEngine:
         self._explicit = ExplicitEngine()
         self._bmc = BmcEngine()
         self._kind = InductionEngine()
-        self._pdr = PdrEngine()
+        self._pdr = PdrEngine(quick_depth=0)  # the BMC phase already looked
 
     def check(
         self,

@@ -27,6 +27,7 @@ from mbind_formal.engines.z3_run import (
     EncodingCache,
     Replayer,
     Status,
+    cannot_run,
     check,
     max_depth,
     new_solver,
@@ -35,6 +36,7 @@ from mbind_formal.engines.z3_run import (
 )
 from mbind_formal.engines.z3_terms import Term
 from mbind_formal.ir.model import Claim, Model
+from mbind_formal.ir.semantics import SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind
 
 
@@ -137,7 +139,11 @@ class BmcEngine:
     ) -> Result:
         clock = Clock(budget)
         enc = self._encodings.get(model, claim)
-        run = Unrolling(enc, claim, budget, clock, Replayer(enc, self.name))
+        try:
+            replayer = Replayer(enc, self.name)
+        except SemanticsError as e:
+            return cannot_run(self.name, model, claim, clock, e)
+        run = Unrolling(enc, claim, budget, clock, replayer)
         bound = max_depth(budget)
         while run.depth < bound and run.advance():
             progress(report, self.name, "bmc", clock, run.depth)

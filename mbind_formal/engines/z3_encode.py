@@ -1,7 +1,7 @@
 """The Z3 encoding of one model: state variables per time step, init, trans, props.
 
-Stage: engines. Input: a `Model` (one variant). Output: an `Encoding`, built once and
-shared by BMC, k-induction and PDR for every claim and depth: `state(t)` (the variables
+Stage: engines. Input: a `Model` (one variant) and `EncodeOptions`. Output: an
+`Encoding`, built once and reused for every claim and depth: `state(t)` (the variables
 `slot@t`, slot names from `ir.layout`), `init()`, `trans(t)` (state t -> t+1), `prop(e, t)`,
 `domain(t)`, `distinct(t, u)`, and `decode` (a z3 model -> a `trace.model.Trace`).
 
@@ -12,14 +12,23 @@ value is the stutter of a final state), with fresh choice variables
 `actor[i].label.p#k@t` for picks and eithers. Every slot gets one equation
 `x@t+1 == If(step@t == k1, v1, If(... , x@t))`, listing only the steps that write it.
 
-NOTE(z3 sorts): bools are Bools, every integer-like slot (range, enum, element with
-none = -1, pc, choice, selector) is an `Int` with range constraints, a set is one Bool
-per enum value, and a per-element field is one variable per element (a symbolic index
-reads through an `If` chain over the elements; no arrays, which Spacer handles badly).
-Measured with `EncodeOptions` on a 3-page / 3-actor model (bench in the helper report,
-z3 5.4, one core): Int+Bools is the fastest for Spacer by far (BitVec numbers make PDR
-bit-blast or time out) and within noise of BitVec for BMC and k-induction, so one
-encoding serves all engines.
+NOTE(z3 sorts): bools are Bools; every integer-like slot (range, enum, element with
+none = -1, pc, choice, selector) is one `NumV`; a set is one Bool per enum value; a
+per-element field is one variable per element (a symbolic index reads through an `If`
+chain). `EncodeOptions` picks Int or BitVec numbers (and Bools or one BitVec per set);
+an `Encoding` is built once per (model, options) and cached by each engine object.
+Measured (z3 5.4, seconds, on a shared 2-core machine, so ratios matter):
+  BMC, 2-page lru model, 16 depths, all unsat: Int + default solver 21.3, BitVec +
+    default solver 2.2, BitVec + SolverFor("QF_BV") 0.26 (QF_FD 0.21); 3 pages, 12
+    depths: Int + QF_LIA 5.9, Int + default 9.8, BitVec + QF_BV 0.61.
+  Spacer, 3-page lru "all pages back at the end" (holds): Int 13.9, BitVec > 20 (gave
+    up); 2 pages: Int 1.7, BitVec 1.4; the counter model's claims: Int never slower.
+  Sets as one BitVec instead of Bools: no difference for BMC, slower for Spacer (0.43
+    vs 0.20).
+  Fields, 3 elements, 15 BMC queries: variables + If chains 0.24; arrays 57 (default
+    solver) or 101 (QF_ABV).
+Hence BMC and k-induction use BitVec numbers with the QF_BV solver (`z3_run.BMC_OPTIONS`),
+PDR uses Int numbers (`z3_run.PDR_OPTIONS`); both use Bools for sets and no arrays.
 """
 
 from __future__ import annotations

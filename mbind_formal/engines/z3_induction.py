@@ -35,6 +35,7 @@ from mbind_formal.engines.z3_run import (
     EncodingCache,
     Replayer,
     Status,
+    cannot_run,
     check,
     max_depth,
     new_solver,
@@ -44,6 +45,7 @@ from mbind_formal.engines.z3_run import (
 )
 from mbind_formal.engines.z3_terms import Term
 from mbind_formal.ir.model import Claim, Expr, Model
+from mbind_formal.ir.semantics import SemanticsError
 
 
 class StepCase:
@@ -93,7 +95,11 @@ class InductionEngine:
         clock = Clock(budget)
         enc = self._encodings.get(model, claim)
         bound = max_depth(budget)
-        run = Unrolling(enc, claim, budget, clock, Replayer(enc, self.name), simple=True)
+        try:
+            replayer = Replayer(enc, self.name)
+        except SemanticsError as e:
+            return cannot_run(self.name, model, claim, clock, e)
+        run = Unrolling(enc, claim, budget, clock, replayer, simple=True)
         step = StepCase(enc, lambda t: enc.prop(claim.invariant, t), claim.assume, budget, clock)
         proof, closing = "", 0  # how the claim was proved, and the k (or depth) that did it
         while not proof and step.k < bound:

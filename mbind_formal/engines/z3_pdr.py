@@ -4,6 +4,7 @@ Stage: engines. Input: a `Model`, a `Claim`, a `Budget`. Output: a `Result`: HOL
 VACUOUS / UNKNOWN by NOTE(witness rule) in `z3_run`) with `invariant` = the certified
 invariant printed in spec syntax; VIOLATED with the shortest trace found by BMC and
 replayed; UNKNOWN on timeouts, on Spacer giving up, or on a certificate that fails.
+A short BMC pass runs first (shallow bugs, and the witnesses it reaches on the way).
 
 Horn clauses over one predicate `Inv` on the state variables (`Encoding.atoms(0)`):
     Inv(s)  <= init(s) && assume(s)
@@ -24,15 +25,17 @@ from dataclasses import dataclass, replace
 import z3
 
 from mbind_formal.engines.base import Budget, Progress, Result, Verdict
-from mbind_formal.engines.z3_bmc import Unrolling
+from mbind_formal.engines.z3_bmc import Unrolling, bmc_result
 from mbind_formal.engines.z3_encode import Encoding
 from mbind_formal.engines.z3_print import render_invariant
 from mbind_formal.engines.z3_run import (
+    BMC_OPTIONS,
     PDR_OPTIONS,
     Clock,
     EncodingCache,
     Replayer,
     Status,
+    cannot_run,
     check,
     limit_reason,
     max_depth,
@@ -43,8 +46,10 @@ from mbind_formal.engines.z3_run import (
 )
 from mbind_formal.engines.z3_terms import Term
 from mbind_formal.ir.model import Claim, Expr, Model
+from mbind_formal.ir.semantics import SemanticsError
 
 _TRACE_DEPTH = 1000  # how far BMC may go for the trace of a violation PDR found
+QUICK_DEPTH = 20  # the BMC pass before Spacer (see `PdrEngine`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,12 +130,19 @@ def certify(
 
 
 class PdrEngine:
-    """Spacer (PDR/IC3) proofs, certified; BMC for the trace of a violation."""
+    """Spacer (PDR/IC3) proofs, certified; BMC for traces and reachable witnesses.
+
+    `quick_depth`: depth of the BMC pass run before Spacer. Spacer is slow to find deep
+    paths (a depth-11 violation of the mbind model is out of its reach in a minute; BMC
+    finds it in one second), and a violation needs BMC for its trace anyway.
+    """
 
     name = "pdr"
 
-    def __init__(self) -> None:
+    def __init__(self, quick_depth: int = QUICK_DEPTH) -> None:
+        self.quick_depth = quick_depth
         self._encodings = EncodingCache(PDR_OPTIONS)
+        self._bmc_encodings = EncodingCache(BMC_OPTIONS)
 
     def check(
         self,
@@ -140,48 +152,50 @@ class PdrEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
-        enc = self._encodings.get(model, claim)
         base = replace(unknown(self.name, model, claim, clock), method="pdr")
+        benc = self._bmc_encodings.get(model, claim)
+        try:
+            replayer = Replayer(benc, self.name)
+        except SemanticsError as e:
+            return cannot_run(self.name, model, claim, clock, e)
+        run = Unrolling(benc, claim, budget, clock, replayer)
+        while run.depth < min(self.quick_depth, max_depth(budget)) and run.advance():
+            progress(report, self.name, "bmc", clock, run.depth)
+        if run.violation is not None or run.stop:
+            return bmc_result(self.name, model, claim, clock, run, run.depth)
+        enc = self._encodings.get(model, claim)
         good = enc.prop(claim.invariant, 0)
         progress(report, self.name, "pdr", clock, 0)
         reach = pdr_reach(enc, claim.assume, z3.Not(good), budget, clock)
         if reach.reachable is None:
             return replace(base, reason=f"pdr: {reach.reason}", seconds=clock.elapsed())
         if reach.reachable:
-            return self._violation(enc, model, claim, budget, clock, base)
+            return self._violation(model, claim, clock, run, base)
         failure = certify(enc, claim.assume, reach.invariant, good, budget, clock)
         if failure is not None:
             return replace(
                 base, reason=f"pdr invariant rejected: {failure}", seconds=clock.elapsed()
             )
-        witnesses, how = self._witnesses(enc, claim, budget, clock, report)
-        verdict, reason = settle(claim, "pdr", witnesses, how)
+        how = self._witnesses(enc, claim, budget, clock, run, report)
+        verdict, reason = settle(claim, "pdr", run.witnesses, how)
         return replace(
             base,
             verdict=verdict,
             depth=reach.levels,
             reason="" if verdict is Verdict.HOLDS else reason,
-            witnesses=tuple(witnesses),
+            witnesses=tuple(run.witnesses),
             invariant=render_invariant(enc, reach.invariant),
             seconds=clock.elapsed(),
         )
 
     def _violation(
-        self,
-        enc: Encoding,
-        model: Model,
-        claim: Claim,
-        budget: Budget,
-        clock: Clock,
-        base: Result,
+        self, model: Model, claim: Claim, clock: Clock, run: Unrolling, base: Result
     ) -> Result:
         """Spacer found the bad state reachable: BMC finds the shortest trace to it."""
-        run = Unrolling(enc, claim, budget, clock, Replayer(enc, self.name))
-        bound = max(max_depth(budget), _TRACE_DEPTH)
-        while run.depth < bound and run.advance():
+        while run.depth < _TRACE_DEPTH and run.advance():
             pass
         if run.violation is None:
-            why = run.stop or f"no trace within depth {bound}"
+            why = run.stop or f"no trace within depth {_TRACE_DEPTH}"
             return replace(
                 base,
                 reason=f"pdr: a violation is reachable, but BMC found no trace ({why})",
@@ -203,22 +217,28 @@ class PdrEngine:
         claim: Claim,
         budget: Budget,
         clock: Clock,
+        run: Unrolling,
         report: Progress | None,
-    ) -> tuple[list[bool | None], list[str]]:
-        found: list[bool | None] = []
-        how: list[str] = []
-        for w in claim.witnesses:
-            progress(report, self.name, "witness", clock, 0)
+    ) -> list[str]:
+        """Decide the witnesses `run` has not reached: BMC up to the depth bound first
+        (fast on reachable ones), then Spacer (reachable, or certified unreachable)."""
+        while run.witnesses_open() and run.depth < max_depth(budget):
+            if not run.advance(violations=False):
+                break
+            progress(report, self.name, "witness", clock, run.depth)
+        how = ["reached by BMC" if w else "" for w in run.witnesses]
+        for i, w in enumerate(claim.witnesses):
+            if run.witnesses[i] is not None:
+                continue
             target = enc.prop(w, 0)
             r = pdr_reach(enc, claim.assume, target, budget, clock)
             if r.reachable is None:
-                found.append(None)
-                how.append(f"pdr: {r.reason}")
+                how[i] = f"pdr: {r.reason}"
             elif r.reachable:
-                found.append(True)
-                how.append("pdr: reachable")
+                run.witnesses[i] = True
+                how[i] = "pdr: reachable"
             else:
                 bad = certify(enc, claim.assume, r.invariant, z3.Not(target), budget, clock)
-                found.append(None if bad else False)
-                how.append(f"pdr certificate rejected: {bad}" if bad else "pdr: certified")
-        return found, how
+                run.witnesses[i] = None if bad else False
+                how[i] = f"pdr certificate rejected: {bad}" if bad else "pdr: certified"
+        return how

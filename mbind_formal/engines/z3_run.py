@@ -20,7 +20,7 @@ import enum
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import z3
 
@@ -189,6 +189,12 @@ def settle(
         which = "; ".join(f"witness {i + 1} undetermined ({how[i]})" for i in open_)
         return Verdict.UNKNOWN, f"invariant proved ({proof}), but {which}"
     return Verdict.HOLDS, proof
+
+
+def cannot_run(engine: str, model: Model, claim: Claim, clock: Clock, e: Exception) -> Result:
+    """UNKNOWN: `ir.semantics` cannot execute the model, so no trace could be checked."""
+    r = unknown(engine, model, claim, clock)
+    return replace(r, reason=f"the model cannot be executed: {e}")
 
 
 def unknown(engine: str, model: Model, claim: Claim, clock: Clock) -> Result:

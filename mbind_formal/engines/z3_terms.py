@@ -7,8 +7,8 @@ constant folding so that quantifiers over collections stay small.
 
 Sorts (NOTE(z3 sorts), measured in `z3_encode`'s docstring): bools are z3 Bools; every
 integer-like value (ranges, enum indices, elements with `none` = -1, pcs, choices) is a
-`NumV`, an `Int` by default or a signed `BitVec` of one width per model; a set of an
-enum with n values is n Bools by default (`SetSort.BOOLS`) or one `BitVec` of width n.
+`NumV`, an `Int` or a signed `BitVec` of one width per encoding; a set of an enum with
+n values is n Bools (`SetSort.BOOLS`) or one `BitVec` of width n.
 z3 is untyped (its values are `Any`); `Term` names that and stays inside `engines/`.
 """
 
