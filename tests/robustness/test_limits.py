@@ -279,3 +279,35 @@ def test_huge_domains_are_refused_or_bounded(tmp_path: Path, text: str, engine: 
     )
     assert_no_traceback(run)
     assert run.code in (int(ExitCode.USAGE), UNKNOWN), run.text
+
+
+MANY_INITS = """\
+collection Vma[40] {
+  const migratable: bool;
+}
+var ok: bool = false;
+actor mbind {
+  walk: ok = true; done;
+}
+claim c {
+  always true;
+  reachable ok;
+}
+scenario every_vma {
+  run mbind;
+  expect ok;
+}
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG(engines/scenarios.py _explore, cli/cmd_scenarios.py): scenarios take no "
+    "budget (no --timeout/--max-states/--memory) and enumerate every initial state: 2**40 "
+    "of them exhaust memory (MemoryError -> internal error). Found by make fuzz (Vma[63])",
+)
+def test_scenario_with_too_many_initial_states(tmp_path: Path) -> None:
+    spec = write(tmp_path, "inits.mbf", MANY_INITS)
+    run = capped_cli("scenarios", spec, memory_mb=512)
+    assert_no_traceback(run)
+    assert run.code in (int(ExitCode.VIOLATED), int(ExitCode.USAGE), UNKNOWN), run.text
