@@ -9,7 +9,7 @@ import argparse
 import enum
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TextIO
 
 from mbind_formal.diagnostics import Diagnostic, did_you_mean, has_errors, render_all
@@ -174,9 +174,19 @@ def print_diagnostics(diags: Sequence[Diagnostic], sources: dict[str, str], err:
         print(render_all(diags, sources), file=err)
 
 
+def default_variants(spec: Spec) -> list[str]:
+    """Every variant, except `base` when a declared variant is the base under another name
+    (`variant "4.19" { }`): the matrix then shows that model once, by its better name."""
+    base, *rest = spec.models
+    for m in rest:
+        if replace(m, variant=base.variant, extends=base.extends, span=base.span) == base:
+            return [m.variant for m in rest]
+    return list(spec.variants)
+
+
 def pick_variants(spec: Spec, wanted: Sequence[str] | None, err: TextIO) -> list[str] | None:
     if not wanted:
-        return list(spec.variants)
+        return default_variants(spec)
     out = []
     for v in wanted:
         if v not in spec.variants:
