@@ -294,3 +294,49 @@ def test_other_commands(
     r = assert_fails(run, USAGE, code)
     assert words in run.err, run.err
     assert r.message
+
+
+# ------------------------------------------------------------------ specs without claims
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("prove", "{spec}", "--no-save"),
+        ("matrix", "{spec}", "--no-save"),
+        ("trace", "{spec}"),
+        ("report", "{spec}", "-o", "{tmp}/r.html"),
+        ("diff", "{spec}", "--from", "base", "--to", "base"),
+        pytest.param(
+            ("tlc", "{spec}"),
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="GAP(cli/cmd_tlc.py run): `tlc` on a spec without claims prints "
+                "nothing and exits 0, where every other checking command says MBF501",
+            ),
+        ),
+    ],
+    ids=lambda a: a[0],
+)
+def test_spec_without_claims(tmp_path: Path, argv: tuple[str, ...]) -> None:
+    spec = write(tmp_path, "noclaim.mbf", "actor a { s: done; }\n")
+    run = cli(*(a.format(spec=spec, tmp=tmp_path) for a in argv))
+    r = assert_fails(run, USAGE, "MBF501")
+    assert "no claims" in r.message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GAP(cli/cmd_replay.py): given `trace --format json` output instead of ITF, replay "
+    "says the file 'does not name its variant' (or 'at vars: expected a list'); it could "
+    "recognise format mbind-formal-trace and point to `trace --format itf`",
+)
+def test_replay_of_a_json_trace_says_to_use_itf(spec: Path, tmp_path: Path) -> None:
+    out = tmp_path / "t.json"
+    made = cli("trace", spec, "--variant", "base", "--claim", "exclusive", "--engine",
+               "explicit", "--format", "json", "-o", out)  # fmt: skip
+    assert made.code == 0
+    run = cli("replay", spec, out)
+    assert_no_traceback(run)
+    assert run.code == USAGE
+    assert "itf" in run.err.lower(), run.err
