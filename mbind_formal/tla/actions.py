@@ -50,7 +50,16 @@ from mbind_formal.ir.model import (
 from mbind_formal.ir.types import TypeEnv, infer
 from mbind_formal.ir.walk import stmts, subexprs
 from mbind_formal.tla.exprs import IMPLIES, REL, ExprCtx, Tx, expr
-from mbind_formal.tla.formula import Atom, Cond, Formula, Quantified, conj, disj, wrap_names
+from mbind_formal.tla.formula import (
+    Atom,
+    Cond,
+    Formula,
+    Let,
+    Quantified,
+    conj,
+    disj,
+    wrap_names,
+)
 from mbind_formal.tla.names import Scope
 from mbind_formal.tla.symbols import DONE, SELF, Symbols, is_multi, tla_string
 
@@ -87,7 +96,11 @@ class _Path:
     conj: tuple[Formula, ...] = ()
     primed: frozenset[str] = frozenset()  # written with an `x' = ...` conjunct
     pending: Mapping[str, Tx] = field(default_factory=dict)  # written, not yet primed
+    # A pending function variable's value is `[base EXCEPT ![i] = v, ...]`: its base (the
+    # variable, or a LET name) and its updates.
+    bases: Mapping[str, str] = field(default_factory=dict)
     updates: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    lets: tuple[tuple[str, str], ...] = ()  # LET definitions the rest of the path needs
 
 
 class StepTranslator:
@@ -109,6 +122,7 @@ class StepTranslator:
         )
         self.fallthrough = DONE  # where a path that runs off the step's end continues
         self.touched: set[str] = set()  # variables some path of the step writes, and the pc
+        self.counts: dict[str, int] = {}  # LET names handed out so far in this step
 
     # ------------------------------------------------------------------ targets
 
@@ -154,6 +168,7 @@ class StepTranslator:
             self.actor.labels[index + 1] if index + 1 < len(self.actor.steps) else DONE
         )
         self.touched = self._written(step.body) | {self.pc}
+        self.counts = {}
         pc_now = f"{self.pc}[{SELF}]" if self.multi else self.pc
         guard = Atom(f"{pc_now} = {tla_string(step.label)}")
         body = self._path(step.body, _Path(ctx=self.base_ctx))
@@ -168,8 +183,17 @@ class StepTranslator:
         ctx = p.ctx
         match s:
             case Assign(target=target, value=value):
-                return self._path(rest, self._assign(target, value, rest, p))
+                return self._path(rest, self._assign(target, value, rest, p, may_prime=True))
+            case If(cond=BoolLit(value=bv), then=then, orelse=orelse):
+                return self._path((*(then if bv else orelse), *rest), p)
             case If(cond=c, then=then, orelse=orelse):
+                if not _ends(rest) and self._straight(then) and self._straight(orelse):
+                    merged = self._merge(s, rest, p, may_prime=True)
+                    after = replace(merged, conj=merged.conj[len(p.conj) :], lets=())
+                    cont = self._path(rest, after)
+                    if merged.lets:
+                        cont = Let(merged.lets, cont)
+                    return conj([*p.conj, cont])
                 cond = expr(c, ctx).text
                 start = replace(p, conj=())
                 branch = Cond(
@@ -198,43 +222,156 @@ class StepTranslator:
             case _:
                 assert_never(s)
 
+    # ------------------------------------------------------------------ straight-line code
+
+    def _straight(self, block: tuple[Stmt, ...]) -> bool:
+        """Whether `block` always falls through, deterministically: assignments, awaits
+        and ifs of such blocks. Such an `if` is merged into IF-expressions instead of
+        copying the rest of the step into both branches (which grows exponentially)."""
+        for s in block:
+            match s:
+                case Assign() | Await():
+                    pass
+                case If(then=then, orelse=orelse):
+                    if not (self._straight(then) and self._straight(orelse)):
+                        return False
+                case _:
+                    return False
+        return True
+
+    def _exec(self, block: tuple[Stmt, ...], p: _Path) -> _Path:
+        """Run straight-line `block` symbolically, keeping every write pending."""
+        for s in block:
+            match s:
+                case Assign(target=target, value=value):
+                    p = self._assign(target, value, (), p, may_prime=False)
+                case Await(cond=c):
+                    p = replace(p, conj=(*p.conj, Atom(expr(c, p.ctx).text)))
+                case If(cond=BoolLit(value=bv), then=then, orelse=orelse):
+                    p = self._exec(then if bv else orelse, p)
+                case If():
+                    p = self._merge(s, (), p, may_prime=False)
+                case _:
+                    raise AssertionError(f"not straight-line code: {s}")
+        return p
+
+    def _merge(self, s: If, rest: tuple[Stmt, ...], p: _Path, *, may_prime: bool) -> _Path:
+        """`if (c) T else E` over straight-line T and E: each variable either writes gets
+        `IF c THEN <after T> ELSE <after E>` (`@` keeps an element's value), named by a
+        LET definition when later statements read it, so that values stay small."""
+        cond = expr(s.cond, p.ctx)
+        start = replace(p, conj=())
+        pt, pe = self._exec(s.then, start), self._exec(s.orelse, start)
+        # Both branches may have named values (nested ifs): keep every definition.
+        lets = (*pt.lets, *(d for d in pe.lets if d not in pt.lets))
+        scope = pe.ctx.scope if len(pe.ctx.scope.taken) > len(pt.ctx.scope.taken) else pt.ctx.scope
+        scope = scope.__class__(
+            scope.module_names, scope.bindings, pt.ctx.scope.taken | pe.ctx.scope.taken
+        )
+        out = replace(p, ctx=replace(p.ctx, scope=scope), lets=lets)
+        changed = [
+            v
+            for v in self.syms.variables
+            if pt.ctx.current.get(v) != p.ctx.current.get(v)
+            or pe.ctx.current.get(v) != p.ctx.current.get(v)
+        ]
+        c = cond.at(IMPLIES + 1)
+        if len(changed) + len(pt.conj) + len(pe.conj) > 1 and not _simple(cond.text):
+            c, out = self._name(out, "cond", cond.text)
+        out = replace(out, conj=(*out.conj, *(_implies(c, f) for f in pt.conj)))
+        out = replace(out, conj=(*out.conj, *(_implies(f"~{_atom(c)}", f) for f in pe.conj)))
+        for var in changed:
+            base = p.bases.get(var, var)
+            same_base = pt.bases.get(var, var) == base == pe.bases.get(var, var)
+            if (var in pt.updates or var in pe.updates) and same_base:
+                old = p.updates.get(var, ())
+                ups = (
+                    *old,
+                    *(
+                        (i, f"IF {c} THEN {a} ELSE @")
+                        for i, a in pt.updates.get(var, old)[len(old) :]
+                    ),
+                    *(
+                        (i, f"IF {c} THEN @ ELSE {b}")
+                        for i, b in pe.updates.get(var, old)[len(old) :]
+                    ),
+                )
+                out = self._settle(out, var, _except(base, ups), (base, ups), rest, may_prime)
+                continue
+            a, b = pt.ctx.read(var).text, pe.ctx.read(var).text
+            merged = Tx(f"IF {c} THEN {a} ELSE {b}", 0)
+            out = self._settle(out, var, merged, None, rest, may_prime)
+        return out
+
+    def _name(self, p: _Path, want: str, text: str) -> tuple[str, _Path]:
+        """Bind `text` to a fresh LET name (`want_k`) for the rest of the path."""
+        self.counts[want] = self.counts.get(want, 0) + 1
+        ident, scope = p.ctx.scope.bind(f"#let {want}", f"{want}_{self.counts[want]}")
+        return ident, replace(p, ctx=replace(p.ctx, scope=scope), lets=(*p.lets, (ident, text)))
+
+    # ------------------------------------------------------------------ stores
+
     def _assign(
-        self, target: GlobalVar | LocalVar | Field, value: Expr, rest: tuple[Stmt, ...], p: _Path
+        self,
+        target: GlobalVar | LocalVar | Field,
+        value: Expr,
+        rest: tuple[Stmt, ...],
+        p: _Path,
+        *,
+        may_prime: bool,
     ) -> _Path:
         ctx = p.ctx
         var, idx, t = self._target(target, ctx)
         v = expr(value, ctx)
-        checks: list[Formula] = []
         if needs_range_check(value, infer(value, ctx.tenv), t):
-            checks.append(Atom(f"{v.at(REL + 1)} \\in {self.syms.type_set(t)}"))
-        updates = dict(p.updates)
+            check = Atom(f"{v.at(REL + 1)} \\in {self.syms.type_set(t)}")
+            p = replace(p, conj=(*p.conj, check))
         if idx is None:
-            new = v
-        else:
-            ups = (*updates.get(var, ()), (idx, v.at(IMPLIES + 1)))
-            updates[var] = ups
-            new = Tx(f"[{var} EXCEPT " + ", ".join(f"![{i}] = {x}" for i, x in ups) + "]")
-        current = dict(ctx.current)
-        pending = dict(p.pending)
-        if var in self._written(rest):
-            current[var] = new
-            pending[var] = new
+            return self._settle(p, var, v, None, rest, may_prime)
+        base = p.bases.get(var, var)
+        ups = (*p.updates.get(var, ()), (idx, v.at(IMPLIES + 1)))
+        return self._settle(p, var, _except(base, ups), (base, ups), rest, may_prime)
+
+    def _settle(
+        self,
+        p: _Path,
+        var: str,
+        new: Tx,
+        fn: tuple[str, tuple[tuple[str, str], ...]] | None,
+        rest: tuple[Stmt, ...],
+        may_prime: bool,
+    ) -> _Path:
+        """`var` now holds `new` (for a function variable also given as base and
+        updates): prime it now if nothing later writes it, else keep it pending; a
+        pending IF-expression gets a LET name."""
+        current, pending = dict(p.ctx.current), dict(p.pending)
+        bases, updates = dict(p.bases), dict(p.updates)
+        if may_prime and var not in self._written(rest):
+            current[var] = Tx(f"{var}'")
+            pending.pop(var, None)
+            bases.pop(var, None)
+            updates.pop(var, None)
             return replace(
                 p,
-                ctx=replace(ctx, current=current),
-                conj=(*p.conj, *checks),
+                ctx=replace(p.ctx, current=current),
+                conj=(*p.conj, Atom(f"{var}' = {new.text}")),
+                primed=p.primed | {var},
                 pending=pending,
+                bases=bases,
                 updates=updates,
             )
-        current[var] = Tx(f"{var}'")
-        pending.pop(var, None)
-        updates.pop(var, None)
+        if new.prec == 0 or (fn is not None and "IF " in new.text):
+            name, p = self._name(p, var, new.text)
+            new, fn = Tx(name), (None if fn is None else (name, ()))
+        current[var] = new
+        pending[var] = new
+        if fn is not None:
+            bases[var], updates[var] = fn
         return replace(
             p,
-            ctx=replace(ctx, current=current),
-            conj=(*p.conj, *checks, Atom(f"{var}' = {new.text}")),
-            primed=p.primed | {var},
+            ctx=replace(p.ctx, current=current),
             pending=pending,
+            bases=bases,
             updates=updates,
         )
 
@@ -252,3 +389,29 @@ class StepTranslator:
         if same:
             out.append(unchanged(same))
         return conj(out)
+
+
+def _except(base: str, ups: tuple[tuple[str, str], ...]) -> Tx:
+    if not ups:
+        return Tx(base)
+    return Tx(f"[{base} EXCEPT " + ", ".join(f"![{i}] = {x}" for i, x in ups) + "]")
+
+
+def _simple(text: str) -> bool:
+    """An identifier, possibly primed or negated: not worth a LET name."""
+    return text.lstrip("~").rstrip("'").replace("_", "a").isalnum()
+
+
+def _atom(text: str) -> str:
+    return text if _simple(text) else f"({text})"
+
+
+def _implies(cond: str, f: Formula) -> Formula:
+    """`cond => f` for a conjunct of a merged branch (an await or a range check)."""
+    assert isinstance(f, Atom)
+    return Atom(f"{cond} => ({f.text})")
+
+
+def _ends(rest: tuple[Stmt, ...]) -> bool:
+    """Whether `rest` only ends the step (copying it into two branches costs nothing)."""
+    return len(rest) <= 1 and all(isinstance(s, Goto | Done) for s in rest)

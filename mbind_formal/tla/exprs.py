@@ -47,6 +47,7 @@ from mbind_formal.ir.model import (
 )
 from mbind_formal.ir.types import TypeEnv, element_collection, infer
 from mbind_formal.ir.walk import subexprs
+from mbind_formal.tla.formula import Atom, Formula, Quantified, conj, disj
 from mbind_formal.tla.names import Scope
 from mbind_formal.tla.symbols import Symbols, int_text, is_multi, tla_string
 
@@ -274,3 +275,25 @@ def _call(name: str, args: tuple[Expr, ...], ctx: ExprCtx) -> Tx:
         tenv = tenv.bind(p.name, p.type)
     body = expr(d.body, replace(ctx, scope=scope, tenv=tenv, self_text=None))
     return Tx(f"({body.text})")
+
+
+def as_formula(e: Expr, ctx: ExprCtx) -> Formula:
+    """`e` with its top-level junctions and quantifiers laid out as bulleted lists."""
+    match e:
+        case Binary(op=BinOp.AND | BinOp.OR as bop):
+            chain: list[Expr] = []
+            todo: list[Expr] = [e]
+            while todo:
+                x = todo.pop()
+                if isinstance(x, Binary) and x.op is bop:
+                    todo.extend((x.right, x.left))
+                else:
+                    chain.append(x)
+            parts = [as_formula(x, ctx) for x in chain]
+            return conj(parts) if bop is BinOp.AND else disj(parts)
+        case Quant(kind=kind, var=v, domain=dom, body=body):
+            ident, inner = ctx.bind(v, dom)
+            q = "\\A" if kind is Quantifier.FORALL else "\\E"
+            return Quantified(q, ident, ctx.syms.type_set(dom), as_formula(body, inner))
+        case _:
+            return Atom(expr(e, ctx).text)

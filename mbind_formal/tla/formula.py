@@ -50,7 +50,15 @@ class Quantified:
     body: Formula
 
 
-Formula = Atom | Conj | Disj | Cond | Quantified
+@dataclass(frozen=True, slots=True)
+class Let:
+    """`LET name == text ... IN body` (definitions in order; later ones may use earlier)."""
+
+    defs: tuple[tuple[str, str], ...]
+    body: Formula
+
+
+Formula = Atom | Conj | Disj | Cond | Quantified | Let
 
 
 def conj(items: Sequence[Formula]) -> Formula:
@@ -102,6 +110,11 @@ def render(f: Formula, col: int) -> list[str]:
                 return [f"{head} {body.text}"]
             sub = render(body, col + 3)
             return [head, " " * (col + 3) + sub[0], *sub[1:]]
+        case Let(defs=defs, body=body):
+            out = [f"LET {defs[0][0]} == {defs[0][1]}"]
+            out += [" " * (col + 4) + f"{n} == {t}" for n, t in defs[1:]]
+            sub = render(body, col + 4)
+            return [*out, " " * col + f"IN  {sub[0]}", *sub[1:]]
         case _:
             assert_never(f)
 

@@ -20,6 +20,8 @@ from mbind_formal.ir.model import (
     ActorLocal,
     AllDone,
     AtLabel,
+    Binary,
+    BinOp,
     BoolType,
     Call,
     EnumType,
@@ -40,7 +42,7 @@ from mbind_formal.ir.model import (
 from mbind_formal.ir.types import TypeEnv, infer
 from mbind_formal.ir.walk import subexprs, var_init_exprs
 from mbind_formal.tla.actions import needs_range_check
-from mbind_formal.tla.exprs import ExprCtx, expr
+from mbind_formal.tla.exprs import ExprCtx, as_formula, expr
 from mbind_formal.tla.formula import Atom, Formula, conj
 from mbind_formal.tla.symbols import DONE, Symbols, tla_string
 
@@ -231,15 +233,67 @@ def _var_init(v: VarInfo, ctx: ExprCtx) -> list[Formula]:
             assert_never(decl.init)
 
 
-def init_formula(syms: Symbols, ctx: ExprCtx, constraints: list[Formula]) -> Formula:
-    """`Init`: every variable's initial values, then the model's `init` constraints."""
+def conjuncts(e: Expr) -> list[Expr]:
+    """The top-level conjuncts of `e`."""
+    if isinstance(e, Binary) and e.op is BinOp.AND:
+        return [*conjuncts(e.left), *conjuncts(e.right)]
+    return [e]
+
+
+@dataclass(frozen=True, slots=True)
+class InitPlan:
+    """`Init` cut into parts so that each claim's `assume` can be tested early.
+
+    TLC enumerates initial states conjunct by conjunct and drops a branch as soon as a
+    constraint fails, so a constraint placed right after the variables it reads prunes
+    early, while one placed last is tested on every combination (the bundled model
+    has 680k initial states without its claims' assumes, about a thousand with them).
+    `parts[i]` are conjuncts; `assumes[claim][i]` are that claim's conjuncts to test
+    right after `parts[i]`.
+    """
+
+    parts: tuple[tuple[Formula, ...], ...]
+    assumes: Mapping[str, tuple[tuple[Formula, ...], ...]]
+
+
+def plan_init(syms: Symbols, ctx: ExprCtx, assumes: Mapping[str, Expr]) -> InitPlan:
+    """Order the variables' initial values (a value after what it reads), place each
+    `init` constraint and each assume conjunct right after the last variable it reads."""
     infos = variable_infos(syms)
     deps: dict[str, set[str]] = {}
     for v in infos:
         actor = v.actor.name if v.actor else None
         exprs = var_init_exprs(v.decl) if v.decl is not None else ()
         deps[v.name] = set().union(*(expr_reads(e, syms, ctx.def_reads, actor) for e in exprs))
-    items: list[Formula] = []
-    for v in _ordered(infos, deps):
-        items.extend(_var_init(v, ctx))
-    return conj([*items, *constraints])
+    order = _ordered(infos, deps)
+    position = {v.name: i for i, v in enumerate(order)}
+
+    def where(e: Expr) -> int:
+        reads = expr_reads(e, syms, ctx.def_reads, None)
+        return max((position[r] for r in reads), default=-1)
+
+    # slots[k + 1]: what follows variable k (slots[0]: what needs no variable)
+    slots: list[list[Formula]] = [[] for _ in range(len(order) + 1)]
+    for k, v in enumerate(order):
+        slots[k + 1].extend(_var_init(v, ctx))
+    for e in syms.model.init:
+        for c in conjuncts(e):
+            slots[where(c) + 1].append(as_formula(c, ctx))
+    placed: dict[str, list[tuple[int, Formula]]] = {}
+    for claim, e in assumes.items():
+        placed[claim] = [(where(c) + 1, as_formula(c, ctx)) for c in conjuncts(e)]
+    last = len(order)
+    cuts = sorted({k for items in placed.values() for k, _ in items if k < last} | {last})
+    parts: list[tuple[Formula, ...]] = []
+    start = 0
+    for cut in cuts:
+        parts.append(tuple(f for slot in slots[start : cut + 1] for f in slot))
+        start = cut + 1
+    by_claim = {
+        claim: tuple(
+            tuple(f for k, f in items if (cuts[i - 1] if i else -1) < k <= cut)
+            for i, cut in enumerate(cuts)
+        )
+        for claim, items in placed.items()
+    }
+    return InitPlan(tuple(parts), by_claim)

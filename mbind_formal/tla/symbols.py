@@ -79,7 +79,6 @@ class Symbols:
     claims: Mapping[str, str]  # claim -> invariant operator
     witnesses: Mapping[tuple[str, int], str]  # (claim, i) -> witness operator W
     unreached: Mapping[tuple[str, int], str]  # (claim, i) -> ~W, the invariant TLC checks
-    assumes: Mapping[str, str]  # claim with an assume -> its predicate
     inits: Mapping[str, str]  # claim with an assume -> its initial predicate
     specs: Mapping[str, str]  # claim with an assume -> its specification
     fixed: Mapping[str, str]  # TypeOK, vars, Init, Next, Spec, AllDone, Terminating, Symmetry
@@ -139,7 +138,6 @@ class Symbols:
             self.defs,
             self.actor_ops,
             self.claims,
-            self.assumes,
             self.inits,
             self.specs,
         ):
@@ -212,7 +210,6 @@ def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[
     claim_ops: dict[str, str] = {}
     witnesses: dict[tuple[str, int], str] = {}
     unreached: dict[tuple[str, int], str] = {}
-    assumes: dict[str, str] = {}
     inits: dict[str, str] = {}
     specs: dict[str, str] = {}
     for cl in claims:
@@ -223,7 +220,6 @@ def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[
             witnesses[(cl.name, i)] = namer.fresh(f"{cl.name}_reachable{suffix}")
             unreached[(cl.name, i)] = namer.fresh(f"{cl.name}_unreached{suffix}")
         if cl.assume is not None:
-            assumes[cl.name] = namer.fresh(f"{cl.name}_assume")
             inits[cl.name] = namer.fresh(f"Init_{cl.name}")
             specs[cl.name] = namer.fresh(f"Spec_{cl.name}")
     return Symbols(
@@ -246,7 +242,6 @@ def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[
         claims=claim_ops,
         witnesses=witnesses,
         unreached=unreached,
-        assumes=assumes,
         inits=inits,
         specs=specs,
         fixed=fixed,

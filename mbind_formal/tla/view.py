@@ -13,23 +13,18 @@ from dataclasses import dataclass
 
 from mbind_formal.diagnostics import Span
 from mbind_formal.ir.model import (
-    Binary,
-    BinOp,
     Call,
     Claim,
     ClaimKind,
     Def,
-    Expr,
-    Quant,
-    Quantifier,
 )
 from mbind_formal.ir.types import TypeEnv
 from mbind_formal.ir.walk import subexprs
 from mbind_formal.tla.actions import StepTranslator
-from mbind_formal.tla.exprs import ExprCtx, def_reads, expr
-from mbind_formal.tla.formula import Atom, Formula, Quantified, conj, disj, render, wrap_names
-from mbind_formal.tla.init import init_formula, type_ok, variable_infos
-from mbind_formal.tla.names import Scope
+from mbind_formal.tla.exprs import ExprCtx, as_formula, def_reads
+from mbind_formal.tla.formula import Atom, Formula, conj, disj, render, wrap_names
+from mbind_formal.tla.init import plan_init, type_ok, variable_infos
+from mbind_formal.tla.names import Namer, Scope
 from mbind_formal.tla.symbols import DONE, SELF, Symbols, is_multi, tla_string
 
 
@@ -87,28 +82,6 @@ def op(head: str, body: Formula, comment: tuple[str, ...] = ()) -> OpView:
     return OpView(head, tuple(render(body, len(head) + 4)), comment)
 
 
-def as_formula(e: Expr, ctx: ExprCtx) -> Formula:
-    """`e` with its top-level junctions and quantifiers laid out as bulleted lists."""
-    match e:
-        case Binary(op=BinOp.AND | BinOp.OR as bop):
-            chain: list[Expr] = []
-            todo: list[Expr] = [e]
-            while todo:
-                x = todo.pop()
-                if isinstance(x, Binary) and x.op is bop:
-                    todo.extend((x.right, x.left))
-                else:
-                    chain.append(x)
-            parts = [as_formula(x, ctx) for x in chain]
-            return conj(parts) if bop is BinOp.AND else disj(parts)
-        case Quant(kind=kind, var=v, domain=dom, body=body):
-            ident, inner = ctx.bind(v, dom)
-            q = "\\A" if kind is Quantifier.FORALL else "\\E"
-            return Quantified(q, ident, ctx.syms.type_set(dom), as_formula(body, inner))
-        case _:
-            return Atom(expr(e, ctx).text)
-
-
 def _doc(text: str) -> tuple[str, ...]:
     return tuple(line.rstrip() for line in text.strip().splitlines()) if text.strip() else ()
 
@@ -120,9 +93,19 @@ class _ModuleBuilder:
         self.claims = claims
         self.spec_path = spec_path
         self.reads = def_reads(self.model, syms)
-        self.scope = Scope(syms.module_names())
-        self.ctx = ExprCtx(syms, self.scope, TypeEnv(model=self.model), def_reads=self.reads)
         self.fixed = syms.fixed
+        self.assumes = {c.name: c.assume for c in claims if c.assume is not None}
+        # Init comes in parts when assumes cut it (tla.init.InitPlan): name the parts,
+        # then plan again with those names out of the bound names' way.
+        names = syms.module_names()
+        ctx = ExprCtx(syms, Scope(names), TypeEnv(model=self.model), def_reads=self.reads)
+        count = len(plan_init(syms, ctx, self.assumes).parts)
+        namer = Namer(names)
+        init = self.fixed["Init"]
+        self.init_parts = tuple(namer.fresh(f"{init}_{i + 1}") for i in range(count))
+        self.scope = Scope(names | set(self.init_parts))
+        self.ctx = ExprCtx(syms, self.scope, TypeEnv(model=self.model), def_reads=self.reads)
+        self.plan = plan_init(syms, self.ctx, self.assumes)
 
     def where(self, span: Span | None) -> str:
         return f" ({self.spec_path}:{span.line})" if span is not None else ""
@@ -237,9 +220,14 @@ class _ModuleBuilder:
         syms, fixed = self.syms, self.fixed
         ops = []
         if c.assume is not None:
-            ops.append(op(syms.assumes[c.name], as_formula(c.assume, self.ctx)))
-            init = f"{fixed['Init']} /\\ {syms.assumes[c.name]}"
-            ops.append(op(syms.inits[c.name], Atom(init)))
+            parts = self.init_parts if len(self.init_parts) > 1 else (fixed["Init"],)
+            items: list[Formula] = []
+            for name, tested in zip(parts, self.plan.assumes[c.name], strict=True):
+                items += [Atom(name), *tested]
+            comment = (
+                "Init under the claim's assume (each conjunct tested as early as it can be)",
+            )
+            ops.append(op(syms.inits[c.name], conj(items), comment))
             spec = f"{syms.inits[c.name]} /\\ [][{fixed['Next']}]_{fixed['vars']}"
             ops.append(op(syms.specs[c.name], Atom(spec)))
         kind = "holds in every final state" if c.kind is ClaimKind.FINAL else "always holds"
@@ -255,6 +243,21 @@ class _ModuleBuilder:
                 )
             )
         return SectionView(f"claim {c.name}{self.where(c.span)}", tuple(ops))
+
+    def init_ops(self) -> list[OpView]:
+        fixed, parts = self.fixed, self.plan.parts
+        if len(parts) == 1:
+            return [op(fixed["Init"], conj(parts[0]))]
+        out = []
+        for i, (name, items) in enumerate(zip(self.init_parts, parts, strict=True)):
+            comment = (
+                ("Init in parts: claims test their assume between them (see Init_<claim>).",)
+                if i == 0
+                else ()
+            )
+            out.append(op(name, conj(items), comment))
+        out.append(op(fixed["Init"], conj([Atom(n) for n in self.init_parts])))
+        return out
 
     def symmetry(self) -> list[OpView]:
         colls = [c.name for c in self.model.collections if c.name in self.syms.symmetric]
@@ -276,13 +279,12 @@ class _ModuleBuilder:
             self.all_done(),
         ]
         defs = self.definitions()
-        constraints = [as_formula(e, self.ctx) for e in self.model.init]
-        init = op(fixed["Init"], init_formula(syms, self.ctx, constraints))
+        inits = self.init_ops()
         actors = self.actors()
         sections = [
             SectionView("state", tuple(state)),
             SectionView("definitions", tuple(defs)),
-            SectionView("initial states", (init,)),
+            SectionView("initial states", tuple(inits)),
             *actors,
             SectionView("next-state relation", tuple(self.next_state())),
             *(self.claim_ops(c) for c in self.claims),

@@ -1,0 +1,94 @@
+"""`mbind-formal tla`: write the TLA+ module of each variant and a TLC config per claim.
+
+Input: a spec (and optionally variants, claims, an output directory). Output: files
+`<spec>_<variant>.tla` (one module per variant, every claim stated in it) and
+`<spec>_<variant>_<claim>.cfg` (one per claim: claims differ in their `assume`, i.e.
+in their initial states); with `--witnesses` also `..._<claim>_reachable<i>.cfg`,
+whose invariant TLC violates exactly when witness i is reachable. `make tla` writes
+the bundled spec's files into `generated/`, which is committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path, PurePosixPath
+from typing import TextIO
+
+from mbind_formal.cli.common import (
+    ExitCode,
+    add_spec_args,
+    load,
+    pick_claims,
+    pick_variants,
+)
+from mbind_formal.tla.emit import EmittedModule, emit
+
+NAME = "tla"
+HELP = "write the TLA+ module of each variant and a TLC configuration per claim"
+
+
+def register(p: argparse.ArgumentParser) -> None:
+    add_spec_args(p)
+    p.add_argument("--variant", action="append", metavar="V", help="variant(s) to write")
+    p.add_argument("--claim", action="append", metavar="C", help="claim(s) to state")
+    p.add_argument(
+        "-o", "--output", default="generated", metavar="DIR", help="directory (default generated/)"
+    )
+    p.add_argument("--no-symmetry", action="store_true", help="leave SYMMETRY out of the .cfg")
+    p.add_argument(
+        "--witnesses", action="store_true", help="also write one .cfg per witness (reachability)"
+    )
+
+
+def shown_path(spec: str) -> str:
+    """The spec path as headers show it: relative to the working directory when inside
+    it, with `/` separators, so that generated files do not depend on the checkout."""
+    path = Path(spec)
+    try:
+        rel = os.path.relpath(path.resolve(), Path.cwd().resolve())
+    except ValueError:  # another drive (Windows)
+        rel = str(path)
+    if rel.startswith(".."):
+        rel = path.name
+    return str(PurePosixPath(*Path(rel).parts))
+
+
+def files_of(module: EmittedModule) -> dict[str, str]:
+    """File name -> text, for one emitted module."""
+    out = {f"{module.name}.tla": module.tla_text}
+    out.update({f"{c.name}.cfg": c.text for c in module.cfgs})
+    return out
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    loaded = load(args, err)
+    if loaded is None:
+        return ExitCode.USAGE
+    spec = loaded.spec
+    variants = pick_variants(spec, args.variant, err)
+    claims = pick_claims(spec, args.claim, err)
+    if variants is None or claims is None:
+        return ExitCode.USAGE
+    files: dict[str, str] = {}
+    for v in variants:
+        module = emit(
+            spec.model(v),
+            claims,
+            spec_path=shown_path(args.spec),
+            symmetry=not args.no_symmetry,
+            witnesses=args.witnesses,
+        )
+        files.update(files_of(module))
+    target = Path(args.output)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (target / name).write_text(text, encoding="utf-8")
+    except OSError as e:
+        print(f"mbind-formal: error[MBF503]: cannot write {target}: {e.strerror or e}", file=err)
+        print("  hint: choose a writable directory with -o DIR", file=err)
+        return ExitCode.USAGE
+    for name in files:
+        print(target / name, file=out)
+    return ExitCode.OK
