@@ -33,11 +33,12 @@ KERNEL_REFERENCE = "shared/kernel/SEMANTICS.md"
 
 @dataclass(frozen=True, slots=True)
 class EmittedCfg:
-    """One TLC configuration: check `claim`'s invariant, or (witness = i) its i-th witness."""
+    """One TLC configuration: check `claim`'s invariant, or (`witnesses` given) whether one
+    of those witnesses (indices into `claim.witnesses`) is reachable."""
 
     name: str  # file stem
     claim: str
-    witness: int | None
+    witnesses: tuple[int, ...]
     text: str
 
 
@@ -98,12 +99,12 @@ def emit(
     view = module_view(syms, claims, spec_path=spec_path, kernel_reference=KERNEL_REFERENCE)
     cfgs: list[EmittedCfg] = []
     for c in claims:
-        targets: list[int | None] = [None]
+        targets: list[tuple[int, ...]] = [()]
         if witnesses:
-            targets.extend(range(len(c.witnesses)))
-        for w in targets:
-            cv = cfg_view(syms, c, w, spec_path=spec_path, symmetry=symmetry)
-            cfgs.append(EmittedCfg(cv.name, c.name, w, render_cfg(cv)))
+            targets.extend((i,) for i in range(len(c.witnesses)))
+        for ws in targets:
+            cv = cfg_view(syms, c, ws, spec_path=spec_path, symmetry=symmetry)
+            cfgs.append(EmittedCfg(cv.name, c.name, ws, render_cfg(cv)))
     return EmittedModule(syms.module, render_module(view), tuple(cfgs))
 
 
@@ -112,16 +113,16 @@ def emit_cell(
     claim: Claim,
     *,
     spec_path: str,
-    witness: int | None = None,
+    witnesses: tuple[int, ...] = (),
     symmetry: bool = True,
 ) -> EmittedModule:
     """The module and the one configuration TLC needs to check one cell: the claim's
-    invariant (`witness=None`) or the reachability of witness number `witness`."""
+    invariant, or (`witnesses` given) whether one of those witnesses is reachable."""
     syms = build_symbols(model, (claim,), represented_symmetric(model, (claim,)))
     view = module_view(syms, (claim,), spec_path=spec_path, kernel_reference=KERNEL_REFERENCE)
-    cv = cfg_view(syms, claim, witness, spec_path=spec_path, symmetry=symmetry)
+    cv = cfg_view(syms, claim, witnesses, spec_path=spec_path, symmetry=symmetry)
     return EmittedModule(
         syms.module,
         render_module(view),
-        (EmittedCfg(cv.name, claim.name, witness, render_cfg(cv)),),
+        (EmittedCfg(cv.name, claim.name, witnesses, render_cfg(cv)),),
     )

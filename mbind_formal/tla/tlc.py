@@ -249,10 +249,13 @@ def tlc_command(
     *,
     workers: int = 1,
     check_deadlock: bool = True,
+    quick_jit: bool = False,
 ) -> list[str]:
+    jit = ["-XX:TieredStopAtLevel=1"] if quick_jit else []  # NOTE(jit) in engines/tlc.py
     cmd = [
         setup.java,
         "-XX:+UseParallelGC",
+        *jit,
         f"-Djava.io.tmpdir={workdir / 'tmp'}",
         "-cp",
         setup.jar,
@@ -306,6 +309,7 @@ def run_tlc(
     workers: int = 1,
     timeout: float | None = None,
     check_deadlock: bool = True,
+    quick_jit: bool = False,
 ) -> TlcRun:
     """Model-check the single configuration of `emitted` with TLC."""
     assert len(emitted.cfgs) == 1, "run_tlc checks one configuration"
@@ -320,6 +324,7 @@ def run_tlc(
             emitted.cfgs[0].name,
             workers=workers,
             check_deadlock=check_deadlock,
+            quick_jit=quick_jit,
         )
         out, status, timed_out = run_process(cmd, workdir, timeout)
     run = read_run(out, status, seconds=time.monotonic() - started, timed_out=timed_out)

@@ -337,17 +337,19 @@ def module_view(
 
 
 def cfg_view(
-    syms: Symbols, claim: Claim, witness: int | None, *, spec_path: str, symmetry: bool
+    syms: Symbols, claim: Claim, witnesses: tuple[int, ...], *, spec_path: str, symmetry: bool
 ) -> CfgView:
-    """The TLC configuration checking `claim` (or, given `witness`, that witness's reach)."""
+    """The TLC configuration checking `claim`, or (given `witnesses`) whether any of
+    those witnesses is reachable: TLC then violates one of their negations."""
     fixed = syms.fixed
     what = f"claim {claim.name}"
     name = f"{syms.module}_{claim.name}"
-    target = syms.claims[claim.name]
-    if witness is not None:
-        what = f"witness {witness + 1} of claim {claim.name} (violated = reachable)"
-        name = f"{name}_reachable{witness + 1}"
-        target = syms.unreached[(claim.name, witness)]
+    targets: tuple[str, ...] = (syms.claims[claim.name],)
+    if witnesses:
+        numbers = [str(w + 1) for w in witnesses]
+        what = f"witness {', '.join(numbers)} of claim {claim.name} (violated = reachable)"
+        name = f"{name}_reachable{'_'.join(numbers)}"
+        targets = tuple(syms.unreached[(claim.name, w)] for w in witnesses)
     model = syms.model
     constants = []
     for c in model.collections:
@@ -364,6 +366,6 @@ def cfg_view(
         header=header,
         specification=syms.specs.get(claim.name, fixed["Spec"]),
         constants=tuple(constants),
-        invariants=(fixed["TypeOK"], target),
+        invariants=(fixed["TypeOK"], *targets),
         symmetry=fixed["Symmetry"] if symmetry and syms.symmetric else None,
     )
