@@ -146,6 +146,8 @@ def render(doc: Mapping[str, Any]) -> str:
 
     out += ["", "### Details", ""]
     out += [
+        "CPU s: user + system time of the worker and the JVMs it ran (TLC with 2 workers can "
+        "use more CPU than wall time; on a shared machine CPU time is the steadier number). "
         "Distinct states: summed over the cells (explicit: the BFS, TLC: the claim's run). "
         "States/s: those states per second of cell time. Peak RSS: the largest process "
         "(the worker, or one of TLC's JVMs). Solver: Z3 `check`/`query` calls.",
@@ -164,6 +166,7 @@ def render(doc: Mapping[str, Any]) -> str:
                     f"`{config}`",
                     s["status"],
                     _num(s["wall_s"]),
+                    _num(s.get("cpu_s")),
                     f"{s['decided']}/{s['cells_total']}",
                     verdicts or "-",
                     _int(s["states"]),
@@ -173,7 +176,7 @@ def render(doc: Mapping[str, Any]) -> str:
                     _num(s["solver_ms_per_query"], 2),
                 ]
             )
-    head = [scale, "engine", "status", "wall s", "decided", "verdicts", "distinct states"]
+    head = [scale, "engine", "status", "wall s", "CPU s", "decided", "verdicts", "distinct states"]
     out += _table([*head, "states/s", "peak RSS MB", "solver queries", "ms/query"], rows)
 
     out += ["", "### Agreement", ""]

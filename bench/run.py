@@ -8,8 +8,9 @@ A config is one engine (TLC: one worker count) on one world size, checking every
 (variant, claim) cell. Each config runs in its own child process (`bench.worker`), one
 after the other, so its wall time is what a user waits for, its peak memory is its own,
 and an overrun is a kill. A config that does not finish within the limit is reported as
-such and, unless `--no-skip`, not run again at larger sizes. Without `--pages`, sizes
-go on past 6 while some config still finishes, up to `--max-pages`.
+such and, unless `--no-skip`, not run again at larger sizes; TLC is, unless `--skip-tlc`,
+since every size's ratio needs its time or a bound on it. Without `--pages`, sizes go
+on past 6 while one of our engines still finishes, up to `--max-pages`.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class Options:
     limit_s: float
     variants: tuple[str, ...]
     claims: tuple[str, ...]
-    skip_after_dnf: bool
+    skip_after_dnf: bool  # our engines: not run again at larger sizes once they time out
+    skip_tlc: bool  # the same for TLC (off by default: every size's ratio needs TLC's time)
     results: Path
     markdown: Path | None
     plot: Path | None
@@ -89,7 +91,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, help="seconds per config (default 600; quick 60)")
     p.add_argument("--variant", action="append", default=[], help="only this variant")
     p.add_argument("--claim", action="append", default=[], help="only this claim")
-    p.add_argument("--no-skip", action="store_true", help="run configs that did not finish")
+    p.add_argument(
+        "--no-skip", action="store_true", help="run our engines again after they did not finish"
+    )
+    p.add_argument("--skip-tlc", action="store_true", help="skip TLC after it did not finish")
     p.add_argument("--quick", action="store_true", help="tiny run: first size, 2x3 cells")
     p.add_argument("--results-dir", default="bench/results", help="where the JSON goes")
     p.add_argument("--markdown", help="the BENCHMARKS.md to update (default: it, unless quick)")
@@ -154,6 +159,7 @@ def resolve(args: argparse.Namespace, err: TextIO) -> Options | None:
         variants=variants,
         claims=claims,
         skip_after_dnf=not args.no_skip,
+        skip_tlc=args.skip_tlc,
         results=Path(args.results_dir),
         markdown=Path(args.markdown) if args.markdown else def_md,
         plot=None if args.no_plot else (Path(args.plot) if args.plot else def_plot),
@@ -259,6 +265,7 @@ def run_config(opts: Options, config: Config, size: int) -> ConfigRun:
         status=state,
         wall_s=wall,
         peak_rss_mb=round(peak_kb / 1024, 1),
+        cpu_s=round(usage.ru_utime + usage.ru_stime, 3),
         exit_code=proc.returncode,
         load_avg=load,
         note=note,
@@ -287,7 +294,10 @@ def measure(opts: Options, err: TextIO) -> tuple[list[ConfigRun], list[int]]:
     while i < len(sizes):
         size = sizes[i]
         for config in opts.configs:
-            if config.name in stopped and opts.skip_after_dnf:
+            skip = opts.skip_after_dnf
+            if config.engine == "tlc":  # past the requested sizes, TLC is skipped anyway
+                skip = opts.skip_tlc or size not in opts.sizes
+            if config.name in stopped and skip:
                 why = f"did not finish with {opts.scale}={stopped[config.name]}"
                 runs.append(_skipped(opts, config, size, why))
                 continue
@@ -304,7 +314,7 @@ def measure(opts: Options, err: TextIO) -> tuple[list[ConfigRun], list[int]]:
             if run.status is not Status.FINISHED:
                 stopped.setdefault(config.name, size)
         i += 1
-        still = any(c.name not in stopped for c in opts.configs)
+        still = any(c.name not in stopped for c in opts.configs if c.engine != "tlc")
         if i == len(sizes) and opts.grow_to is not None and size < opts.grow_to and still:
             sizes.append(size + 1)
     return runs, sizes

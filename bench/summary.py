@@ -41,6 +41,7 @@ class ConfigRun:
     status: Status
     wall_s: float | None = None  # spawn to exit, as a user waits for it
     peak_rss_mb: float | None = None  # the largest process: the worker or one JVM
+    cpu_s: float | None = None  # user + system CPU of the worker and the JVMs it reaped
     exit_code: int | None = None
     load_avg: tuple[float, ...] = ()  # 1/5/15-minute load just before the run
     note: str = ""
@@ -90,6 +91,7 @@ def summarise(run: ConfigRun) -> dict[str, Any]:
         "status": run.status.value,
         "limit_s": run.limit_s,
         "wall_s": None if run.wall_s is None else round(run.wall_s, 3),
+        "cpu_s": run.cpu_s,
         "load_s": load_s,
         "peak_rss_mb": run.peak_rss_mb,
         "exit_code": run.exit_code,
@@ -101,6 +103,7 @@ def summarise(run: ConfigRun) -> dict[str, Any]:
         "decided": sum(verdicts.get(v, 0) for v in DECIDED),
         "verdicts": dict(sorted(verdicts.items())),
         "cell_seconds": round(sum(float(c["seconds"]) for c in ran), 3),
+        "cell_cpu_s": round(sum(float(c.get("cpu_s", 0.0)) for c in ran), 3),
         "states": states if with_states else None,
         "states_per_s": round(states / state_s) if with_states and state_s > 0 else None,
         "solver_queries": queries,
@@ -134,6 +137,12 @@ def ratio(tlc: Mapping[str, Any], ours: Mapping[str, Any]) -> dict[str, Any]:
         out.update(kind="at_most", value=round(t / o, 3))
     else:
         out.update(kind="unknown", value=None)
+    # The same comparison in CPU time (steadier on a shared machine; TLC's workers add up).
+    t_cpu, o_cpu = tlc.get("cpu_s"), ours.get("cpu_s")
+    cpu = None
+    if out["value"] is not None and t_cpu is not None and o_cpu:
+        cpu = round(float(t_cpu) / float(o_cpu), 3)
+    out["cpu_value"] = cpu
     mine = {(c["variant"], c["claim"]): c for c in ours["cells"] if _complete(c)}
     both = [
         (c, mine[c["variant"], c["claim"]])

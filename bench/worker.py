@@ -81,6 +81,13 @@ def maxrss_kb(who: int) -> int:
     return peak // 1024 if sys.platform == "darwin" else peak
 
 
+def cpu_s() -> float:
+    """CPU seconds (user + system) of this process and of its reaped children (JVMs)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def timed_out(cell: Cell, budget_s: float) -> bool:
     """Whether the config's clock, rather than the engine, ended this cell."""
     r = cell.result
@@ -97,7 +104,9 @@ def _stats(cell: Cell) -> dict[str, float | int | str]:
     return out
 
 
-def cell_record(cell: Cell, seconds: float, budget_s: float, tally: SolverTally) -> dict[str, Any]:
+def cell_record(
+    cell: Cell, seconds: float, cpu: float, budget_s: float, tally: SolverTally
+) -> dict[str, Any]:
     r = cell.result
     return {
         "kind": "cell",
@@ -107,6 +116,7 @@ def cell_record(cell: Cell, seconds: float, budget_s: float, tally: SolverTally)
         "method": r.method,
         "reason": r.reason[:300],
         "seconds": round(seconds, 4),
+        "cpu_s": round(cpu, 4),
         "budget_s": round(budget_s, 3),
         "timed_out": timed_out(cell, budget_s),
         "states": r.states,
@@ -155,15 +165,17 @@ def run_config(args: argparse.Namespace, out: TextIO) -> int:
                     continue
                 budget = Budget(timeout_s=left, workers=args.workers)
                 before_q, before_s = tally.queries, tally.seconds
-                cell_started = time.monotonic()
+                cell_started, cpu_started = time.monotonic(), cpu_s()
                 cell = check_cell(model, claim, [args.engine], budget)
                 spent = SolverTally(tally.queries - before_q, tally.seconds - before_s)
-                _emit(out, cell_record(cell, time.monotonic() - cell_started, left, spent))
+                seconds, cpu = time.monotonic() - cell_started, cpu_s() - cpu_started
+                _emit(out, cell_record(cell, seconds, cpu, left, spent))
     _emit(
         out,
         {
             "kind": "end",
             "wall_s": round(time.monotonic() - started, 4),
+            "cpu_s": round(cpu_s(), 4),
             "maxrss_self_kb": maxrss_kb(resource.RUSAGE_SELF),
             "maxrss_children_kb": maxrss_kb(resource.RUSAGE_CHILDREN),
         },
