@@ -11,8 +11,10 @@ The step semantics is NOTE(step semantics) in `ir.model`, merged into one formul
 writes with z3 `If`; `Either` runs every branch under a fresh choice variable `either`;
 `Pick` makes a fresh variable of its domain (constrained by its condition); `Await`,
 the pick condition and every store's range check conjoin to the guard; `Goto`/`Done`
-write the pc and end the path. A path that ended inside an `If` branch is tracked by
-the symbolic flag `ended`, which guards every later write and check.
+write the pc and end the path (a body that falls off its end continues at the next
+step, as in `ir.semantics`). A path that ended inside an `If` branch is tracked by the
+symbolic flag `ended`, which guards every later write and check. `next` follows
+NOTE(next) in `ir.semantics`: after the last element (and after none) comes none.
 """
 
 from __future__ import annotations
