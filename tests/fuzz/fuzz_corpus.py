@@ -342,11 +342,16 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def _broken(code: int, text: str, allowed: tuple[int, ...]) -> str | None:
+def _broken(code: int, text: str, allowed: tuple[int, ...], usage: str) -> str | None:
+    """What is wrong with a run's outcome, or None. Exit 2 is allowed only with an error
+    line matching `usage` (a valid spec can still have no claims, or a scenario's
+    `with` can put an initial value out of its range)."""
     if "Traceback" in text or re.search(r"^internal error", text, re.M):
         return "traceback"
     if re.search(r"^engine \S+ failed on", text, re.M):
         return "engine failed (a trace that does not replay)"
+    if code == 2 and re.search(usage, text, re.M):
+        return None
     if code not in allowed:
         return f"exit code {code}"
     return None
@@ -381,6 +386,13 @@ def judge_engines(path: Path, work: Path, timeout_s: int = 120) -> Crash | None:
         "bmc": ["prove", "--debug", spec, "--variant", "base", *BMC_RUN],
     }
     allowed = {"tla": (0,), "scenarios": (0, 1), "explicit": (0, 1, 3), "bmc": (0, 1, 3)}
+    no_claims = r"error\[MBF501\]: .* declares no claims"
+    usage = {
+        "tla": no_claims,
+        "scenarios": r":\d+:\d+: error\[MBF\d{3}\]",
+        "explicit": no_claims,
+        "bmc": no_claims,
+    }
     docs: dict[str, dict[str, dict[str, object]]] = {}
     try:
         with watchdog(timeout_s):
@@ -388,16 +400,16 @@ def judge_engines(path: Path, work: Path, timeout_s: int = 120) -> Crash | None:
                 if name in ("explicit", "bmc"):
                     argv = [*argv, "--json", "-", "--no-save"]
                 code, out, err = _run(argv)
-                rule = _broken(code, out + err, allowed[name])
+                rule = _broken(code, out + err, allowed[name], usage[name])
                 if rule is not None:
                     shown = " ".join(a for a in argv if a != "--debug")
                     return Crash(f"{name}: {rule}", code, f"$ mbind-formal {shown}\n{err}{out}")
-                if name in ("explicit", "bmc"):
+                if name in ("explicit", "bmc") and code != 2:
                     cells = json.loads(out)["cells"]
                     docs[name] = {str(c["claim"]): c for c in cells}
     except Hang as e:
         return Crash("hang in the engines", None, str(e))
-    for claim, cell in docs["explicit"].items():
+    for claim, cell in docs.get("explicit", {}).items():
         why = disagreement(cell, docs["bmc"][claim])
         if why is not None:
             runs_shown = "\n".join(

@@ -137,3 +137,11 @@ def test_engine_oracle_flags_contradictions() -> None:
     assert disagreement(cell("violated", 2), cell("violated", 3)) is not None
     assert disagreement(cell("unknown", None, "state limit"), cell("violated", 3)) is None
     assert disagreement(cell("violated", 2), cell("unknown", None, "timeout at depth 1")) is None
+
+
+def test_engine_oracle_allows_a_spec_without_claims(tmp_path: Path) -> None:
+    """A mutant may delete every claim: `prove` then says so (exit 2), not a crash."""
+    spec = tmp_path / "bare.mbf"
+    spec.write_text("actor a { s: done; }\n", encoding="utf-8")
+    assert judge(spec) is None
+    assert judge_engines(spec, tmp_path / "work") is None
