@@ -3,7 +3,7 @@
 Stage: engines (used by `z3_pdr`). Input: an `Encoding` and a quantifier-free z3 term
 over the variables of its state 0. Output: readable text: slot names as the layout
 spells them (`Page[1].lru`, `reclaim[0].pc`), enum values and labels by name
-(`Page[0].owner == MBIND`, `mbind@walk`), set bits as `STRICT in flags`, and the
+(`Page[0].owner == MBIND`, `mbind@walk`), set bits as `STRICT in flags` (`not in`), the
 connectives `&&`, `||`, `!`, `=>`, `c ? a : b`; top-level conjuncts one per line.
 
 Any sub-formula whose only variable is one integer-like slot is printed from its truth
@@ -95,15 +95,18 @@ class Printer:
         if z3.is_or(t):
             return wrap(" || ".join(self.expr(c) for c in kids))
         if z3.is_not(t):
-            return "!" + self.expr(kids[0])
+            atom = self.atoms.get(str(kids[0])) if z3.is_const(kids[0]) else None
+            if atom is not None and atom.bit is not None:
+                return f"{atom.bit} not in {atom.slot.name}"
+            return "!" + self._operand(kids[0])
         if z3.is_implies(t):
             return wrap(f"{self.expr(kids[0])} => {self.expr(kids[1])}")
         if z3.is_app_of(t, z3.Z3_OP_ITE):
             return wrap(f"{self.expr(kids[0])} ? {self.expr(kids[1])} : {self.expr(kids[2])}")
         if z3.is_eq(t):
-            return wrap(f"{self.expr(kids[0])} == {self.expr(kids[1])}")
+            return wrap(f"{self._operand(kids[0])} == {self._operand(kids[1])}")
         if z3.is_distinct(t):
-            return wrap(" != ".join(self.expr(c) for c in kids))
+            return wrap(" != ".join(self._operand(c) for c in kids))
         for test, op in ((z3.is_le, "<="), (z3.is_lt, "<"), (z3.is_ge, ">="), (z3.is_gt, ">")):
             if test(t):
                 # `+`/`-` bind tighter than comparisons: no parentheses around the sides.
@@ -126,6 +129,11 @@ class Printer:
         if z3.is_const(t) and str(t) in self.atoms:
             return self._name(self.atoms[str(t)])
         return str(t)
+
+    def _operand(self, t: Term) -> str:
+        """An operand of `!`, `==`, `!=`: parenthesised unless it is one name or group."""
+        text = self.expr(t)
+        return f"({text})" if " " in text and not _enclosed(text) else text
 
     def _name(self, atom: _Atom) -> str:
         plain = atom.slot.name
@@ -202,6 +210,18 @@ class Printer:
             parts = [f"{who}@{slot.labels[int(v)]}" for v in yes]
             joined = " || ".join(parts)
         return joined if top or len(parts) == 1 else f"({joined})"
+
+
+def _enclosed(text: str) -> bool:
+    """`text` is one parenthesised group: `(a || b)`, not `(a || b) && c`."""
+    if not text.startswith("("):
+        return False
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth == 0:
+            return i == len(text) - 1
+    return False
 
 
 def _conjuncts(t: Term) -> list[Term]:

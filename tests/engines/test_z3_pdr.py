@@ -128,11 +128,14 @@ def test_printer_names_labels_enum_values_and_set_members() -> None:
     assert render_invariant(enc, owner >= 1) == "Page[0].owner != NONE"
     both = z3.And(lru, z3.Or(owner == 0, pc == 2))
     assert render_invariant(enc, both) == "Page[1].lru &&\n(Page[0].owner == NONE || mbind@done)"
+    same = z3.Not(lru == (owner == 0))
+    assert render_invariant(enc, same) == "!(Page[1].lru == (Page[0].owner == NONE))"
     cenc = Encoding(counter_case().model, PDR_OPTIONS)
     flags = cenc.state(0)[cenc.layout.index["flags"]]
     assert isinstance(flags, SetV)
     n, mode = _slot(cenc, "n"), _slot(cenc, "mode")
     assert render_invariant(cenc, flags.bits[0]) == "STRICT in flags"
+    assert render_invariant(cenc, z3.Not(flags.bits[1])) == "MOVE not in flags"
     assert render_invariant(cenc, n <= 1) == "n <= 1"
     assert render_invariant(cenc, z3.Not(n <= 1)) == "n >= 2"
     assert render_invariant(cenc, n + -1 * mode <= 0) == "n - mode <= 0"
