@@ -250,6 +250,7 @@ def tlc_command(
     workers: int = 1,
     check_deadlock: bool = True,
     quick_jit: bool = False,
+    extra: Sequence[str] = (),
 ) -> list[str]:
     jit = ["-XX:TieredStopAtLevel=1"] if quick_jit else []  # NOTE(jit) in engines/tlc.py
     cmd = [
@@ -270,6 +271,7 @@ def tlc_command(
     ]
     if not check_deadlock:
         cmd.append("-deadlock")  # TLC's flag *disables* the deadlock check
+    cmd.extend(extra)
     cmd.append(f"{module}.tla")
     return cmd
 
@@ -329,3 +331,22 @@ def run_tlc(
         out, status, timed_out = run_process(cmd, workdir, timeout)
     run = read_run(out, status, seconds=time.monotonic() - started, timed_out=timed_out)
     return replace(run, command=tuple(cmd))
+
+
+def parse_check(setup: TlcSetup, directory: Path, module: str, cfg: str) -> str:
+    """Whether TLC accepts `directory/module.tla` with `cfg.cfg`: SANY's parse and
+    semantic analysis, the configuration, the initial states and one step (a one-trace
+    simulation of depth 1, so that nothing is explored). "" if so, else the errors."""
+    with tempfile.TemporaryDirectory(prefix="mbind-sany-") as tmp:
+        workdir = Path(tmp)
+        (workdir / "tmp").mkdir()
+        for name in (f"{module}.tla", f"{cfg}.cfg"):
+            shutil.copy(directory / name, workdir / name)
+        extra = ("-simulate", "num=1", "-depth", "1")
+        cmd = tlc_command(setup, workdir, module, cfg, quick_jit=True, extra=extra)
+        out, status, _ = run_process(cmd, workdir, None)
+    messages, loose = split_messages(out)
+    errors = [m for m in messages if m.severity in _ERROR_CLASSES]
+    if status == EXIT_SUCCESS and not errors:
+        return ""
+    return _failure(messages, loose, status)
