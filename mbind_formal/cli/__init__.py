@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
+import os
 import pkgutil
 import sys
 import traceback
 from types import ModuleType
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, cast
 
 from mbind_formal.cli.common import EXIT_CODES_HELP, ExitCode
 
@@ -59,7 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=EXIT_CODES_HELP,
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        p.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+        # SUPPRESS: `mbind-formal --debug CMD` must not be reset by CMD's own default
+        p.add_argument(
+            "--debug",
+            action="store_true",
+            default=argparse.SUPPRESS,
+            help="show tracebacks of internal errors",
+        )
         mod.register(p)
         p.set_defaults(_run=mod.run)
     return parser
@@ -97,5 +105,37 @@ def run_cli(argv: list[str], out: TextIO, err: TextIO) -> int:
         return ExitCode.INTERNAL
 
 
+class _ReaderMayLeave(io.TextIOBase):
+    """stdout for `main`: a reader that stops early (`| head`) is not a failure, and the
+    command still finishes and returns its own exit code."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.left = False
+
+    def write(self, text: str) -> int:
+        if not self.left:
+            try:
+                self._stream.write(text)
+            except BrokenPipeError:
+                self.left = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.left:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self.left = True
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
-    sys.exit(run_cli(sys.argv[1:] if argv is None else argv, sys.stdout, sys.stderr))
+    out = _ReaderMayLeave(sys.stdout)
+    code = run_cli(sys.argv[1:] if argv is None else argv, cast(TextIO, out), sys.stderr)
+    out.flush()
+    if out.left:  # keep the interpreter's final flush from failing on the closed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(code)

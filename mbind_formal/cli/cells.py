@@ -222,6 +222,23 @@ def save_run(
     return base
 
 
+def idle_engines(cells: Sequence[Cell]) -> list[tuple[str, str]]:
+    """Engines that ran on several cells and decided none, with their first reason, so a
+    cross-check that silently lost an engine (no java for TLC) says so."""
+    seen: dict[str, list[Result]] = {}
+    for cell in cells:
+        for r in cell.results:
+            seen.setdefault(r.engine, []).append(r)
+    engines = {r.engine for c in cells for r in c.results}
+    if len(engines) < 2:
+        return []
+    return [
+        (name, results[0].reason or "no reason given")
+        for name, results in sorted(seen.items())
+        if all(r.verdict is Verdict.UNKNOWN for r in results)
+    ]
+
+
 def resolve(
     args: argparse.Namespace, err: TextIO
 ) -> tuple[Loaded, list[str], list[str], list[str], Budget] | int:
@@ -255,6 +272,8 @@ def finish(
     if args.json and not write_json(doc, args.json, out, err):
         return ExitCode.USAGE
     save_run(args, loaded, doc, cells)
+    for engine, reason in idle_engines(cells):
+        print(f"note: engine {engine} decided no cell: {reason}", file=err)
     for cell in cells:
         if cell.disagreement:
             print(f"DISAGREEMENT {cell.variant}/{cell.claim}: {cell.disagreement}", file=err)

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -94,13 +95,13 @@ def print_matrix(cells: Sequence[Cell], out: TextIO) -> None:
     table = Table(title="verdicts", show_lines=False)
     table.add_column("claim \\ variant", no_wrap=True)
     for v in variants:
-        table.add_column(v, no_wrap=True)
+        table.add_column(escape(v), no_wrap=True)
     for claim in claims:
         row = []
         for v in variants:
             cell = by_key.get((claim, v))
             row.append("" if cell is None else f"[{STYLE[cell.verdict]}]{short(cell)}[/]")
-        table.add_row(claim, *row)
+        table.add_row(escape(claim), *row)
     console = Console(file=out, force_terminal=True, width=max(120, 16 * (len(variants) + 2)))
     console.print(table)
     console.print(LEGEND, highlight=False)
@@ -136,13 +137,15 @@ def progress_bar(
         task = bar.add_task(label, total=total)
 
         def advance(description: str) -> None:
-            bar.update(task, advance=1, description=description)
+            bar.update(task, advance=1, description=escape(description))
 
         def report(event: ProgressEvent) -> None:
             bar.update(
                 task,
-                description=f"{label}: {event.engine} {event.phase} "
-                f"{event.states} states, depth {event.depth}",
+                description=escape(
+                    f"{label}: {event.engine} {event.phase} "
+                    f"{event.states} states, depth {event.depth}"
+                ),
             )
 
         yield advance, report

@@ -195,11 +195,6 @@ def _tty_cli(*argv: str | Path) -> tuple[int, str]:
     return code, out.getvalue() + err.getvalue()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(cli/render.py print_matrix and progress_bar): variant names are rendered "
-    "as rich markup on a terminal; the name '[/]' raises MarkupError (internal error)",
-)
 @pytest.mark.parametrize("command", ["matrix", "prove"])
 def test_rich_markup_in_names_is_text(tmp_path: Path, command: str) -> None:
     spec = write(tmp_path, "m.mbf", SMALL.replace("variant fixed {", 'variant "[/][bold]x" {'))

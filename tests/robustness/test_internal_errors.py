@@ -53,11 +53,6 @@ def test_internal_error_with_debug_after_the_command(spec: Path, planted: BaseEx
     assert "Traceback" in run.err and type(planted).__name__ in run.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(cli/__init__.py build_parser): each subparser's own --debug (default "
-    "False) overwrites the top-level one, so `mbind-formal --debug CMD` hides tracebacks",
-)
 def test_internal_error_with_debug_before_the_command(spec: Path, planted: BaseException) -> None:
     run = cli("--debug", "prove", spec, "--engine", "explicit", "--no-save")
     assert run.code == INTERNAL
@@ -76,11 +71,6 @@ def test_internal_error_in_check(spec: Path, monkeypatch: pytest.MonkeyPatch) ->
     assert "internal error, please report" in run.err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(cli/__init__.py run_cli/main): a reader that closes the pipe early "
-    "(`| head -1`) raises BrokenPipeError, reported as an internal error (exit 5)",
-)
 def test_closed_stdout_is_not_a_bug() -> None:
     """stdout is a pipe whose reading end is already closed: every write fails."""
     read_end, write_end = os.pipe()
