@@ -79,6 +79,10 @@ def _machine(doc: Mapping[str, Any]) -> list[str]:
         f"Spec `{doc['spec']}`, `{doc['scale']}` = {', '.join(map(str, doc['sizes']))}; "
         f"time limit {doc['limit_s']:g} s per config (one engine, one size, every cell).",
     ]
+    code = doc.get("code") or {}
+    if code.get("commit"):
+        state = ", with uncommitted changes" if code.get("dirty") else ""
+        lines.append(f"Code: commit {str(code['commit'])[:10]}{state}.")
     if m.get("tlc_trivial_run_s") is not None:
         lines.append(
             f"One TLC run on a one-state module takes {m['tlc_trivial_run_s']:.2f} s here "

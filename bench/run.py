@@ -21,6 +21,7 @@ import datetime
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -218,12 +219,52 @@ def _wait(pid: int, kill_at: float) -> tuple[int, resource.struct_rusage, bool]:
         time.sleep(0.05)
 
 
-def run_config(opts: Options, config: Config, size: int) -> ConfigRun:
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The code and spec every worker of one run uses (see `snapshot`)."""
+
+    root: Path  # holds mbind_formal/, bench/ and the spec's top directory
+    spec: Path
+
+
+def snapshot(opts: Options, into: Path) -> Snapshot:
+    """Copy the package, the harness and the spec's tree into `into`. Workers import from
+    the copy, so edits made to the working tree during a long run (other people work
+    in it) cannot mix two versions of the code into one results file."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for package in ("mbind_formal", "bench"):
+        shutil.copytree(ROOT / package, into / package, ignore=ignore)
+    try:
+        rel = opts.spec.relative_to(ROOT)
+    except ValueError:
+        return Snapshot(into, opts.spec)  # a spec outside the repository is read in place
+    shutil.copytree(ROOT / rel.parts[0], into / rel.parts[0], ignore=ignore)
+    return Snapshot(into, into / rel)
+
+
+def code_version() -> dict[str, Any]:
+    """The commit measured, and whether the working tree differed from it."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", "-C", str(ROOT), *args], capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    changed = git("status", "--porcelain", "--", "mbind_formal", "bench", "spec")
+    dirty = None if changed is None else bool(changed)
+    return {"commit": git("rev-parse", "HEAD"), "dirty": dirty}
+
+
+def run_config(opts: Options, snap: Snapshot, config: Config, size: int) -> ConfigRun:
     """Run one config in a child process and measure it."""
     grace = max(30.0, 0.1 * opts.limit_s)
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         out, errs = Path(tmp, "cells.jsonl"), Path(tmp, "stderr.txt")
-        cmd = [sys.executable, "-m", "bench.worker", "--spec", str(opts.spec)]
+        cmd = [sys.executable, "-m", "bench.worker", "--spec", str(snap.spec)]
         cmd += ["--scale", opts.scale, "--size", str(size), "--engine", config.engine]
         cmd += ["--workers", str(config.workers), "--limit", str(opts.limit_s), "--out", str(out)]
         for v in opts.variants:
@@ -233,8 +274,14 @@ def run_config(opts: Options, config: Config, size: int) -> ConfigRun:
         load = tuple(round(x, 2) for x in os.getloadavg())
         started = time.monotonic()
         with errs.open("w") as err_file:
+            path = os.pathsep.join(x for x in (str(snap.root), os.environ.get("PYTHONPATH")) if x)
             proc = subprocess.Popen(
-                cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err_file, start_new_session=True
+                cmd,
+                cwd=snap.root,
+                env={**os.environ, "PYTHONPATH": path},
+                stdout=subprocess.DEVNULL,
+                stderr=err_file,
+                start_new_session=True,
             )
             status, usage, killed = _wait(proc.pid, started + opts.limit_s + grace)
             proc.returncode = os.waitstatus_to_exitcode(status)
@@ -285,7 +332,7 @@ def _skipped(opts: Options, config: Config, size: int, why: str) -> ConfigRun:
     )
 
 
-def measure(opts: Options, err: TextIO) -> tuple[list[ConfigRun], list[int]]:
+def measure(opts: Options, snap: Snapshot, err: TextIO) -> tuple[list[ConfigRun], list[int]]:
     """Every config at every size (growing if asked); returns the runs and the sizes."""
     runs: list[ConfigRun] = []
     stopped: dict[str, int] = {}  # config -> the size at which it did not finish
@@ -302,7 +349,7 @@ def measure(opts: Options, err: TextIO) -> tuple[list[ConfigRun], list[int]]:
                 runs.append(_skipped(opts, config, size, why))
                 continue
             print(f"bench: {opts.scale}={size} {config.name} ...", file=err, flush=True)
-            run = run_config(opts, config, size)
+            run = run_config(opts, snap, config, size)
             runs.append(run)
             done = sum(1 for r in run.records if r.get("kind") == "cell" and not r.get("not_run"))
             print(
@@ -395,8 +442,11 @@ def main(argv: Sequence[str] | None = None, err: TextIO = sys.stderr) -> int:
     opts = resolve(args, err)
     if opts is None:
         return 2
-    runs, sizes = measure(opts, err)
+    code = code_version()
+    with tempfile.TemporaryDirectory(prefix="bench-code-") as tmp:
+        runs, sizes = measure(opts, snapshot(opts, Path(tmp)), err)
     doc = document(opts, runs, sizes)
+    doc["code"] = code
     path = results_path(opts.results)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
