@@ -47,6 +47,7 @@ from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.text import choice_type
 
 ACTION_VAR = "mbf::action"
+JSON_TRACE_FORMAT = "mbind-formal-trace"  # what `trace --format json` writes: not ITF
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 INIT_LABEL = "init"
 
@@ -355,7 +356,16 @@ def _document(text: str) -> dict[str, Any]:
         _fail("", "not JSON: nested too deeply")
     except ValueError as e:  # a number beyond Python's int-string digit limit
         _fail("", f"not usable JSON: {e}")
-    return _object(doc, "$")
+    obj = _object(doc, "$")
+    if obj.get("format") == JSON_TRACE_FORMAT and "states" not in obj:
+        # An easy mix-up: the plain JSON rendering has the variant at the top level,
+        # so reading on would only say that the file names no variant.
+        _fail(
+            "",
+            "this is a `trace --format json` file, not an ITF trace",
+            "write the trace for replay with `mbind-formal trace --format itf`",
+        )
+    return obj
 
 
 def read_meta(text: str, filename: str = "<itf>") -> ItfMeta:

@@ -325,12 +325,6 @@ def test_spec_without_claims(tmp_path: Path, argv: tuple[str, ...]) -> None:
     assert "no claims" in r.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="GAP(cli/cmd_replay.py): given `trace --format json` output instead of ITF, replay "
-    "says the file 'does not name its variant' (or 'at vars: expected a list'); it could "
-    "recognise format mbind-formal-trace and point to `trace --format itf`",
-)
 def test_replay_of_a_json_trace_says_to_use_itf(spec: Path, tmp_path: Path) -> None:
     out = tmp_path / "t.json"
     made = cli("trace", spec, "--variant", "base", "--claim", "exclusive", "--engine",
