@@ -30,7 +30,7 @@ from mbind_formal.ir.model import (
     Var,
 )
 from mbind_formal.ir.resolve import VariantDelta, variant_order
-from mbind_formal.ir.sources import load_sources, read
+from mbind_formal.ir.sources import display_name, load_sources, read
 
 __all__ = ("LoadResult", "load_spec", "load_text", "lower")
 
@@ -54,7 +54,7 @@ def load_text(
     path = Path(filename)
     real = path if not filename.startswith("<") else None
     directory = path.parent if real is not None else Path.cwd()
-    return _load(text, filename, real, directory, params, allow_outside)
+    return _load(text, display_name(filename), real, directory, params, allow_outside)
 
 
 def load_spec(
@@ -62,11 +62,12 @@ def load_spec(
 ) -> LoadResult:
     """Load the spec file `path` and its includes."""
     p = Path(path)
-    text, problem = read(p, str(path), None)
+    display = display_name(path)  # the name in diagnostics and `Spec.source`: clean text
+    text, problem = read(p, display, None)
     if text is None:
         assert problem is not None
         return LoadResult(None, (problem,), {})
-    return _load(text, str(path), p, p.parent, params, allow_outside)
+    return _load(text, display, p, p.parent, params, allow_outside)
 
 
 def _load(

@@ -31,6 +31,21 @@ class Sources:
     diags: list[Diagnostic] = field(default_factory=list)
 
 
+def display_name(path: str | os.PathLike[str]) -> str:
+    """A file name as text fit for any UTF-8 output. Linux names are bytes; Python
+    carries the ones that are not UTF-8 as lone surrogates, which no UTF-8 writer
+    (ITF, HTML, a TLA+ header) can encode, and raw control characters would reach the
+    terminal. Undecodable bytes become `\\xNN`, control characters their escape."""
+    try:
+        raw = os.fsencode(path)
+    except UnicodeEncodeError:  # a surrogate no file name decodes to (text from Python)
+        raw = os.fspath(path).encode("utf-8", "backslashreplace")
+    text = raw.decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _at(data: bytes, pos: int, display: str) -> Span:
     """The line and column (in bytes) of offset `pos`."""
     line = data.count(b"\n", 0, pos) + 1

@@ -341,17 +341,9 @@ SURROGATES = pytest.mark.xfail(
         ("prove", "{spec}", "--engine", "explicit", "--no-save"),
         ("matrix", "{spec}", "--engine", "explicit", "--json", "{out}/m.json", "--no-save"),
         ("trace", "{spec}", "--engine", "explicit", "--format", "json", "-o", "{out}/t.json"),
-        pytest.param(
-            ("trace", "{spec}", "--engine", "explicit", "--format", "itf", "-o", "{out}/t.itf"),
-            marks=SURROGATES,
-        ),
-        pytest.param(
-            ("trace", "{spec}", "--engine", "explicit", "--format", "html", "-o", "{out}/t.html"),
-            marks=SURROGATES,
-        ),
-        pytest.param(
-            ("report", "{spec}", "--engine", "explicit", "-o", "{out}/r.html"), marks=SURROGATES
-        ),
+        ("trace", "{spec}", "--engine", "explicit", "--format", "itf", "-o", "{out}/t.itf"),
+        ("trace", "{spec}", "--engine", "explicit", "--format", "html", "-o", "{out}/t.html"),
+        ("report", "{spec}", "--engine", "explicit", "-o", "{out}/r.html"),
         pytest.param(("tla", "{spec}", "-o", "{out}/tla"), marks=SURROGATES),
     ],
     ids=lambda a: " ".join(a[:1] + a[-2:-1]),
