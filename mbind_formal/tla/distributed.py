@@ -60,6 +60,7 @@ def _jvm(setup: TlcSetup, workdir: Path, port: int) -> list[str]:
     return [
         setup.java,
         "-XX:+UseParallelGC",
+        "-XX:TieredStopAtLevel=1",  # NOTE(jit) in engines/tlc.py
         f"-Djava.io.tmpdir={workdir / 'tmp'}",
         "-Djava.rmi.server.hostname=127.0.0.1",
         f"-Dtlc2.tool.distributed.TLCServer.port={port}",

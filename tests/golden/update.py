@@ -51,7 +51,8 @@ def main() -> int:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8")
                 changed += 1
-                print(f"{name}: {'updated' if old is not None else 'created'} {path.relative_to(REPO)}")
+                how = "updated" if old is not None else "created"
+                print(f"{name}: {how} {path.relative_to(REPO)}")
     print(f"{changed} golden file(s) changed; review with `git diff tests/golden`")
     return 0
 

@@ -59,8 +59,16 @@ def agree(model: Model, claim: Claim, *, symmetry: bool) -> Result:
 PINNED = {"exclusive": (2352, 4416), "strict_reported": (441, 828)}
 
 
-@pytest.mark.parametrize("symmetry", [True, False], ids=["symmetry", "unreduced"])
-@pytest.mark.parametrize("claim", ["exclusive", "balanced", "strict_reported"])
+@pytest.mark.parametrize(
+    ("claim", "symmetry"),
+    [
+        ("exclusive", True),
+        ("exclusive", False),
+        ("strict_reported", True),
+        ("strict_reported", False),
+        ("balanced", False),  # violated: the counts of an interrupted search do not compare
+    ],
+)
 def test_golden_model(claim: str, symmetry: bool) -> None:
     spec = load(GOLDEN_SPEC)
     result = agree(spec.model("base"), spec.claim(claim), symmetry=symmetry)
@@ -68,7 +76,7 @@ def test_golden_model(claim: str, symmetry: bool) -> None:
     if claim in PINNED:
         assert result.states == PINNED[claim][0 if symmetry else 1]
         # one run for the invariant; one per BFS depth at which pending witnesses are met
-        assert result.stats["tlc_runs"] <= 1 + len(spec.claim(claim).witnesses)
+        assert int(result.stats["tlc_runs"]) <= 1 + len(spec.claim(claim).witnesses)
 
 
 def _case(case: OracleCase) -> tuple[Model, Claim]:
@@ -106,8 +114,7 @@ def test_oracle_rest(case: OracleCase) -> None:
 
 def test_clashing_names() -> None:
     spec = load(CLASH)
-    for claim in spec.claims:
-        agree(spec.models[0], claim, symmetry=False)
+    agree(spec.models[0], spec.claim("Init_1"), symmetry=False)
 
 
 EXAMPLES = sorted((REPO / "spec" / "examples").glob("*.mbf"))
@@ -136,3 +143,13 @@ def test_timeout_kills_tlc() -> None:
     budget = Budget(timeout_s=0.5)
     result = TlcEngine().check(spec.model("base"), spec.claim("exclusive"), budget)
     assert result.verdict is Verdict.UNKNOWN and "timeout" in result.reason
+
+
+def test_parse_check_reports_what_tlc_rejects(tmp_path: Path) -> None:
+    from mbind_formal.tla.tlc import parse_check
+
+    setup = need_tlc()
+    (tmp_path / "Bad.tla").write_text("---- MODULE Bad ----\nVARIABLE x\nInit == x = y\n====\n")
+    (tmp_path / "Bad.cfg").write_text("INIT Init\nNEXT Init\n")
+    error = parse_check(setup, tmp_path, "Bad", "Bad")
+    assert "does not parse" in error and "[3002]" in error

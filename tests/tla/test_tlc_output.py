@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from mbind_formal.diagnostics import Diagnostic
 from mbind_formal.tla.tlc import Outcome, find_tlc, read_run, split_messages
 from mbind_formal.tla.values import Fn
 
@@ -30,8 +31,12 @@ TRACE = "\n".join(
     [
         msg(2121, 1, "The behavior up to this point is:"),
         msg(2217, 4, "1: <Initial predicate>\n/\\ x = 0\n/\\ f = (0 :> TRUE)\n"),
-        msg(2217, 4, "2: <inc line 5, col 6 to line 5, col 30 of module M>\n/\\ x = 1\n"
-            "/\\ f = (0 :> FALSE)\n"),
+        msg(
+            2217,
+            4,
+            "2: <inc line 5, col 6 to line 5, col 30 of module M>\n/\\ x = 1\n"
+            "/\\ f = (0 :> FALSE)\n",
+        ),
     ]
 )
 
@@ -52,7 +57,9 @@ def test_invariant_violation_with_trace() -> None:
 
 
 def test_violation_in_an_initial_state() -> None:
-    text = "\n".join([HEAD, msg(2107, 1, "Invariant Inv is violated by the initial state:\nx = 0\n")])
+    text = "\n".join(
+        [HEAD, msg(2107, 1, "Invariant Inv is violated by the initial state:\nx = 0\n")]
+    )
     run = read_run(text, 12)
     assert run.outcome is Outcome.VIOLATED
     assert run.states == ({"x": 0},) and run.actions == ("",)
@@ -66,8 +73,14 @@ def test_deadlock() -> None:
 
 def test_parse_error_keeps_sany_output() -> None:
     text = "\n".join(
-        [HEAD, msg(2220, 0, "Starting SANY..."), "***Parse Error***", "Encountered \"==\"",
-         msg(2219, 0, "SANY finished."), msg(3002, 1, "Parsing or semantic analysis failed.")]
+        [
+            HEAD,
+            msg(2220, 0, "Starting SANY..."),
+            "***Parse Error***",
+            'Encountered "=="',
+            msg(2219, 0, "SANY finished."),
+            msg(3002, 1, "Parsing or semantic analysis failed."),
+        ]
     )
     run = read_run(text, 150)
     assert run.outcome is Outcome.FAILED
@@ -102,9 +115,15 @@ def test_unreadable_counterexample_is_a_failure_not_a_verdict() -> None:
 
 def test_missing_tools_are_diagnosed(tmp_path: Path) -> None:
     missing_jar = find_tlc({"TLA2TOOLS_JAR": str(tmp_path / "nope.jar"), "PATH": ""})
-    assert not isinstance(missing_jar, tuple) and getattr(missing_jar, "code", "") == "MBF601"
+    assert isinstance(missing_jar, Diagnostic) and missing_jar.code == "MBF601"
     jar = tmp_path / "tla2tools.jar"
     jar.write_bytes(b"")
     no_java = find_tlc({"TLA2TOOLS_JAR": str(jar), "PATH": str(tmp_path)})
-    assert getattr(no_java, "code", "") == "MBF601"
-    assert "java" in getattr(no_java, "message", "") and getattr(no_java, "hint", "")
+    assert isinstance(no_java, Diagnostic) and no_java.code == "MBF601"
+    assert "java" in no_java.message and no_java.hint
+    found = find_tlc({"TLA2TOOLS_JAR": str(jar), "JAVA_HOME": str(tmp_path), "PATH": ""})
+    assert isinstance(found, Diagnostic)  # JAVA_HOME without bin/java does not count
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "java").write_text("")
+    found = find_tlc({"TLA2TOOLS_JAR": str(jar), "JAVA_HOME": str(tmp_path), "PATH": ""})
+    assert not isinstance(found, Diagnostic) and found.java == str(tmp_path / "bin" / "java")
