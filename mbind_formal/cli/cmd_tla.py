@@ -51,7 +51,9 @@ def shown_path(spec: str) -> str:
         rel = str(path)
     if rel.startswith(".."):
         rel = path.name
-    return str(PurePosixPath(*Path(rel).parts))
+    shown = str(PurePosixPath(*Path(rel).parts))
+    # A Linux file name need not be UTF-8: show its stray bytes as \xNN, as diagnostics do.
+    return shown.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def files_of(module: EmittedModule) -> dict[str, str]:

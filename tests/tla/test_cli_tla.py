@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,14 @@ def test_tlc_distributed_on_one_host() -> None:
         "--distributed-workers", "1", "--timeout", "120",
     )  # fmt: skip
     assert code == 1 and "violated (distributed TLC, 1 workers)" in out
+
+
+def test_tla_spec_path_that_is_not_utf8(tmp_path: Path) -> None:
+    """A Linux file name is bytes: the header shows its stray byte as \\xff."""
+    raw = os.fsencode(tmp_path) + b"/\xffviol.mbf"
+    with open(raw, "wb") as f:
+        f.write(b"var x: bool = false;\nactor a { s: x = true; done; }\n")
+    code, _, err = cli("tla", os.fsdecode(raw), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    module = next((tmp_path / "out").glob("*.tla")).read_text(encoding="utf-8")
+    assert "\\xffviol.mbf" in module
