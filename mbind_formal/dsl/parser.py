@@ -27,6 +27,7 @@ from mbind_formal.dsl.syntax_errors import (
     end_of_file_error,
     nesting_error,
     number_error,
+    string_error,
     token_error,
 )
 
@@ -65,6 +66,8 @@ def parse(text: str, filename: str) -> tuple[ast.SpecFile | None, tuple[Diagnost
     open_brackets: list[Token] = []
     try:
         for token in interactive.iter_parse():
+            if token.type == "STRING" and (bad := string_error(token, filename)) is not None:
+                return None, (bad,)
             previous, current = current, token
             _track_brackets(token, open_brackets)
         tree = interactive.feed_eof(current)  # type: ignore[no-untyped-call]

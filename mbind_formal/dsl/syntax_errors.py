@@ -1,9 +1,10 @@
 """Syntax errors: lark's parse failures -> one precise `Diagnostic` with a plain-words hint.
 
 Stage: part of the parser (`dsl.parser.parse`), used only when parsing fails.
-Input: the lark exception, the tokens around it and the interactive parser state.
-Output: a `Diagnostic` (MBF101 unexpected token, MBF102 unexpected character, MBF103
-unexpected end of file, MBF104 misplaced construct) whose span is the offending token.
+Input: the lark exception, the tokens around it and the interactive parser state (or a
+string token holding a character no string may hold). Output: a `Diagnostic` (MBF101
+unexpected token, MBF102 unexpected character, MBF103 unexpected end of file, MBF104
+misplaced construct) whose span is the offending token or character.
 
 Hints come from our own checks rather than lark's `match_examples`, because the
 interactive parser can *try* a repair (is a ';' missing here?) and so is never wrong
@@ -354,6 +355,24 @@ def character_error(err: UnexpectedCharacters, text: str, filename: str) -> Diag
     elif not char.isascii():
         hint = "only ASCII characters are allowed outside comments"
     return Diagnostic(code="MBF102", span=_point(filename, line, col), message=message, hint=hint)
+
+
+def string_error(token: Token, filename: str) -> Diagnostic | None:
+    """MBF102 for a character in a string literal that is not printable text (ESC, BEL,
+    tab, DEL, a line separator, a bidi override, ...), or None. Strings become variant
+    names and include paths, which reach the terminal, HTML and TLA+ comments; an escape
+    sequence there could rewrite the terminal ("\\x1b[2J" clears it)."""
+    text = str(token)
+    for i, char in enumerate(text):
+        if not char.isprintable() and char != " ":
+            line, col = token.line or 1, (token.column or 1) + i
+            return Diagnostic(
+                code="MBF102",
+                span=_point(filename, line, col),
+                message=f"unexpected character {char!r} (U+{ord(char):04X}) in a string",
+                hint="strings hold printable text only: no control characters or tabs",
+            )
+    return None
 
 
 # --------------------------------------------------------------------------- end of file

@@ -41,7 +41,9 @@ class LoadResult:
 
     spec: Spec | None
     diagnostics: tuple[Diagnostic, ...]
-    sources: dict[str, str]  # file name -> text (a fresh dict per load)
+    # file name -> text as diagnostics quote it (`ir.sources.shown_text`: control
+    # characters as visible symbols); a fresh dict per load
+    sources: dict[str, str]
 
 
 def load_text(

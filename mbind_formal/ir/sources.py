@@ -3,15 +3,17 @@
 Stage: the first step of `ir.lower`. Input: the root file (a path, or text with a name)
 and whether includes may leave the root's directory tree. Output: the items of every
 file, each `include` replaced by the included file's items (a file included twice is
-read once), the text of every file read (for rendering diagnostics), and diagnostics:
-MBF001 unreadable, MBF002 not UTF-8 text, MBF003 empty, MBF004 too large, MBF005 include
-cycle, MBF006 missing include, MBF007 include outside the tree, and the parser's MBF1xx.
+read once), the text of every file read as diagnostics quote it (`shown_text`), and
+diagnostics: MBF001 unreadable, MBF002 not UTF-8 text, MBF003 empty, MBF004 too large,
+MBF005 include cycle, MBF006 missing include, MBF007 include outside the tree, and the
+parser's MBF1xx.
 File content is only ever parsed, never evaluated.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +29,7 @@ class Sources:
     """Everything read so far."""
 
     items: list[ast.Item] = field(default_factory=list)
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # name -> `shown_text` of the file
     diags: list[Diagnostic] = field(default_factory=list)
 
 
@@ -44,6 +46,29 @@ def display_name(path: str | os.PathLike[str]) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+# What must not reach a terminal as it is: C0 controls but tab and line ends, a carriage
+# return that ends no line, DEL, C1 controls (0x9b is CSI on 8-bit terminals), line and
+# paragraph separators (str.splitlines breaks lines there, lark does not), bidi controls.
+_UNSHOWN = re.compile(
+    "\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029"
+    "\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _picture(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Unicode control picture: U+241B for ESC
+    return "\u2421" if code == 0x7F else "\ufffd"
+
+
+def shown_text(text: str) -> str:
+    """A file's text as diagnostics quote it: every character listed in `_UNSHOWN`
+    replaced by one visible character, so that columns and line numbers stay those the
+    parser counted and a comment's escape sequence never reaches the terminal."""
+    return _UNSHOWN.sub(_picture, text)
 
 
 def _at(data: bytes, pos: int, display: str) -> Span:
@@ -129,7 +154,7 @@ class _Loader:
 
     def file(self, text: str, chain: tuple[_Link, ...]) -> None:
         me = chain[-1]
-        self.out.texts[me.display] = text
+        self.out.texts[me.display] = shown_text(text)
         spec, diags = parse(text, me.display)
         self.out.diags.extend(diags)
         if spec is None:

@@ -70,7 +70,11 @@ names = st.one_of(
     st.from_regex(r"\A[A-Za-z_][A-Za-z0-9_]{0,6}\Z").filter(lambda s: s not in KEYWORDS),
 )
 labels = st.one_of(names, st.just("done"))
-strings = st.text(alphabet=st.characters(codec="utf-8", exclude_characters='"\n\r'), max_size=12)
+# Strings hold printable text (a control character is MBF102): no category C or Z but ' '.
+printable = st.characters(
+    codec="utf-8", exclude_categories=("C", "Z"), include_characters=" ", exclude_characters='"'
+)
+strings = st.text(alphabet=printable, max_size=12)
 
 
 def _small_tuple(elements: st.SearchStrategy[object], max_size: int = 3) -> st.SearchStrategy:

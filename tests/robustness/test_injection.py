@@ -204,11 +204,6 @@ def test_rich_markup_in_names_is_text(tmp_path: Path, command: str) -> None:
     assert "[/][bold]x" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(dsl/grammar.lark STRING or ir/lower.py variant names): control characters "
-    "(ESC, BEL) in a string reach the terminal unescaped (escape-sequence injection)",
-)
 def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
     name = "a\x1b[2Jb\x1b]0;pwned\x07"
     spec = write(tmp_path, "esc.mbf", SMALL.replace("variant fixed {", f'variant "{name}" {{'))
