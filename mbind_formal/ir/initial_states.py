@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import assert_never
 
 from mbind_formal.ir.closures import Ctx, ExprCompiler, SemanticsError, in_type
-from mbind_formal.ir.layout import SlotKind, State, Value, domain
+from mbind_formal.ir.layout import SlotKind, State, Value, lazy_domain
 from mbind_formal.ir.model import (
     ActorLocal,
     AllDone,
@@ -145,7 +145,7 @@ def _slot_init(c: ExprCompiler, slot: int) -> _SlotInit:
     t, sizes = var.type, c.sizes
     match var.init:
         case InitAny():
-            dom = domain(t, sizes)
+            dom = lazy_domain(t, sizes)  # enumerated lazily: the engine's budget applies
             return _SlotInit(lambda s: dom, frozenset())
         case InitIn(choices=choices):
             fns = [c.expr(x, ctx) for x in choices]
@@ -153,9 +153,14 @@ def _slot_init(c: ExprCompiler, slot: int) -> _SlotInit:
             for x in choices:
                 deps |= reads(x, ctx, c)
 
+            dom = lazy_domain(t, sizes)
+
             def listed(s: Sequence[Value]) -> Sequence[Value]:
                 vals = {f(s, [0] * c.max_depth) for f in fns}
-                return [v for v in domain(t, sizes) if v in vals]
+                if isinstance(t, BoolType):
+                    return [v for v in dom if v in vals]
+                # Domains other than bool are ascending ranges: no need to walk them.
+                return sorted(v for v in vals if v in dom)
 
             return _SlotInit(listed, frozenset(deps))
         case InitValue(value=value):

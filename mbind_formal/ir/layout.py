@@ -11,7 +11,7 @@ A `State` is a tuple of values encoded as described in `ir.model` NOTE(values).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -163,19 +163,44 @@ def show_value(t: Type, value: Value) -> str:
 
 
 def domain(t: Type, sizes: dict[str, int]) -> tuple[Value, ...]:
-    """Every value of a type, in the canonical order (sizes: collection name -> size)."""
+    """Every value of a type, in the canonical order (sizes: collection name -> size).
+    Materialised: prefer `lazy_domain` where a sequence will do. `ir.validate` bounds
+    every type to `MAX_VALUES` values, so this tuple stays small."""
+    return tuple(lazy_domain(t, sizes))
+
+
+def lazy_domain(t: Type, sizes: dict[str, int]) -> Sequence[Value]:
+    """`domain` without building it: a `range` for every type but bool (ascending, as
+    the canonical order is), so that a wide type costs nothing until its values are
+    enumerated and `in` takes constant time."""
     match t:
         case BoolType():
             return (False, True)
         case EnumType(values=vals):
-            return tuple(range(len(vals)))
+            return range(len(vals))
         case RangeType(lo=lo, hi=hi):
-            return tuple(range(lo, hi + 1))
+            return range(lo, hi + 1)
         case SetType(enum=e):
-            return tuple(range(1 << len(e.values)))
+            return range(1 << len(e.values))
         case IndexType(collection=c, optional=opt):
-            elems = tuple(range(sizes[c]))
-            return ((-1, *elems)) if opt else elems
+            return range(-1 if opt else 0, sizes[c])
+        case _:
+            raise AssertionError(t)
+
+
+def domain_size(t: Type, sizes: dict[str, int]) -> int:
+    """How many values a type has (exact, also beyond what `len` of a range can say)."""
+    match t:
+        case BoolType():
+            return 2
+        case EnumType(values=vals):
+            return len(vals)
+        case RangeType(lo=lo, hi=hi):
+            return max(0, hi - lo + 1)
+        case SetType(enum=e):
+            return 1 << len(e.values)
+        case IndexType(collection=c, optional=opt):
+            return sizes[c] + (1 if opt else 0)
         case _:
             raise AssertionError(t)
 

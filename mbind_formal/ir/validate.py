@@ -8,7 +8,9 @@ definitions, actors, labels), types (`ir.types` rules: conditions are bool, valu
 their targets, `in` needs an enum and a set of it, fields are read through non-optional
 elements, calls have the right arity), no assignment to constants, goto targets exist,
 every path of every step ends in `Goto`/`Done`, definitions are not recursive,
-collections have at least one element, and the symmetry promise (`ir.symmetry`).
+collections have at least one element, types stay within what engines represent and
+enumerate (32-bit integers, at most `MAX_VALUES` values), and the symmetry promise
+(`ir.symmetry`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from mbind_formal.ir.model import (
     Done,
     Either,
     ElemLit,
+    EnumType,
     Expr,
     Field,
     GlobalVar,
@@ -41,9 +44,12 @@ from mbind_formal.ir.model import (
     InitValue,
     LocalVar,
     Pick,
+    RangeType,
     Scenario,
+    SetType,
     Spec,
     Stmt,
+    Type,
     Unary,
     UnOp,
     Var,
@@ -61,8 +67,58 @@ def _def_calls(d: Def) -> set[str]:
     return {e.name for e in subexprs(d.body) if isinstance(e, Call)}
 
 
+# What engines can represent and enumerate. Integers are TLC's (Java int, 32 bits); the
+# values of any type are enumerated for initial states, picks and quantifiers (and the
+# explicit engine's state packing), so a type has at most MAX_VALUES of them: ranges up
+# to 65536 values, sets over enums of up to 16 values.
+INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1
+MAX_VALUES = 1 << 16
+MAX_SET_ENUM = 16  # a set<E> has 2**len(E) values
+
+
 class _Checker(ExprChecker):
     """Statement, declaration and symmetry checks over one model."""
+
+    def type_ok(self, t: Type, span: Span | None) -> bool:
+        """A well-formed type (`ExprChecker.type_ok`) within the engines' bounds."""
+        if not super().type_ok(t, span):
+            return False
+        match t:
+            case RangeType(lo=lo, hi=hi) if lo < INT_MIN or hi > INT_MAX:
+                self.error(
+                    "MBF304",
+                    f"integer range {lo}..{hi} goes beyond 32-bit integers ({INT_MIN}..{INT_MAX})",
+                    span,
+                    "TLC's integers are 32-bit; model the quantity on a smaller scale",
+                )
+                return False
+            case RangeType(lo=lo, hi=hi) if hi - lo + 1 > MAX_VALUES:
+                self.error(
+                    "MBF304",
+                    f"integer range {lo}..{hi} has {hi - lo + 1} values; "
+                    f"at most {MAX_VALUES} are supported",
+                    span,
+                    "engines enumerate the values of a type (initial states, pick, "
+                    "forall); model the quantity on a smaller scale",
+                )
+                return False
+            case SetType(enum=e) if len(e.values) > MAX_SET_ENUM:
+                self.error(
+                    "MBF304",
+                    f"set<{e.name}> has 2**{len(e.values)} values; at most {MAX_VALUES} "
+                    "are supported",
+                    span,
+                    f"a set holds values of an enum of at most {MAX_SET_ENUM} values",
+                )
+                return False
+            case EnumType(name=name, values=vals) if len(vals) > MAX_VALUES:
+                self.error(
+                    "MBF304",
+                    f"enum '{name}' has {len(vals)} values; at most {MAX_VALUES} are supported",
+                    span,
+                )
+                return False
+        return True
 
     def block(self, block: Block, env: TypeEnv, actor: Actor) -> None:
         for i, s in enumerate(block):

@@ -263,13 +263,6 @@ WIDE_SET = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(ir/layout.py domain, ir/initial_states.py; bounds in ir/validate.py): "
-    "every value of a range or set type is materialised as a tuple before any limit "
-    "applies: 0..2**63 and set<E> of 64 values raise OverflowError (internal error), "
-    "0..30000000 takes 2.4 GB despite --memory 300",
-)
 @pytest.mark.parametrize("engine", ["explicit", "bmc"])
 @pytest.mark.parametrize("text", [HUGE_RANGE, WIDE_SET], ids=["range-2^63", "set-of-64"])
 def test_huge_domains_are_refused_or_bounded(tmp_path: Path, text: str, engine: str) -> None:
