@@ -1,9 +1,11 @@
 """`mbind-formal scenarios`: run the spec's sequential scenarios on every variant.
 
 Input: a spec (scenarios with `with` parameters reload it with those values), optional
-variants and scenario names. Output: a pass/fail table (scenarios as rows, variants as
-columns) and, for each failure, the failing run one step per line; or JSON with
-`--json`. Exit 0 when every scenario passes, 1 when one fails, 2 for bad input.
+variants and scenario names, and a budget per run (`--max-states`, default
+1000000; `--timeout`; `--memory`). Output: a pass/fail table (scenarios as rows, variants
+as columns; `?` for a run the budget stopped) and, for each failure, the failing run one
+step per line; or JSON with `--json`. Exit 0 when every scenario passes, 1 when one
+fails, 3 when none fails but a run was stopped undecided, 2 for bad input.
 """
 
 from __future__ import annotations
@@ -11,17 +13,20 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, TextIO
 
 from mbind_formal.cli.common import (
     ExitCode,
+    add_budget_args,
     add_spec_args,
+    checked_budget,
     load,
     pick_variants,
     spec_for_scenario,
 )
 from mbind_formal.diagnostics import did_you_mean
-from mbind_formal.engines.scenarios import ScenarioResult, run_scenario
+from mbind_formal.engines.scenarios import DEFAULT_MAX_STATES, ScenarioResult, run_scenario
 from mbind_formal.ir.model import Scenario, Spec
 from mbind_formal.trace.text import render_rows, trace_document
 
@@ -36,6 +41,7 @@ def register(p: argparse.ArgumentParser) -> None:
         "--scenario", action="append", metavar="NAME", help="only this scenario (repeatable)"
     )
     p.add_argument("--json", action="store_true", help="print the results as JSON")
+    add_budget_args(p)  # per scenario and variant; --max-states defaults to 1000000
 
 
 def _pick(spec: Spec, wanted: Sequence[str] | None, err: TextIO) -> list[Scenario] | None:
@@ -53,7 +59,11 @@ def _pick(spec: Spec, wanted: Sequence[str] | None, err: TextIO) -> list[Scenari
     return out
 
 
-def _table(names: list[str], variants: list[str], results: dict[tuple[str, str], bool]) -> str:
+def _cell(r: ScenarioResult) -> str:
+    return "?" if not r.decided else "pass" if r.passed else "FAIL"
+
+
+def _table(names: list[str], variants: list[str], results: dict[tuple[str, str], str]) -> str:
     width = max([len("scenario"), *(len(n) for n in names)])
     cols = [max(4, len(v)) for v in variants]
     head = "  ".join(
@@ -61,13 +71,18 @@ def _table(names: list[str], variants: list[str], results: dict[tuple[str, str],
     )
     lines = [head.rstrip()]
     for n in names:
-        cells = ["pass" if results[(n, v)] else "FAIL" for v in variants]
+        cells = [results[(n, v)] for v in variants]
         row = "  ".join([n.ljust(width), *(c.ljust(w) for c, w in zip(cells, cols, strict=True))])
         lines.append(row.rstrip())
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    budget = checked_budget(args, err)
+    if budget is None:
+        return ExitCode.USAGE
+    if budget.max_states is None:
+        budget = replace(budget, max_states=DEFAULT_MAX_STATES)
     loaded = load(args, err)
     if loaded is None:
         return ExitCode.USAGE
@@ -84,13 +99,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return ExitCode.USAGE
         resolved = next(s for s in sc_spec.scenarios if s.name == sc.name)
         for v in variants:
-            done.append((run_scenario(sc_spec.model(v), resolved), sc_spec))
-    failed = any(not r.passed for r, _ in done)
+            done.append((run_scenario(sc_spec.model(v), resolved, budget), sc_spec))
     if args.json:
         print(json.dumps(_document(spec, done), indent=2), file=out)
     else:
         _print_text(scenarios, variants, done, out)
-    return ExitCode.VIOLATED if failed else ExitCode.OK
+    if any(r.decided and not r.passed for r, _ in done):
+        return ExitCode.VIOLATED
+    return ExitCode.UNKNOWN if any(not r.decided for r, _ in done) else ExitCode.OK
 
 
 def _print_text(
@@ -102,12 +118,13 @@ def _print_text(
     if not scenarios:
         print("no scenarios in this spec", file=out)
         return
-    results = {(r.scenario, r.variant): r.passed for r, _ in done}
+    results = {(r.scenario, r.variant): _cell(r) for r, _ in done}
     print(_table([s.name for s in scenarios], variants, results), file=out)
     for r, sc_spec in done:
         if r.passed:
             continue
-        print(f"\n{r.scenario} on variant {r.variant}: FAIL: {r.reason}", file=out)
+        what = "FAIL" if r.decided else "undecided"
+        print(f"\n{r.scenario} on variant {r.variant}: {what}: {r.reason}", file=out)
         if r.trace is not None:
             print(render_rows(sc_spec.model(r.variant), r.trace).rstrip(), file=out)
 
@@ -122,5 +139,6 @@ def _document(spec: Spec, done: list[tuple[ScenarioResult, Spec]]) -> dict[str, 
     return {
         "spec": spec.name,
         "passed": all(r.passed for r, _ in done),
+        "decided": all(r.decided for r, _ in done),
         "results": rows,
     }

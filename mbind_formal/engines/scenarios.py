@@ -1,29 +1,44 @@
 """Scenario runs: sequential, LTP-style executions of chosen actors, checked exhaustively.
 
-Input: a `Model` (loaded with the scenario's `params`) and a `Scenario`. Output: a
-`ScenarioResult`. Only the `run` actors move, one after the other: the first one's
-instances (ascending) until each is done, then the next actor's; every other actor
+Input: a `Model` (loaded with the scenario's `params`), a `Scenario` and a `Budget`.
+Output: a `ScenarioResult`. Only the `run` actors move, one after the other: the first
+one's instances (ascending) until each is done, then the next actor's; every other actor
 stays at its first step. Every run is explored (initial states allowed by the model's
 `init` and the scenario's `assume`, every `either`/`pick` choice). The scenario passes
 iff some run reaches the end (every run actor done), no run gets stuck before the end,
 and `expect` holds in every end state. A failure carries the shortest failing run as
-a `Trace` of kind RUN, replayed through `ir.semantics` like every other trace.
+a `Trace` of kind RUN, replayed through `ir.semantics` like every other trace. A run
+the budget stops (`max_states`, `timeout_s`, `memory_mb`, checked while the initial
+states are enumerated too) is undecided: `stopped` says which limit.
+
+States are stored packed (`_Codec`: one small `bytes` per state, the BFS queue too), and
+a state's parent is its parent's key; traces are rebuilt by re-running the moving
+instance's step between consecutive states.
 """
 
 from __future__ import annotations
 
+import struct
 import time
 from collections import deque
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
-from mbind_formal.ir.layout import State, instance_name
-from mbind_formal.ir.model import Model, Scenario
+from mbind_formal.engines.base import Budget
+
+# The explicit engine's resident-memory probe: one definition of what --memory measures.
+from mbind_formal.engines.explicit import _rss_bytes
+from mbind_formal.ir.layout import Layout, SlotKind, State, Value, instance_name, lazy_domain
+from mbind_formal.ir.model import BoolType, Model, Scenario
 from mbind_formal.ir.semantics import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay_with
 
 DEFAULT_MAX_STATES = 1_000_000
+DEFAULT_BUDGET = Budget(max_states=DEFAULT_MAX_STATES)
+_CHECK_EVERY = 256  # states between clock and memory checks
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +46,18 @@ class ScenarioResult:
     scenario: str
     variant: str
     passed: bool
-    reason: str  # why it failed, or a one-line summary of the pass
+    reason: str  # why it failed or was stopped, or a one-line summary of the pass
     trace: Trace | None = None  # the shortest failing run (kind RUN)
     example: Trace | None = None  # a shortest complete run (when one exists)
     ends: int = 0  # distinct end states reached
     states: int = 0  # distinct states explored
     seconds: float = 0.0
+    stopped: str = ""  # the limit that stopped the exploration ("" if it finished)
+
+    @property
+    def decided(self) -> bool:
+        """Passed or failed for certain (not stopped by the budget first)."""
+        return not self.stopped
 
     def as_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready data (traces as step counts)."""
@@ -44,11 +65,61 @@ class ScenarioResult:
             "scenario": self.scenario,
             "variant": self.variant,
             "passed": self.passed,
+            "decided": self.decided,
             "reason": self.reason,
             "ends": self.ends,
             "states": self.states,
             "failing_run_steps": len(self.trace) if self.trace is not None else None,
         }
+
+
+Key = Hashable
+
+
+@dataclass(frozen=True, slots=True)
+class _Codec:
+    """Packs a state into bytes (one struct field per slot, as narrow as its values
+    allow) and back; a model with values beyond 64 bits keeps the tuples themselves."""
+
+    pack: Callable[[State], Key]
+    unpack: Callable[[Key], State]
+
+    @staticmethod
+    def of(layout: Layout) -> _Codec:
+        sizes = {c.name: c.size for c in layout.model.collections}
+        codes: list[str] = []
+        bools: list[int] = []
+        for i, sl in enumerate(layout.slots):
+            if sl.kind is SlotKind.PC:
+                lo, hi = 0, len(sl.labels) - 1
+            else:
+                assert sl.type is not None
+                dom = lazy_domain(sl.type, sizes)
+                lo, hi = int(dom[0]), int(dom[-1])
+                if isinstance(sl.type, BoolType):
+                    bools.append(i)
+            code = next((c for c, bits in _CODES if -(1 << bits) <= lo and hi < 1 << bits), None)
+            if code is None:
+                return _Codec(lambda s: s, _same)
+            codes.append(code)
+        fmt = struct.Struct("<" + "".join(codes))
+
+        def unpack(key: Key) -> State:
+            assert isinstance(key, bytes)
+            values: list[Value] = list(fmt.unpack(key))
+            for i in bools:
+                values[i] = bool(values[i])
+            return tuple(values)
+
+        return _Codec(lambda s: fmt.pack(*s), unpack)
+
+
+_CODES = (("b", 7), ("h", 15), ("i", 31), ("q", 63))  # signed struct code, magnitude bits
+
+
+def _same(key: Key) -> State:
+    assert isinstance(key, tuple)
+    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,22 +155,6 @@ def _active(run: _Run, s: State) -> int:
     return len(run.order)
 
 
-Parent = dict[State, tuple[State, TraceStep] | None]
-
-
-def _trace(parent: Parent, last: State, variant: str) -> Trace:
-    steps: list[TraceStep] = []
-    cur = last
-    link = parent[cur]
-    while link is not None:
-        prev, step = link
-        steps.append(step)
-        cur = prev
-        link = parent[cur]
-    steps.reverse()
-    return Trace(variant, cur, tuple(steps), kind=TraceKind.RUN, engine="scenario")
-
-
 @dataclass(frozen=True, slots=True)
 class _Outcome:
     passed: bool
@@ -108,15 +163,17 @@ class _Outcome:
     example: Trace | None = None
     ends: int = 0
     states: int = 0
+    stopped: str = ""
 
 
 def run_scenario(
-    model: Model, scenario: Scenario, max_states: int | None = DEFAULT_MAX_STATES
+    model: Model, scenario: Scenario, budget: Budget = DEFAULT_BUDGET
 ) -> ScenarioResult:
-    """Explore every run of `scenario` on `model` (see the module docstring)."""
+    """Explore every run of `scenario` on `model` within `budget` (see the module
+    docstring); `budget.max_states` None means no state limit."""
     started = time.monotonic()
     try:
-        o = _explore(Semantics(model), scenario, max_states)
+        o = _Search(Semantics(model), scenario, budget, started).explore()
     except SemanticsError as e:
         o = _Outcome(False, f"the scenario cannot be executed: {e}")
     return ScenarioResult(
@@ -129,73 +186,131 @@ def run_scenario(
         ends=o.ends,
         states=o.states,
         seconds=time.monotonic() - started,
+        stopped=o.stopped,
     )
 
 
-def _explore(sem: Semantics, scenario: Scenario, max_states: int | None) -> _Outcome:
-    run = _schedule(sem, scenario)
-    if isinstance(run, str):
-        return _Outcome(False, run)
-    expect = sem.predicate(scenario.expect)
-    variant = sem.model.variant
-    parent: Parent = {}
-    queue: deque[State] = deque()
-    for s in sem.initial_states(scenario.assume):
-        if s not in parent:
-            parent[s] = None
-            queue.append(s)
-    if not queue:
-        return _Outcome(False, "no initial state satisfies the model's init and the assume")
-    ends = 0
-    example: Trace | None = None
-    while queue:
-        s = queue.popleft()
-        i = _active(run, s)
-        if i == len(run.order):
-            ends += 1
-            if example is None:
-                example = _checked(sem, _trace(parent, s, variant))
-            if not expect(s):
-                bad = _checked(sem, _trace(parent, s, variant))
+class _Search:
+    """One breadth-first exploration of a scenario's runs."""
+
+    def __init__(self, sem: Semantics, scenario: Scenario, budget: Budget, started: float):
+        self.sem, self.scenario, self.budget, self.started = sem, scenario, budget, started
+        self.codec = _Codec.of(sem.layout)
+        self.parent: dict[Key, Key | None] = {}
+        self.rss0 = _rss_bytes() if budget.memory_mb is not None else 0
+
+    def limits(self) -> str:
+        """A reason to stop now, or ""."""
+        b, n = self.budget, len(self.parent)
+        if b.timeout_s is not None and time.monotonic() - self.started > b.timeout_s:
+            return f"timeout after {b.timeout_s:g} s ({n} states)"
+        if b.memory_mb is not None and _rss_bytes() - self.rss0 > b.memory_mb << 20:
+            return f"memory limit of {b.memory_mb} MB reached ({n} states)"
+        return ""
+
+    def full(self) -> bool:
+        return self.budget.max_states is not None and len(self.parent) >= self.budget.max_states
+
+    def stop(self, why: str, ends: int = 0) -> _Outcome:
+        return _Outcome(False, why, ends=ends, states=len(self.parent), stopped=why)
+
+    def explore(self) -> _Outcome:
+        sem, scenario, parent, pack = self.sem, self.scenario, self.parent, self.codec.pack
+        run = _schedule(sem, scenario)
+        if isinstance(run, str):
+            return _Outcome(False, run)
+        expect = sem.predicate(scenario.expect)
+        queue: deque[Key] = deque()
+        for n, s in enumerate(sem.initial_states(scenario.assume), start=1):
+            if n % _CHECK_EVERY == 0 and (why := self.limits()):
+                return self.stop(why)
+            k = pack(s)
+            if k in parent:
+                continue
+            if self.full():
+                return self.stop(
+                    f"state limit of {self.budget.max_states} reached while enumerating "
+                    "initial states"
+                )
+            parent[k] = None
+            queue.append(k)
+        if not queue:
+            return _Outcome(False, "no initial state satisfies the model's init and the assume")
+        ends = 0
+        example: Trace | None = None
+        popped = 0
+        while queue:
+            popped += 1
+            if popped % _CHECK_EVERY == 0 and (why := self.limits()):
+                return self.stop(why, ends)
+            k = queue.popleft()
+            s = self.codec.unpack(k)
+            i = _active(run, s)
+            if i == len(run.order):
+                ends += 1
+                if example is None:
+                    example = self.trace(run, k)
+                if not expect(s):
+                    bad = self.trace(run, k)
+                    return _Outcome(
+                        False,
+                        f"expect does not hold at the end of a run of {len(bad)} steps",
+                        bad,
+                        example,
+                        ends,
+                        len(parent),
+                    )
+                continue
+            actor, inst = run.order[i]
+            out = sem.instance_successors(s, actor, inst)
+            if not out:
+                stuck = self.trace(run, k)
+                pc = run.pcs[i]
+                label = sem.layout.slots[pc].labels[int(s[pc])]
+                who = instance_name(actor, sem.model.actor(actor).instances, inst)
                 return _Outcome(
                     False,
-                    f"expect does not hold at the end of a run of {len(bad)} steps",
-                    bad,
+                    f"a run gets stuck after {len(stuck)} steps: {who} cannot take step '{label}'",
+                    stuck,
                     example,
                     ends,
                     len(parent),
                 )
-            continue
-        actor, k = run.order[i]
-        out = sem.instance_successors(s, actor, k)
-        if not out:
-            stuck = _checked(sem, _trace(parent, s, variant))
-            pc = run.pcs[i]
-            label = sem.layout.slots[pc].labels[int(s[pc])]
-            who = instance_name(actor, sem.model.actor(actor).instances, k)
+            for _, _, t in out:
+                kt = pack(t)
+                if kt in parent:
+                    continue
+                if self.full():
+                    return self.stop(f"state limit of {self.budget.max_states} reached", ends)
+                parent[kt] = k
+                queue.append(kt)
+        if ends == 0:
             return _Outcome(
-                False,
-                f"a run gets stuck after {len(stuck)} steps: {who} cannot take step '{label}'",
-                stuck,
-                example,
-                ends,
-                len(parent),
+                False, "no run reaches the end (every run loops forever)", states=len(parent)
             )
-        for sid, ch, t in out:
-            if t in parent:
-                continue
-            if max_states is not None and len(parent) >= max_states:
-                return _Outcome(False, f"state limit of {max_states} reached", states=len(parent))
-            ref = sem.steps[sid]
-            parent[t] = (s, TraceStep(ref.actor, ref.instance, ref.label, t, ch))
-            queue.append(t)
-    if ends == 0:
         return _Outcome(
-            False, "no run reaches the end (every run loops forever)", states=len(parent)
+            True, f"{ends} end state(s), expect holds in each", None, example, ends, len(parent)
         )
-    return _Outcome(
-        True, f"{ends} end state(s), expect holds in each", None, example, ends, len(parent)
-    )
+
+    def trace(self, run: _Run, last: Key) -> Trace:
+        """The run from an initial state to `last`, each step found again by running the
+        instance that moves in the state before it."""
+        keys = [last]
+        while (up := self.parent[keys[-1]]) is not None:
+            keys.append(up)
+        states = [self.codec.unpack(k) for k in reversed(keys)]
+        steps: list[TraceStep] = []
+        for s, t in pairwise(states):
+            actor, inst = run.order[_active(run, s)]
+            sid, ch = next(
+                (sid, ch) for sid, ch, u in self.sem.instance_successors(s, actor, inst) if u == t
+            )
+            ref = self.sem.steps[sid]
+            steps.append(TraceStep(ref.actor, ref.instance, ref.label, t, ch))
+        trace = Trace(
+            self.sem.model.variant, states[0], tuple(steps), kind=TraceKind.RUN, engine="scenario"
+        )
+        return _checked(self.sem, trace)
 
 
 def _checked(sem: Semantics, trace: Trace) -> Trace:

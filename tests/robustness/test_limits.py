@@ -295,12 +295,6 @@ scenario every_vma {
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(engines/scenarios.py _explore, cli/cmd_scenarios.py): scenarios take no "
-    "budget (no --timeout/--max-states/--memory) and enumerate every initial state: 2**40 "
-    "of them exhaust memory (MemoryError -> internal error). Found by make fuzz (Vma[63])",
-)
 def test_scenario_with_too_many_initial_states(tmp_path: Path) -> None:
     spec = write(tmp_path, "inits.mbf", MANY_INITS)
     run = capped_cli("scenarios", spec, memory_mb=512)
