@@ -326,12 +326,6 @@ def test_real_process_exit_code_and_message(tmp_path: Path) -> None:
 VIOLATED = (
     "var x: bool = false;\nactor a { s: x = true; done; }\nclaim c { always !x; reachable !x; }\n"
 )
-SURROGATES = pytest.mark.xfail(
-    strict=True,
-    reason="BUG(ir/lower.py load_spec display name; cli/cmd_tla.py shown_path): a spec path "
-    "that is not UTF-8 (Linux names are bytes) reaches Spec.source with surrogate escapes; "
-    "writing it into a UTF-8 file (ITF, HTML, TLA+ header) raises UnicodeEncodeError",
-)
 
 
 @pytest.mark.parametrize(
@@ -344,7 +338,7 @@ SURROGATES = pytest.mark.xfail(
         ("trace", "{spec}", "--engine", "explicit", "--format", "itf", "-o", "{out}/t.itf"),
         ("trace", "{spec}", "--engine", "explicit", "--format", "html", "-o", "{out}/t.html"),
         ("report", "{spec}", "--engine", "explicit", "-o", "{out}/r.html"),
-        pytest.param(("tla", "{spec}", "-o", "{out}/tla"), marks=SURROGATES),
+        ("tla", "{spec}", "-o", "{out}/tla"),
     ],
     ids=lambda a: " ".join(a[:1] + a[-2:-1]),
 )
