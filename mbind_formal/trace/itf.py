@@ -320,6 +320,9 @@ def _decode(t: Type, v: Any, path: str, sizes: dict[str, int]) -> Value:
             raise AssertionError(t)
 
 
+_NAMES = frozenset({"variant", "claim", "engine"})  # the #meta texts messages may show
+
+
 def _meta(doc: dict[str, Any]) -> ItfMeta:
     meta = _object(doc.get("#meta", {}), "#meta")
 
@@ -327,6 +330,9 @@ def _meta(doc: dict[str, Any]) -> ItfMeta:
         value = meta.get(key)
         if value is not None and not isinstance(value, str):
             _fail(f"#meta.{key}", f"expected a string, found {_kind(value)}")
+        if key in _NAMES and value is not None and not value.replace(" ", "x").isprintable():
+            # Names from the file reach the terminal in messages: no escape sequences.
+            _fail(f"#meta.{key}", f"{value!r} holds a control character")
         return value
 
     raw_params = _object(meta.get("params", {}), "#meta.params")
