@@ -115,10 +115,18 @@ def run_cells_cli(
 
 
 def run_scenarios(
-    args: argparse.Namespace, loaded: Loaded, variants: Sequence[str], err: TextIO
+    args: argparse.Namespace,
+    loaded: Loaded,
+    variants: Sequence[str],
+    budget: Budget,
+    err: TextIO,
 ) -> list[ScenarioResult] | None:
-    """Every scenario of the spec on every variant (None after a load error)."""
-    from mbind_formal.engines.scenarios import run_scenario
+    """Every scenario of the spec on every variant (None after a load error), each within
+    `budget` (its state limit defaults to the scenario runner's own)."""
+    from mbind_formal.engines.scenarios import DEFAULT_BUDGET, run_scenario
+
+    if budget.max_states is None:
+        budget = replace(budget, max_states=DEFAULT_BUDGET.max_states)
 
     cache: dict[tuple[tuple[str, int], ...], Spec] = {}
     results: list[ScenarioResult] = []
@@ -127,7 +135,7 @@ def run_scenarios(
         if spec is None:
             return None
         resolved = next(s for s in spec.scenarios if s.name == sc.name)
-        results.extend(run_scenario(spec.model(v), resolved) for v in variants)
+        results.extend(run_scenario(spec.model(v), resolved, budget) for v in variants)
     return results
 
 

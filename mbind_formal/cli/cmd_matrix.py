@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     scenarios = []
     if not args.no_scenarios and not interrupted and loaded.spec.scenarios:
-        ran = run_scenarios(args, loaded, variants, err)
+        ran = run_scenarios(args, loaded, variants, budget, err)
         if ran is None:
             return ExitCode.USAGE
         scenarios = ran
