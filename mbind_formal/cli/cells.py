@@ -143,7 +143,10 @@ def scenario_table(results: Sequence[ScenarioResult]) -> str:
     """Scenarios as rows, variants as columns: `pass` or `FAIL`."""
     names = list(dict.fromkeys(r.scenario for r in results))
     variants = list(dict.fromkeys(r.variant for r in results))
-    passed = {(r.scenario, r.variant): r.passed for r in results}
+    shown = {
+        (r.scenario, r.variant): ("pass" if r.passed else "FAIL") if r.decided else "?"
+        for r in results
+    }
     width = max(len("scenario \\ variant"), *(len(n) for n in names))
     cols = [max(4, len(v)) for v in variants]
     lines = [
@@ -156,7 +159,7 @@ def scenario_table(results: Sequence[ScenarioResult]) -> str:
     ]
     lines.append("-" * len(lines[0]))
     for n in names:
-        cells = ["pass" if passed[(n, v)] else "FAIL" for v in variants]
+        cells = [shown[(n, v)] for v in variants]
         lines.append(
             " | ".join([n.ljust(width), *(c.ljust(w) for c, w in zip(cells, cols, strict=True))])
         )
@@ -291,6 +294,8 @@ def finish(
         print("interrupted: the verdicts above are partial", file=err)
         return ExitCode.UNKNOWN
     code = exit_code(cells)
-    if code == ExitCode.OK and any(not r.passed for r in scenarios):
+    if code == ExitCode.OK and any(r.decided and not r.passed for r in scenarios):
         return ExitCode.VIOLATED
+    if code == ExitCode.OK and any(not r.decided for r in scenarios):
+        return ExitCode.UNKNOWN
     return code
