@@ -385,7 +385,7 @@ def judge_engines(path: Path, work: Path, timeout_s: int = 120) -> Crash | None:
         "explicit": ["prove", "--debug", spec, "--variant", "base", *EXPLICIT_RUN],
         "bmc": ["prove", "--debug", spec, "--variant", "base", *BMC_RUN],
     }
-    allowed = {"tla": (0,), "scenarios": (0, 1), "explicit": (0, 1, 3), "bmc": (0, 1, 3)}
+    allowed = {"tla": (0,), "scenarios": (0, 1, 3), "explicit": (0, 1, 3), "bmc": (0, 1, 3)}
     no_claims = r"error\[MBF501\]: .* declares no claims"
     usage = {
         "tla": no_claims,
