@@ -325,12 +325,12 @@ class _Search:
             return (
                 f"timeout after {b.timeout_s:g} s ({len(self.parent)} states, depth {self.depth})"
             )
-        if b.memory_mb is not None and _rss_bytes() - self.rss0 > b.memory_mb << 20:
+        if b.memory_mb is not None and rss_bytes() - self.rss0 > b.memory_mb << 20:
             return f"memory limit of {b.memory_mb} MB reached ({len(self.parent)} states)"
         return ""
 
 
-def _rss_bytes() -> int:
+def rss_bytes() -> int:
     """The process's resident memory (Linux /proc; else the peak from getrusage)."""
     try:
         with open("/proc/self/statm", encoding="ascii") as f:
@@ -368,7 +368,7 @@ class ExplicitEngine:
             def key(s: State) -> Key:
                 return pack(canon(s))
 
-        search = _Search(sem, claim, budget, report, key, started, rss0=_rss_bytes())
+        search = _Search(sem, claim, budget, report, key, started, rss0=rss_bytes())
         search.progress("start")
         try:
             _explore(search)

@@ -29,7 +29,7 @@ from typing import Any
 from mbind_formal.engines.base import Budget
 
 # The explicit engine's resident-memory probe: one definition of what --memory measures.
-from mbind_formal.engines.explicit import _rss_bytes
+from mbind_formal.engines.explicit import rss_bytes
 from mbind_formal.ir.layout import Layout, SlotKind, State, Value, instance_name, lazy_domain
 from mbind_formal.ir.model import BoolType, Model, Scenario
 from mbind_formal.ir.semantics import Semantics, SemanticsError
@@ -197,14 +197,14 @@ class _Search:
         self.sem, self.scenario, self.budget, self.started = sem, scenario, budget, started
         self.codec = _Codec.of(sem.layout)
         self.parent: dict[Key, Key | None] = {}
-        self.rss0 = _rss_bytes() if budget.memory_mb is not None else 0
+        self.rss0 = rss_bytes() if budget.memory_mb is not None else 0
 
     def limits(self) -> str:
         """A reason to stop now, or ""."""
         b, n = self.budget, len(self.parent)
         if b.timeout_s is not None and time.monotonic() - self.started > b.timeout_s:
             return f"timeout after {b.timeout_s:g} s ({n} states)"
-        if b.memory_mb is not None and _rss_bytes() - self.rss0 > b.memory_mb << 20:
+        if b.memory_mb is not None and rss_bytes() - self.rss0 > b.memory_mb << 20:
             return f"memory limit of {b.memory_mb} MB reached ({n} states)"
         return ""
 

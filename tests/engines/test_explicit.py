@@ -281,7 +281,7 @@ def test_memory_guard_gives_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
     import mbind_formal.engines.explicit as explicit
 
     rss = itertools.count(0, 1 << 20)  # every reading finds 1 MB more in use
-    monkeypatch.setattr(explicit, "_rss_bytes", lambda: next(rss))
+    monkeypatch.setattr(explicit, "rss_bytes", lambda: next(rss))
     m, holds, _ = pages(3)
     r = ENGINE.check(m, holds, Budget(memory_mb=2, symmetry=False))
     assert r.verdict is Verdict.UNKNOWN and "memory limit of 2 MB" in r.reason

@@ -83,7 +83,7 @@ def test_timeout_is_checked_while_enumerating_initial_states() -> None:
 
 def test_memory_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     grown = iter(range(0, 1 << 40, 1 << 20))  # 1 MB more at every look
-    monkeypatch.setattr(scenarios, "_rss_bytes", lambda: next(grown))
+    monkeypatch.setattr(scenarios, "rss_bytes", lambda: next(grown))
     r = _run(LONG, Budget(memory_mb=1))
     assert not r.decided and r.stopped.startswith("memory limit of 1 MB reached")
 
