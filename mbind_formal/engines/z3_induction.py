@@ -119,7 +119,7 @@ class InductionEngine:
             r = _stopped(self.name, model, claim, clock, run, f"bound reached (k={bound})")
             return replace(r, depth=bound)
         how = resolve_witnesses(enc, claim, run, budget, clock, bound)
-        verdict, reason = settle(claim, proof, run.witnesses, how)
+        verdict, reason = settle(proof, run.witnesses, how)
         r = unknown(self.name, model, claim, clock)
         return replace(
             r,

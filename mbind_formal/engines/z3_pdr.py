@@ -177,7 +177,7 @@ class PdrEngine:
                 base, reason=f"pdr invariant rejected: {failure}", seconds=clock.elapsed()
             )
         how = self._witnesses(enc, claim, budget, clock, run, report)
-        verdict, reason = settle(claim, "pdr", run.witnesses, how)
+        verdict, reason = settle("pdr", run.witnesses, how)
         return replace(
             base,
             verdict=verdict,

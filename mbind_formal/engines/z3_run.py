@@ -172,12 +172,7 @@ class EncodingCache:
         return enc
 
 
-def settle(
-    claim: Claim,
-    proof: str,
-    witnesses: Sequence[bool | None],
-    how: Sequence[str],
-) -> tuple[Verdict, str]:
+def settle(proof: str, witnesses: Sequence[bool | None], how: Sequence[str]) -> tuple[Verdict, str]:
     """The verdict of a proved invariant under NOTE(witness rule); `how[i]` says how
     witness i was decided (or why not)."""
     dead = [i for i, w in enumerate(witnesses) if w is False]
