@@ -396,3 +396,41 @@ def find_tlc_jar() -> str | None:
     setup = find_tlc()
     jar: str | None = getattr(setup, "jar", None)
     return jar
+
+
+WIDE_STEPS = """\
+param pages = 64;
+collection Page[pages] {
+  var v: 0..3 = 0;
+}
+actor a[2] {
+  s:
+    pick p in Page;
+    pick q in Page;
+    pick r in Page;
+    p.v = p.v == 3 ? 0 : p.v + 1;
+    q.v = q.v == 3 ? 0 : q.v + 1;
+    r.v = r.v == 3 ? 0 : r.v + 1;
+    goto s;
+}
+claim c {
+  always forall p in Page: p.v <= 3;
+  reachable exists p in Page: p.v == 3;
+}
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG(engines/explicit.py _explore): the clock and memory are checked every 256 "
+    "*expanded* states; a state with 2 * 64**3 successors makes that minutes and gigabytes "
+    "(--timeout 2 still running after 600 s at 1.4 GB); count transitions instead",
+)
+def test_limits_hold_when_every_state_has_many_successors(tmp_path: Path) -> None:
+    """With --timeout 2 --memory 200 the run must stop by itself (exit 3) well inside a
+    700 MB address-space cap; the bug shows as MemoryError at the cap (exit 5)."""
+    spec = write(tmp_path, "wide.mbf", WIDE_STEPS)
+    run = capped_cli("prove", spec, "--engine", "explicit", "--no-save",
+                     "--timeout", "2", "--memory", "200", memory_mb=700)  # fmt: skip
+    assert_no_traceback(run)
+    assert run.code == UNKNOWN, run.text
