@@ -334,3 +334,33 @@ def test_replay_of_a_json_trace_says_to_use_itf(spec: Path, tmp_path: Path) -> N
     assert_no_traceback(run)
     assert run.code == USAGE
     assert "itf" in run.err.lower(), run.err
+
+
+# ------------------------------------------------------------------ outputs onto inputs
+
+OVERWRITE = pytest.mark.xfail(
+    strict=True,
+    reason="GAP(cli/cells.py write_json, cli/cmd_trace.py, cli/cmd_report.py): an output "
+    "path that is the spec itself (or a file it includes) is overwritten without a word, "
+    "destroying the model; refuse it with MBF503",
+)
+
+
+@OVERWRITE
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("prove", "{spec}", "--engine", "explicit", "--no-save", "--json", "{spec}"),
+        ("matrix", "{spec}", "--engine", "explicit", "--no-save", "--json", "{inc}"),
+        ("trace", "{spec}", *("--variant", "base", "--claim", "exclusive"), "-o", "{spec}"),
+        ("report", "{spec}", "--engine", "explicit", "-o", "{spec}"),
+    ],
+    ids=["prove-json", "matrix-json-include", "trace-o", "report-o"],
+)
+def test_output_never_overwrites_the_spec(tmp_path: Path, argv: tuple[str, ...]) -> None:
+    inc = write(tmp_path, "common.mbf", "enum Extra { E1 }\n")
+    spec = write(tmp_path, "main.mbf", 'include "common.mbf";\n' + SMALL)
+    before = {p: p.read_bytes() for p in (spec, inc)}
+    run = cli(*(a.format(spec=spec, inc=inc) for a in argv))
+    assert {p: p.read_bytes() for p in (spec, inc)} == before, "the model was overwritten"
+    assert_fails(run, USAGE, "MBF503")
