@@ -351,3 +351,18 @@ def test_spec_path_that_is_not_utf8(tmp_path: Path, argv: tuple[str, ...]) -> No
     run = cli(*(a.format(spec=spec, out=tmp_path) for a in argv))
     assert_no_traceback(run)
     assert run.code in (0, 1), run.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="GAP(diagnostics.py _excerpt): the excerpt prints the whole source line and a "
+    "caret line as long, so one error on a 500 kB line is 1 MB of output; clip it to a "
+    "window around the span",
+)
+def test_error_on_a_very_long_line_stays_readable(tmp_path: Path) -> None:
+    line = "var scanned: 0..pages = 0;"
+    text = SMALL.replace(line, line + " " * 500_000 + "$")
+    run = cli("check", write(tmp_path, "long.mbf", text))
+    r = assert_fails(run, USAGE, "MBF102", located=True)
+    assert r.line == SMALL.splitlines().index(line) + 1
+    assert len(run.err) < 10_000, f"{len(run.err)} characters for one error"
