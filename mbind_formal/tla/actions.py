@@ -183,17 +183,12 @@ class StepTranslator:
         ctx = p.ctx
         match s:
             case Assign(target=target, value=value):
-                return self._path(rest, self._assign(target, value, rest, p, may_prime=True))
+                return self._then(rest, p, self._assign(target, value, rest, p, may_prime=True))
             case If(cond=BoolLit(value=bv), then=then, orelse=orelse):
                 return self._path((*(then if bv else orelse), *rest), p)
             case If(cond=c, then=then, orelse=orelse):
                 if not _ends(rest) and self._straight(then) and self._straight(orelse):
-                    merged = self._merge(s, rest, p, may_prime=True)
-                    after = replace(merged, conj=merged.conj[len(p.conj) :], lets=())
-                    cont = self._path(rest, after)
-                    if merged.lets:
-                        cont = Let(merged.lets, cont)
-                    return conj([*p.conj, cont])
+                    return self._then(rest, p, self._merge(s, rest, p, may_prime=True))
                 cond = expr(c, ctx).text
                 start = replace(p, conj=())
                 branch = Cond(
@@ -221,6 +216,14 @@ class StepTranslator:
                 return self._end(DONE, p)
             case _:
                 assert_never(s)
+
+    def _then(self, rest: tuple[Stmt, ...], before: _Path, after: _Path) -> Formula:
+        """Continue with `rest` after a statement took the path from `before` to `after`,
+        defining the LET names it introduced around everything that follows."""
+        cont = self._path(rest, replace(after, conj=after.conj[len(before.conj) :], lets=()))
+        if after.lets:
+            cont = Let(after.lets, cont)
+        return conj([*before.conj, cont])
 
     # ------------------------------------------------------------------ straight-line code
 
@@ -354,7 +357,7 @@ class StepTranslator:
             return replace(
                 p,
                 ctx=replace(p.ctx, current=current),
-                conj=(*p.conj, Atom(f"{var}' = {new.text}")),
+                conj=(*p.conj, Atom(f"{var}' = {new.rhs}")),
                 primed=p.primed | {var},
                 pending=pending,
                 bases=bases,
@@ -378,7 +381,7 @@ class StepTranslator:
     def _end(self, label: str, p: _Path) -> Formula:
         out: list[Formula] = list(p.conj)
         for var, val in p.pending.items():
-            out.append(Atom(f"{var}' = {val.text}"))
+            out.append(Atom(f"{var}' = {val.rhs}"))
         target = tla_string(label)
         if self.multi:
             out.append(Atom(f"{self.pc}' = [{self.pc} EXCEPT ![{SELF}] = {target}]"))

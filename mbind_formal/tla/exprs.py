@@ -73,6 +73,12 @@ class Tx:
     prec: int = ATOM
     op: str = ""  # the operator of a /\ or \/ chain (chains of one operator need no parens)
 
+    @property
+    def rhs(self) -> str:
+        """The text as the right side of `x = ...` (an IF or a quantifier extends to the
+        right anyway; `x = a >= b` would be a precedence conflict)."""
+        return self.text if self.prec == LOW else self.at(REL + 1)
+
     def at(self, min_prec: int) -> str:
         """The text, parenthesised unless it binds at least as tightly as `min_prec`."""
         return self.text if self.prec >= min_prec else f"({self.text})"

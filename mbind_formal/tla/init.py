@@ -221,7 +221,7 @@ def _var_init(v: VarInfo, ctx: ExprCtx) -> list[Formula]:
             val = expr(value, ictx)
             check = needs_range_check(value, infer(value, ictx.tenv), t)
             if elem is None:
-                out.append(Atom(f"{v.name} = {val.text}"))
+                out.append(Atom(f"{v.name} = {val.rhs}"))
                 if check:
                     out.append(Atom(f"{v.name} \\in {tset}"))
             else:

@@ -17,13 +17,14 @@ from mbind_formal.ir.model import (
     Claim,
     ClaimKind,
     Def,
+    Expr,
 )
 from mbind_formal.ir.types import TypeEnv
 from mbind_formal.ir.walk import subexprs
 from mbind_formal.tla.actions import StepTranslator
 from mbind_formal.tla.exprs import ExprCtx, as_formula, def_reads
 from mbind_formal.tla.formula import Atom, Formula, conj, disj, render, wrap_names
-from mbind_formal.tla.init import plan_init, type_ok, variable_infos
+from mbind_formal.tla.init import expr_reads, plan_init, type_ok, variable_infos
 from mbind_formal.tla.names import Namer, Scope
 from mbind_formal.tla.symbols import DONE, SELF, Symbols, is_multi, tla_string
 
@@ -76,6 +77,9 @@ class CfgView:
     constants: tuple[str, ...]
     invariants: tuple[str, ...]
     symmetry: str | None
+
+
+CONSTANT_NOTE = "stated with TypeOK, as TLC refuses an invariant equal to FALSE"
 
 
 def op(head: str, body: Formula, comment: tuple[str, ...] = ()) -> OpView:
@@ -231,18 +235,24 @@ class _ModuleBuilder:
             spec = f"{syms.inits[c.name]} /\\ [][{fixed['Next']}]_{fixed['vars']}"
             ops.append(op(syms.specs[c.name], Atom(spec)))
         kind = "holds in every final state" if c.kind is ClaimKind.FINAL else "always holds"
-        ops.append(op(syms.claims[c.name], as_formula(c.invariant, self.ctx), (*_doc(c.doc), kind)))
+        inv = as_formula(c.invariant, self.ctx)
+        if self.constant(c.invariant):
+            inv, kind = conj([Atom(fixed["TypeOK"]), inv]), f"{kind}; {CONSTANT_NOTE}"
+        ops.append(op(syms.claims[c.name], inv, (*_doc(c.doc), kind)))
         for i, w in enumerate(c.witnesses):
             w_op = syms.witnesses[(c.name, i)]
             ops.append(op(w_op, as_formula(w, self.ctx), ("witness: must be reachable",)))
-            ops.append(
-                op(
-                    syms.unreached[(c.name, i)],
-                    Atom(f"~{w_op}"),
-                    ("checked as an invariant: a violation is a state reaching the witness",),
-                )
-            )
+            note = "checked as an invariant: a violation is a state reaching the witness"
+            negated: Formula = Atom(f"~{w_op}")
+            if self.constant(w):
+                negated = conj([Atom(fixed["TypeOK"]), negated])
+                note = f"{note}; {CONSTANT_NOTE}"
+            ops.append(op(syms.unreached[(c.name, i)], negated, (note,)))
         return SectionView(f"claim {c.name}{self.where(c.span)}", tuple(ops))
+
+    def constant(self, e: Expr) -> bool:
+        """Whether `e` reads no variable (TLC rejects an invariant that is constant FALSE)."""
+        return not expr_reads(e, self.syms, self.reads, None)
 
     def init_ops(self) -> list[OpView]:
         fixed, parts = self.fixed, self.plan.parts
