@@ -548,7 +548,7 @@ mbind_walk == /\ mbind_pc = "walk"
                                                    /\ lru' = IF cond_8 THEN lru ELSE lru_4
                                                    /\ holders' = IF cond_8 THEN holders ELSE holders_4
                                                    /\ iso_failed' = IF cond_8 THEN iso_failed ELSE iso_failed_4
-                                                   /\ retry' = [retry EXCEPT ![mbind_pg] = IF cond_8 THEN TRUE ELSE @]
+                                                   /\ retry' = IF cond_8 THEN [retry EXCEPT ![mbind_pg] = TRUE] ELSE retry_3
                                                    /\ mbind_nr_failed' = IF cond_8 THEN mbind_nr_failed ELSE mbind_nr_failed_2
                                                    /\ mbind_iso_ok' = FALSE
                                                    /\ mbind_add_eio' = FALSE
@@ -711,8 +711,8 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                                                  /\ ~mbind_iso_ok_1 => (tries[q] + 1 \in 0..1)
                                                                  /\ nr_isolated' = IF mbind_iso_ok_1 THEN nr_isolated_3 ELSE nr_isolated_1
                                                                  /\ misplaced' = IF mbind_iso_ok_1 THEN misplaced_2 ELSE misplaced
-                                                                 /\ lru' = lru_2
-                                                                 /\ holders' = holders_1
+                                                                 /\ lru' = IF mbind_iso_ok_1 THEN lru_4 ELSE lru_2
+                                                                 /\ holders' = IF mbind_iso_ok_1 THEN holders_3 ELSE holders_1
                                                                  /\ iso_failed' = [iso_failed_1 EXCEPT ![q] = IF mbind_iso_ok_1 THEN FALSE ELSE @]
                                                                  /\ mig_failed' = IF mbind_iso_ok_1 THEN mig_failed_2 ELSE mig_failed
                                                                  /\ moved' = IF mbind_iso_ok_1 THEN moved_2 ELSE moved

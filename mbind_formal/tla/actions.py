@@ -123,6 +123,14 @@ class StepTranslator:
         self.fallthrough = DONE  # where a path that runs off the step's end continues
         self.touched: set[str] = set()  # variables some path of the step writes, and the pc
         self.counts: dict[str, int] = {}  # LET names handed out so far in this step
+        # Variables that are functions (of elements or instances): stores update entries.
+        multi_locals = {
+            syms.locals[(a.name, v.name)]
+            for a in syms.model.actors
+            if is_multi(a)
+            for v in a.locals
+        }
+        self.fn_vars = set(syms.fields.values()) | multi_locals
 
     # ------------------------------------------------------------------ targets
 
@@ -363,9 +371,12 @@ class StepTranslator:
                 bases=bases,
                 updates=updates,
             )
-        if new.prec == 0 or (fn is not None and "IF " in new.text):
+        is_fn = var in self.fn_vars
+        if new.prec == 0 or (is_fn and (fn is None or "IF " in new.text)):
+            # A function variable given as a whole (a merged IF) is named, so that later
+            # stores update the name: `[f_2 EXCEPT ![i] = v]`.
             name, p = self._name(p, var, new.text)
-            new, fn = Tx(name), (None if fn is None else (name, ()))
+            new, fn = Tx(name), ((name, ()) if is_fn else None)
         current[var] = new
         pending[var] = new
         if fn is not None:
