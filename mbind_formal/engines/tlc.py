@@ -4,11 +4,15 @@ Input: a `Model`, a `Claim`, a `Budget` (timeout, workers, symmetry). Output: a 
 
 One TLC run checks the claim's invariant with TLC's deadlock check on; a deadlock stops
 TLC, so it is kept as `Result.deadlock` and the run repeated without the check. When
-the invariant holds, one run per witness checks `~W` as an invariant: TLC violates it
-exactly when `W` is reachable, else the claim is VACUOUS. Every counterexample is
+the invariant holds, a run checks the witnesses' negations `~W` as invariants: TLC
+violates one exactly when some witness is reachable; the witnesses that hold at the end
+of its trace are reached, and the others get another run, until TLC finds no more
+(those are unreachable: the claim is VACUOUS). Every counterexample is
 mapped back to our states (`tla.counterexample`) and replayed through `ir.semantics`
 before it is returned. Missing java or jar, a module TLC rejects, a timeout: UNKNOWN
-with the reason. TLC has no state limit, so `Budget.max_states` is not applied.
+with the reason. TLC has no state limit, so `Budget.max_states` is not applied; with
+`Budget.workers` > 1 TLC's search is not strictly level by level, so a counterexample
+may be longer than the shortest one.
 """
 
 from __future__ import annotations
