@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from robust_support import BIG, EXE, SMALL, assert_no_traceback, capped_cli, cli, write
+from robust_support import BIG, EXE, SMALL, Run, assert_no_traceback, capped_cli, cli, write
 
 from mbind_formal.cli.common import ExitCode
 from mbind_formal.engines.base import Budget, Result
@@ -434,3 +434,69 @@ def test_limits_hold_when_every_state_has_many_successors(tmp_path: Path) -> Non
                      "--timeout", "2", "--memory", "200", memory_mb=700)  # fmt: skip
     assert_no_traceback(run)
     assert run.code == UNKNOWN, run.text
+
+
+# ------------------------------------------------------------------ expansion bombs
+
+
+def _bomb(kind: str, levels: int = 26) -> str:
+    """Each level calls the one below twice: 2**(levels-1) copies once expanded."""
+    if kind == "macro":
+        lines = ["var x: 0..3 = 0;", "macro m0(v) { v = v == 3 ? 0 : v + 1; }"]
+        lines += [f"macro m{i}(v) {{ m{i - 1}(v); m{i - 1}(v); }}" for i in range(1, levels)]
+        lines += [f"actor a {{ s: m{levels - 1}(x); done; }}"]
+        lines += ["claim c { always x <= 3; reachable x == 0; }"]
+    else:
+        lines = ["var x: bool = false;", "def d0(b: bool) = !b;"]
+        lines += [f"def d{i}(b: bool) = d{i - 1}(b) && d{i - 1}(!b);" for i in range(1, levels)]
+        lines += [f"actor a {{ s: x = d{levels - 1}(x); done; }}"]
+        lines += ["claim c { always true; reachable x; }"]
+    return "\n".join(lines) + "\n"
+
+
+class _Stuck(BaseException):
+    """Raised by the alarm below; not an Exception, so run_cli cannot swallow it."""
+
+
+def _answers_within(seconds: int, *argv: str | Path) -> Run:
+    def fire(signum: int, frame: object) -> None:
+        raise _Stuck(f"no answer within {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.alarm(seconds)
+    try:
+        return cli(*argv)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=_Stuck,
+    reason="BUG(ir/lower_flow.py macro inlining; ir/lower.py): nothing bounds macro "
+    "expansion, and its cost grows faster than the statements it makes (2**13 statements "
+    "take 4 s, 2**15 take 40 s), so a 30-line spec of doubling macros hangs `check`; "
+    "refuse an expansion beyond a size, located at the call",
+)
+def test_macro_expansion_bomb(tmp_path: Path) -> None:
+    spec = write(tmp_path, "macros.mbf", _bomb("macro"))
+    run = _answers_within(5, "check", spec)
+    assert_no_traceback(run)
+    assert run.code == int(ExitCode.USAGE) and "macros.mbf:" in run.err, run.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=_Stuck,
+    reason="BUG(engines/z3_encode.py): definitions are inlined by re-encoding each call, so "
+    "26 levels of `d(i) = d(i-1)(b) && d(i-1)(!b)` build 2**25 terms in Python before any "
+    "solver timeout applies (--timeout 2 still running after 120 s); memoise per (def, "
+    "arguments) - z3 terms are shared DAGs",
+)
+def test_definition_bomb_in_bmc(tmp_path: Path) -> None:
+    spec = write(tmp_path, "defs.mbf", _bomb("def"))
+    assert cli("check", spec).code == 0
+    run = _answers_within(5, "prove", spec, "--engine", "bmc", "--timeout", "2", "--no-save")
+    assert_no_traceback(run)
+    assert run.code in (0, 1, UNKNOWN), run.text
