@@ -28,6 +28,7 @@ from mbind_formal.tla.counterexample import to_trace
 from mbind_formal.tla.emit import emit_cell, represented_symmetric
 from mbind_formal.tla.symbols import Symbols, build_symbols
 from mbind_formal.tla.tlc import Outcome, TlcRun, TlcSetup, find_tlc, run_tlc
+from mbind_formal.tla.view import uses_symmetry
 from mbind_formal.trace.model import Trace, TraceKind
 from mbind_formal.trace.replay import replay_with
 
@@ -159,7 +160,8 @@ def _check(cell: _Cell, base: Result) -> Result:
     if out.outcome is Outcome.DEADLOCK:
         deadlock = cell.trace(out, TraceKind.DEADLOCK, None)
         out = cell.run("claim", (), deadlock=False)
-    symmetry = ",".join(sorted(cell.syms.symmetric)) if cell.budget.symmetry else ""
+    used = uses_symmetry(cell.syms, cell.budget.symmetry)
+    symmetry = ",".join(sorted(cell.syms.symmetric)) if used else ""
     stats: dict[str, float | int | str] = {
         "distinct_states": out.distinct if out.distinct is not None else -1,
         "generated_states": out.generated if out.generated is not None else -1,

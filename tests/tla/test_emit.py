@@ -124,3 +124,12 @@ def test_straight_line_ifs_merge_instead_of_copying_the_step() -> None:
     assert "(~lru'[p] /\\ owner'[p] # \"NONE\")" in take
     # a store that may leave its range is a guard, as the semantics disables the path
     assert "cond_1 => (nr_isolated + 1 \\in 0..2)" in take
+
+
+def test_symmetry_left_out_when_tlc_cannot_enumerate_it() -> None:
+    """TLC builds all |Page|! permutations: 7! = 5040 is the most the .cfg asks for."""
+    for pages, wanted in ((7, True), (8, False)):
+        spec = load(GOLDEN_SPEC, {"pages": pages})
+        cfg = emit_cell(spec.model("base"), spec.claim("exclusive"), spec_path="r").cfg_text
+        assert ("SYMMETRY Symmetry" in cfg) is wanted
+        assert ("No SYMMETRY: 40320 permutations" in cfg) is not wanted
