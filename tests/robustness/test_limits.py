@@ -373,13 +373,6 @@ def test_ctrl_c_stops_tlc(tmp_path: Path, small: Path) -> None:
 
 
 @pytest.mark.tlc
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(tla/emit.py SYMMETRY): TLC's Permutations(S) enumerates |S|! permutations; "
-    "from 13 symmetric elements it runs out of heap (or overflows an int at 20) and the "
-    "cell is 'unknown (TLC failed ... Permutations ...)'; SYMMETRY should be left out "
-    "(with a note) above a size TLC can enumerate",
-)
 def test_tlc_symmetry_on_a_large_collection(big: Path) -> None:
     if find_tlc_jar() is None:
         pytest.skip("no java / TLC jar")
