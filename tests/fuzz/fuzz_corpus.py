@@ -394,9 +394,11 @@ def judge_engines(path: Path, work: Path, timeout_s: int = 120) -> Crash | None:
         "bmc": no_claims,
     }
     docs: dict[str, dict[str, dict[str, object]]] = {}
+    running = ""
     try:
         with watchdog(timeout_s):
             for name, argv in runs.items():
+                running = " ".join(a for a in argv if a != "--debug")
                 if name in ("explicit", "bmc"):
                     argv = [*argv, "--json", "-", "--no-save"]
                 code, out, err = _run(argv)
@@ -408,7 +410,7 @@ def judge_engines(path: Path, work: Path, timeout_s: int = 120) -> Crash | None:
                     cells = json.loads(out)["cells"]
                     docs[name] = {str(c["claim"]): c for c in cells}
     except Hang as e:
-        return Crash("hang in the engines", None, str(e))
+        return Crash(f"hang in {running.split()[0]}", None, f"$ mbind-formal {running}\n{e}")
     for claim, cell in docs.get("explicit", {}).items():
         why = disagreement(cell, docs["bmc"][claim])
         if why is not None:
