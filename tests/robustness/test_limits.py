@@ -54,9 +54,19 @@ def _only_cell(doc: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------ per-cell limits
 
 
-@pytest.mark.parametrize("engine", ["explicit", "bmc", "pdr"])
-def test_timeout_per_cell(big: Path, engine: str) -> None:
-    code, doc, _ = _json_run("prove", big, *HUGE, "--engine", engine, "--timeout", "1")
+# BIG with a violation 60 steps deep (every one of 20 pages bumped three times): too deep
+# for any engine to reach in a second, and no invariant proves it, so each must time out.
+DEEP_BUG = BIG.replace(
+    "always forall p in Page: p.level <= 3;", "always !(forall p in Page: p.level == 3);"
+)
+
+
+@pytest.mark.parametrize("engine", ["explicit", "bmc", "kind", "pdr"])
+def test_timeout_per_cell(tmp_path: Path, engine: str) -> None:
+    spec = write(tmp_path, "deep.mbf", DEEP_BUG)
+    assert DEEP_BUG != BIG
+    code, doc, _ = _json_run("prove", spec, *HUGE, "--engine", engine, "--timeout", "1",
+                             "--max-depth", "100000")  # fmt: skip
     cell = _only_cell(doc)
     assert cell["verdict"] == "unknown", cell
     assert "timeout" in cell["reason"] or "canceled" in cell["reason"], cell
