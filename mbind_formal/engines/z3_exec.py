@@ -69,6 +69,7 @@ from mbind_formal.ir.model import (
     UnOp,
 )
 from mbind_formal.ir.types import TypeEnv, infer
+from mbind_formal.ir.walk import subexprs
 
 Read = Callable[[int], Value]  # slot index -> its current value
 
@@ -134,6 +135,13 @@ class Evaluator:
             for i, s in enumerate(layout.slots)
             if s.member == "pc" and s.labels
         ]
+        # Calls of definitions that read no state, by (name, argument terms): a body is
+        # encoded once per distinct argument list, so z3 shares it as a DAG instead of
+        # Python rebuilding it at every call (definitions calling one another twice per
+        # level would otherwise cost 2**levels). The arguments are kept with the answer
+        # so that z3 cannot recycle their ids while the key is alive.
+        self._closed: dict[str, bool] = {}
+        self._calls: dict[tuple[object, ...], tuple[list[Value], Value]] = {}
 
     # ------------------------------------------------------------------ types
 
@@ -254,13 +262,34 @@ class Evaluator:
             case Call(name=n, args=args):
                 d = self.model.definition(n)
                 vals = [self.expr(a, read, scope) for a in args]
+                key = (n, *map(_value_key, vals)) if self._is_closed(n) else None
+                if key is not None and key in self._calls:
+                    return self._calls[key][1]
                 bound = tuple((p.name, v, p.type) for p, v in zip(d.params, vals, strict=True))
                 inner = replace(scope, bound=bound)
-                return self.expr(d.body, read, inner)
+                out = self.expr(d.body, read, inner)
+                if key is not None:
+                    self._calls[key] = (vals, out)
+                return out
             case AllDone():
                 return BoolV(self.all_done(read))
             case _:
                 assert_never(e)
+
+    def _is_closed(self, name: str) -> bool:
+        """Whether definition `name` depends on its arguments only: it reads no slot and
+        no running instance, and calls only definitions that are closed too."""
+        known = self._closed.get(name)
+        if known is None:
+            self._closed[name] = False  # definitions do not recurse; be safe if one did
+            body = self.model.definition(name).body
+            known = all(
+                not isinstance(x, _STATEFUL)
+                and (not isinstance(x, Call) or self._is_closed(x.name))
+                for x in subexprs(body)
+            )
+            self._closed[name] = known
+        return known
 
     def _select(self, idx: NumV, slots: list[int], read: Read) -> Value:
         if idx.const is not None and 0 <= idx.const < len(slots):
@@ -482,6 +511,27 @@ def _reader(p: _Path, ctx: _StepCtx) -> Read:
         return p.env[slot] if slot in p.env else ctx.base(slot)
 
     return read
+
+
+_STATEFUL = (GlobalVar, LocalVar, Field, ActorLocal, AtLabel, AllDone, SelfRef)
+
+
+def _value_key(v: Value) -> tuple[object, ...]:
+    """Identifies a value by its z3 terms (z3 hash-conses them: equal ids, equal terms)."""
+    match v:
+        case BoolV(term=term):
+            return ("b", term.get_id())
+        case NumV(term=term, const=const):
+            return ("n", term.get_id(), const)
+        case SetV(size=size, bits=bits, vec=vec):
+            return (
+                "s",
+                size,
+                tuple(b.get_id() for b in bits),
+                None if vec is None else vec.get_id(),
+            )
+        case _:
+            assert_never(v)
 
 
 def _num(v: Value) -> NumV:

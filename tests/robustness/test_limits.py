@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -423,12 +424,6 @@ claim c {
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(engines/explicit.py _explore): the clock and memory are checked every 256 "
-    "*expanded* states; a state with 2 * 64**3 successors makes that minutes and gigabytes "
-    "(--timeout 2 still running after 600 s at 1.4 GB); count transitions instead",
-)
 def test_limits_hold_when_every_state_has_many_successors(tmp_path: Path) -> None:
     """With --timeout 2 --memory 200 the run must stop by itself (exit 3) well inside a
     700 MB address-space cap; the bug shows as MemoryError at the cap (exit 5)."""
@@ -457,50 +452,38 @@ def _bomb(kind: str, levels: int = 26) -> str:
     return "\n".join(lines) + "\n"
 
 
-class _Stuck(BaseException):
-    """Raised by the alarm below; not an Exception, so run_cli cannot swallow it."""
+class _Stuck(Exception):
+    """The command gave no answer in time (it was killed)."""
 
 
 def _answers_within(seconds: int, *argv: str | Path) -> Run:
-    def fire(signum: int, frame: object) -> None:
-        raise _Stuck(f"no answer within {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, fire)
-    signal.alarm(seconds)
+    """Run the command in a child process killed after `seconds`: an alarm in this
+    process could be swallowed (a signal handler's exception raised inside a z3
+    `__del__` is only printed), and then a hang runs on for the whole CI budget."""
     try:
-        return cli(*argv)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, old)
+        proc = subprocess.run(
+            [sys.executable, "-m", "mbind_formal", *(str(a) for a in argv)],
+            capture_output=True,
+            text=True,
+            timeout=seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise _Stuck(f"no answer within {seconds} s") from None
+    return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=_Stuck,
-    reason="BUG(ir/lower_flow.py macro inlining; ir/lower.py): nothing bounds macro "
-    "expansion, and its cost grows faster than the statements it makes (2**13 statements "
-    "take 4 s, 2**15 take 40 s), so a 30-line spec of doubling macros hangs `check`; "
-    "refuse an expansion beyond a size, located at the call",
-)
 def test_macro_expansion_bomb(tmp_path: Path) -> None:
     spec = write(tmp_path, "macros.mbf", _bomb("macro"))
-    run = _answers_within(5, "check", spec)
+    run = _answers_within(30, "check", spec)
     assert_no_traceback(run)
     assert run.code == int(ExitCode.USAGE) and "macros.mbf:" in run.err, run.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=_Stuck,
-    reason="BUG(engines/z3_encode.py): definitions are inlined by re-encoding each call, so "
-    "26 levels of `d(i) = d(i-1)(b) && d(i-1)(!b)` build 2**25 terms in Python before any "
-    "solver timeout applies (--timeout 2 still running after 120 s); memoise per (def, "
-    "arguments) - z3 terms are shared DAGs",
-)
 def test_definition_bomb_in_bmc(tmp_path: Path) -> None:
     spec = write(tmp_path, "defs.mbf", _bomb("def"))
     assert cli("check", spec).code == 0
-    run = _answers_within(5, "prove", spec, "--engine", "bmc", "--timeout", "2", "--no-save")
+    run = _answers_within(30, "prove", spec, "--engine", "bmc", "--timeout", "2", "--no-save")
     assert_no_traceback(run)
     assert run.code in (0, 1, UNKNOWN), run.text
 
@@ -509,16 +492,8 @@ MBIND = Path(__file__).resolve().parents[2] / "spec" / "mbind.mbf"
 
 
 @pytest.mark.skipif(not MBIND.is_file(), reason="spec/mbind.mbf is not there")
-@pytest.mark.xfail(
-    strict=True,
-    raises=_Stuck,
-    reason="BUG(ir/initial_states.py enumerate, engines/explicit.py _explore): limits are "
-    "checked between *yielded* initial states, and with --pages 64 the backtracking search "
-    "for initial states of spec/mbind.mbf runs for minutes without yielding one "
-    "(--timeout 2 still running after 400 s; found by make fuzz)",
-)
 def test_timeout_while_enumerating_initial_states() -> None:
-    run = _answers_within(15, "prove", MBIND, "--pages", "64", "--variant", "base",
+    run = _answers_within(30, "prove", MBIND, "--pages", "64", "--variant", "base",
                           "--claim", "no_false_eio", "--engine", "explicit",
                           "--timeout", "2", "--no-save")  # fmt: skip
     assert_no_traceback(run)
