@@ -78,6 +78,7 @@ CODES: Mapping[str, str] = {
     "MBF411": "statement needs a label (after a loop, or first in an actor)",
     "MBF412": "duplicate label",
     "MBF413": "a path of a step ends without goto or done (Python API)",
+    "MBF414": "macro call expands to too many statements",
     "MBF501": "bad command-line value",
     "MBF502": "unknown variant or claim requested on the command line",
     "MBF503": "cannot write the output path",

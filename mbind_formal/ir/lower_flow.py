@@ -9,7 +9,10 @@ at the top level of an actor body or of a loop body (MBF401), every loop is labe
 a statement after a loop needs a label (MBF411). Falling off a step goes to the next
 label, off the actor to `Done()`. `pick x in D where c; rest` is `Pick(x, D, c, rest)`.
 Macros are inlined PlusCal style: parameters stand for the call's arguments (lowered at
-the call site), other names resolve at the call site.
+the call site), other names resolve at the call site. A call whose full expansion
+exceeds `MAX_EXPANSION` statements is refused at the call (MBF414): macros that call
+one another twice per level double at each level, and a 30-line spec would otherwise
+expand to millions of statements before any engine limit applies.
 
 NOTE(loops): `L: for p in C { body }` makes `p` an actor local of type `C` starting at
 `C[0]`. Step `L` runs the body's first segment with `p` as the current element; the end
@@ -26,7 +29,7 @@ element literals that break a symmetric collection's symmetry.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from mbind_formal.diagnostics import Related, Span, did_you_mean
@@ -184,6 +187,29 @@ class Loop:
     inside: frozenset[str]
 
 
+MAX_EXPANSION = 20_000  # statements one macro call may expand to
+
+
+def _block_size(block: Sequence[ast.Stmt], macro_size: Callable[[str], int]) -> int:
+    """Statements in `block` once every macro call in it is expanded."""
+    total = 0
+    for s in block:
+        while isinstance(s, ast.LabeledStmt):
+            s = s.stmt
+        match s:
+            case ast.IfStmt(then=then, orelse=orelse):
+                total += 1 + _block_size(then, macro_size) + _block_size(orelse, macro_size)
+            case ast.EitherStmt(branches=branches):
+                total += 1 + sum(_block_size(b, macro_size) for b in branches)
+            case ast.ForStmt(body=body) | ast.WhileStmt(body=body):
+                total += 1 + _block_size(body, macro_size)
+            case ast.MacroCallStmt(name=name):
+                total += macro_size(name)
+            case _:
+                total += 1
+    return total
+
+
 class FlowLowerer:
     """Lowers one actor's body (for one variant) into steps."""
 
@@ -199,6 +225,17 @@ class FlowLowerer:
         self.actor = actor
         self.shape = shape_
         self.macros = macros
+        self._sizes: dict[str, int] = {}
+
+    def expanded_size(self, name: str) -> int:
+        """Statements a call of macro `name` expands to (an unknown or recursive macro
+        counts as one: its call is reported on its own)."""
+        if name not in self._sizes:
+            decl = self.macros.get(name)
+            self._sizes[name] = 1  # while in progress: a recursive call counts once
+            if decl is not None:
+                self._sizes[name] = _block_size(decl.body, self.expanded_size)
+        return self._sizes[name]
 
     def steps(self, body: Sequence[ast.Stmt], scope: Scope) -> list[Step]:
         segs = segments(body)
@@ -488,6 +525,18 @@ class FlowLowerer:
                 f"macro '{s.name}' takes {len(decl.params)} argument(s), got {len(s.args)}",
                 s.span,
                 f"{s.name}({', '.join(decl.params)})",
+                frames=scope.frames,
+            )
+            return []
+        size = self.expanded_size(s.name)
+        if size > MAX_EXPANSION:
+            self.sink.error(
+                "MBF414",
+                f"macro '{s.name}' expands to {size:,} statements (at most "
+                f"{MAX_EXPANSION:,} per call)",
+                s.span,
+                "a macro that calls another twice doubles it; move the repeated part into "
+                "a loop or a step of its own",
                 frames=scope.frames,
             )
             return []
