@@ -33,6 +33,7 @@ from mbind_formal.trace.replay import replay_with
 
 Key = Hashable
 _CHECK_EVERY = 256  # expansions between clock / memory / progress checks
+_CHECK_TRANSITIONS = 4096  # ... or after this many transitions
 _PROGRESS_S = 0.5
 
 # --------------------------------------------------------------------------- packing
@@ -413,12 +414,14 @@ def _explore(x: _Search) -> None:
             return True
         return False
 
+    def out_of_budget() -> bool:
+        x.stopped = x.limits()
+        return bool(x.stopped)
+
     level: list[tuple[State, Key]] = []
-    for n, s in enumerate(sem.initial_states(claim.assume), start=1):
-        if n % _CHECK_EVERY == 0:
-            x.stopped = x.limits()
-            if x.stopped:
-                return
+    for n, s in enumerate(sem.initial_states(claim.assume, out_of_budget), start=1):
+        if n % _CHECK_EVERY == 0 and out_of_budget():
+            return
         k = key(s)
         if k in parent:
             continue
@@ -430,15 +433,20 @@ def _explore(x: _Search) -> None:
         level.append((s, k))
         if discover(s, k):
             return
+    if x.stopped:
+        return
     succ, final, fired = sem.raw_successors, sem.is_final, x.fired
     count = 0
+    checked_at = 0  # x.transitions when the limits were last checked
     while level:
         nxt: list[tuple[State, Key]] = []
         for s, pk in level:
             count += 1
-            if count % _CHECK_EVERY == 0:
-                x.stopped = x.limits()
-                if x.stopped:
+            # Every _CHECK_EVERY states, or sooner when states have many successors:
+            # one state of a wide model can fan out to 10**5 states and more.
+            if count % _CHECK_EVERY == 0 or x.transitions - checked_at >= _CHECK_TRANSITIONS:
+                checked_at = x.transitions
+                if out_of_budget():
                     return
             out = succ(s)
             if not out:

@@ -339,6 +339,9 @@ def substitute(e: Expr, name: str, value: Expr) -> Expr:
 # --------------------------------------------------------------------------- enumeration
 
 
+_POLL_EVERY = 4096
+
+
 class InitialStates:
     """The initial states of one model (see the module docstring)."""
 
@@ -349,9 +352,15 @@ class InitialStates:
         self.assignments = 0  # slot values tried so far (how well pruning works)
 
     def enumerate(
-        self, constraints: Sequence[Expr], compile: Callable[[Expr], Check]
+        self,
+        constraints: Sequence[Expr],
+        compile: Callable[[Expr], Check],
+        stop: Callable[[], bool] | None = None,
     ) -> Iterator[State]:
-        """Every initial state satisfying `constraints`, in a fixed order."""
+        """Every initial state satisfying `constraints`, in a fixed order. `stop` is
+        asked every `_POLL_EVERY` slot values tried, since the search can run for long
+        without yielding a state (pruned backtracking over wide worlds); when it answers
+        True the enumeration ends early."""
         c = self._c
         parts: dict[Expr, frozenset[int]] = {}
         for e in constraints:
@@ -386,6 +395,8 @@ class InitialStates:
                 continue
             cur[order[pos]] = v
             self.assignments += 1
+            if stop is not None and self.assignments % _POLL_EVERY == 0 and stop():
+                return
             if not all(f(cur) for f in checks[pos]):
                 continue
             if pos == n - 1:

@@ -351,10 +351,13 @@ class Semantics:
 
     # ------------------------------------------------------------------ initial states
 
-    def initial_states(self, assume: Expr | None = None) -> Iterator[State]:
-        """Every initial state satisfying `model.init` and `assume`, in a fixed order."""
+    def initial_states(
+        self, assume: Expr | None = None, stop: Callable[[], bool] | None = None
+    ) -> Iterator[State]:
+        """Every initial state satisfying `model.init` and `assume`, in a fixed order;
+        ends early when `stop()` answers True (see `InitialStates.enumerate`)."""
         constraints = [*self.model.init, *([assume] if assume is not None else [])]
-        return self.inits.enumerate(constraints, self.compile)
+        return self.inits.enumerate(constraints, self.compile, stop)
 
     def is_initial(self, state: State, assume: Expr | None = None) -> str | None:
         """None if `state` is initial (and satisfies `assume`), else why not."""
