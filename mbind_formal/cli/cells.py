@@ -23,10 +23,11 @@ from mbind_formal.cli.common import (
     add_spec_args,
     checked_budget,
     load,
-    pick_claims,
+    output_ok,
+    pick_some_claims,
     pick_variants,
     spec_for_scenario,
-    usage_error,
+    write_output,
 )
 from mbind_formal.cli.render import progress_bar
 from mbind_formal.engines.base import Budget, Result, Verdict
@@ -166,19 +167,6 @@ def scenario_table(results: Sequence[ScenarioResult]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def write_json(doc: dict[str, Any], target: str, out: TextIO, err: TextIO) -> bool:
-    text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
-    if target == "-":
-        out.write(text)
-        return True
-    try:
-        Path(target).write_text(text, encoding="utf-8")
-    except OSError as e:
-        print(f"mbind-formal: error[MBF503]: cannot write '{target}': {e.strerror}", file=err)
-        return False
-    return True
-
-
 def trace_json(loaded: Loaded, cell: Cell) -> dict[str, Any] | None:
     """A cell's counterexample with named slots (the run record's own trace form)."""
     trace = cell.result.trace
@@ -261,11 +249,12 @@ def resolve(
     if loaded is None:
         return ExitCode.USAGE
     variants = pick_variants(loaded.spec, args.variant, err)
-    claims = pick_claims(loaded.spec, args.claim, err)
+    claims = pick_some_claims(loaded.spec, args.claim, args.spec, err)
     if variants is None or claims is None:
         return ExitCode.USAGE
-    if not claims:
-        return usage_error(err, f"{args.spec} declares no claims", "add a `claim name { ... }`")
+    for target in (getattr(args, "json", None), getattr(args, "output", None)):
+        if not output_ok(loaded, target, err):
+            return ExitCode.USAGE
     engines = list(ALL_ENGINES) if args.engine == "all" else [args.engine]
     return loaded, variants, [c.name for c in claims], engines, budget
 
@@ -280,7 +269,8 @@ def finish(
     scenarios: Sequence[ScenarioResult] = (),
 ) -> int:
     doc = matrix_document(loaded.spec, cells, args.engine, [r.as_dict() for r in scenarios])
-    if args.json and not write_json(doc, args.json, out, err):
+    text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
+    if args.json and not write_output(text, args.json, loaded, out, err):
         return ExitCode.USAGE
     save_run(args, loaded, doc, cells)
     for engine, reason in idle_engines(cells):

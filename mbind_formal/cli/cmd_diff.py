@@ -21,7 +21,7 @@ from mbind_formal.cli.common import (
     add_spec_args,
     checked_budget,
     load,
-    pick_claims,
+    pick_some_claims,
     pick_variants,
     usage_error,
 )
@@ -124,11 +124,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitCode.USAGE
     spec = loaded.spec
     variants = pick_variants(spec, [args.from_variant, args.to_variant], err)
-    claims = pick_claims(spec, args.claim, err)
+    claims = pick_some_claims(spec, args.claim, args.spec, err)
     if variants is None or claims is None:
         return ExitCode.USAGE
-    if not claims:
-        return usage_error(err, f"{args.spec} declares no claims")
     v1, v2 = variants
     if v1 == v2:
         return usage_error(err, f"--from and --to name the same variant '{v1}'")

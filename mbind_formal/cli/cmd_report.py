@@ -14,8 +14,8 @@ from dataclasses import replace
 from typing import TextIO
 
 from mbind_formal.cli.cells import ALL_ENGINES, exit_code, resolve, run_cells_cli
-from mbind_formal.cli.cmd_trace import shown_trace, write_output
-from mbind_formal.cli.common import ExitCode, add_budget_args, add_spec_args
+from mbind_formal.cli.cmd_trace import shown_trace
+from mbind_formal.cli.common import ExitCode, add_budget_args, add_spec_args, write_output
 from mbind_formal.engines.base import Verdict
 from mbind_formal.engines.registry import engine_names
 from mbind_formal.ir.model import Spec
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     shown = report_cells(loaded.spec, cells, args.no_minimize)
     page = render_report(loaded.spec, shown, engine=args.engine)
-    if not write_output(page, args.output, out, err):
+    if not write_output(page, args.output, loaded, out, err):
         return ExitCode.USAGE
     violated = sum(c.verdict is Verdict.VIOLATED for c in cells)
     print(

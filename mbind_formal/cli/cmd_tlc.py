@@ -18,7 +18,7 @@ from mbind_formal.cli.common import (
     ExitCode,
     add_spec_args,
     load,
-    pick_claims,
+    pick_some_claims,
     pick_variants,
     usage_error,
 )
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitCode.USAGE
     spec = loaded.spec
     variants = pick_variants(spec, args.variant, err)
-    claims = pick_claims(spec, args.claim, err)
+    claims = pick_some_claims(spec, args.claim, args.spec, err)
     if variants is None or claims is None:
         return ExitCode.USAGE
     budget = Budget(timeout_s=args.timeout, workers=args.workers, symmetry=not args.no_symmetry)

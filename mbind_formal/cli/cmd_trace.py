@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import io
 from dataclasses import replace
-from pathlib import Path
 from typing import TextIO
 
 from mbind_formal.cli.common import (
@@ -23,9 +22,11 @@ from mbind_formal.cli.common import (
     add_spec_args,
     checked_budget,
     load,
+    output_ok,
     pick_claims,
     pick_variants,
     usage_error,
+    write_output,
 )
 from mbind_formal.cli.render import progress_bar
 from mbind_formal.engines.base import Budget, Verdict
@@ -112,19 +113,6 @@ def run_one(model: Model, claim: Claim, engine: str, budget: Budget, err: TextIO
     return cell
 
 
-def write_output(text: str, target: str | None, out: TextIO, err: TextIO) -> bool:
-    """Write `text` to FILE (or to `out` when no FILE); False after an MBF503 error."""
-    if target is None or target == "-":
-        out.write(text)
-        return True
-    try:
-        Path(target).write_text(text, encoding="utf-8")
-    except OSError as e:
-        print(f"mbind-formal: error[MBF503]: cannot write '{target}': {e.strerror or e}", file=err)
-        return False
-    return True
-
-
 def no_trace_message(cell: Cell) -> tuple[str, int]:
     """Why a cell has no counterexample, and the exit code that goes with it."""
     r = cell.result
@@ -183,7 +171,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if budget is None:
         return ExitCode.USAGE
     loaded = load(args, err)
-    if loaded is None:
+    if loaded is None or not output_ok(loaded, args.output, err):
         return ExitCode.USAGE
     picked = pick_one(loaded, args.variant, args.claim, err)
     if picked is None:
@@ -197,6 +185,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return code
     trace = shown_trace(model, claim, trace, args.no_minimize)
     text = _render(args, loaded, model, cell, trace, out)
-    if text is not None and not write_output(text, args.output, out, err):
+    if text is not None and not write_output(text, args.output, loaded, out, err):
         return ExitCode.USAGE
     return ExitCode.OK

@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import enum
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TextIO
 
 from mbind_formal.diagnostics import Diagnostic, did_you_mean, has_errors, render_all
@@ -95,6 +97,44 @@ def _budget(args: argparse.Namespace) -> Budget:
         symmetry=not args.no_symmetry,
         workers=args.workers,
     )
+
+
+def output_ok(loaded: Loaded, target: str | None, err: TextIO) -> bool:
+    """False, after an MBF503 error, when writing `target` would overwrite the spec or
+    a file it includes: a run must never destroy its own model. Asked before a run
+    starts, so a long run does not end in a refusal."""
+    if target is None or target == "-":
+        return True
+    for source in loaded.sources:
+        try:
+            same = os.path.samefile(target, source)
+        except (OSError, ValueError):
+            continue
+        if same:
+            print(
+                f"mbind-formal: error[MBF503]: refusing to write '{target}': it is the spec "
+                f"file {source}" + ("" if source == loaded.spec.source else " (included)"),
+                file=err,
+            )
+            print("  hint: name another output file", file=err)
+            return False
+    return True
+
+
+def write_output(text: str, target: str | None, loaded: Loaded, out: TextIO, err: TextIO) -> bool:
+    """Write `text` to `target` (to `out` when None or '-'); False after an MBF503 error
+    (an input as the output, or the file system refuses)."""
+    if target is None or target == "-":
+        out.write(text)
+        return True
+    if not output_ok(loaded, target, err):
+        return False
+    try:
+        Path(target).write_text(text, encoding="utf-8")
+    except OSError as e:
+        print(f"mbind-formal: error[MBF503]: cannot write '{target}': {e.strerror or e}", file=err)
+        return False
+    return True
 
 
 def usage_error(err: TextIO, message: str, hint: str | None = None) -> int:
@@ -199,6 +239,18 @@ def pick_variants(spec: Spec, wanted: Sequence[str] | None, err: TextIO) -> list
             return None
         out.append(v)
     return out
+
+
+def pick_some_claims(
+    spec: Spec, wanted: Sequence[str] | None, where: str, err: TextIO
+) -> list[Claim] | None:
+    """`pick_claims` for commands that check something: a spec without claims is an
+    error (MBF501) naming `where` (the spec path as given)."""
+    claims = pick_claims(spec, wanted, err)
+    if claims == []:
+        usage_error(err, f"{where} declares no claims", "add a `claim name { ... }`")
+        return None
+    return claims
 
 
 def pick_claims(spec: Spec, wanted: Sequence[str] | None, err: TextIO) -> list[Claim] | None:

@@ -307,14 +307,7 @@ def test_other_commands(
         ("trace", "{spec}"),
         ("report", "{spec}", "-o", "{tmp}/r.html"),
         ("diff", "{spec}", "--from", "base", "--to", "base"),
-        pytest.param(
-            ("tlc", "{spec}"),
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="GAP(cli/cmd_tlc.py run): `tlc` on a spec without claims prints "
-                "nothing and exits 0, where every other checking command says MBF501",
-            ),
-        ),
+        ("tlc", "{spec}"),
     ],
     ids=lambda a: a[0],
 )
@@ -338,15 +331,7 @@ def test_replay_of_a_json_trace_says_to_use_itf(spec: Path, tmp_path: Path) -> N
 
 # ------------------------------------------------------------------ outputs onto inputs
 
-OVERWRITE = pytest.mark.xfail(
-    strict=True,
-    reason="GAP(cli/cells.py write_json, cli/cmd_trace.py, cli/cmd_report.py): an output "
-    "path that is the spec itself (or a file it includes) is overwritten without a word, "
-    "destroying the model; refuse it with MBF503",
-)
 
-
-@OVERWRITE
 @pytest.mark.parametrize(
     "argv",
     [
