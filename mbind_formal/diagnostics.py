@@ -126,7 +126,13 @@ def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
+_EXCERPT_WIDTH = 100  # columns of a source line shown around a span
+_EXCERPT_BEFORE = 30  # ... of them before the span's start, when the line is clipped
+
+
 def _excerpt(span: Span, sources: Mapping[str, str]) -> list[str]:
+    """The span's line with carets under the span; a line longer than _EXCERPT_WIDTH
+    is clipped to a window around the span's start, its cuts marked with '...'."""
     text = sources.get(span.file)
     if text is None:
         return []
@@ -136,10 +142,17 @@ def _excerpt(span: Span, sources: Mapping[str, str]) -> list[str]:
     src = lines[span.line - 1].expandtabs(1)
     width = len(str(span.line))
     end = span.end_col if span.end_line == span.line else len(src) + 1
-    carets = "^" * max(1, end - span.col)
+    lo, hi = 0, len(src)  # the shown columns, 0-based, [lo, hi)
+    if len(src) > _EXCERPT_WIDTH:
+        lo = max(0, min(span.col - 1 - _EXCERPT_BEFORE, len(src) - _EXCERPT_WIDTH))
+        hi = lo + _EXCERPT_WIDTH
+    head = "..." if lo > 0 else ""
+    tail = "..." if hi < len(src) else ""
+    start = max(span.col - 1, lo)
+    carets = "^" * max(1, min(end - 1, hi) - start)
     return [
-        f"  {span.line:>{width}} | {src}",
-        f"  {'':>{width}} | {' ' * (span.col - 1)}{carets}",
+        f"  {span.line:>{width}} | {head}{src[lo:hi]}{tail}",
+        f"  {'':>{width}} | {' ' * (len(head) + start - lo)}{carets}",
     ]
 
 
