@@ -13,6 +13,7 @@ step semantics require; otherwise it is called by name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import assert_never
@@ -84,6 +85,9 @@ class Tx:
         return self.text if self.prec >= min_prec else f"({self.text})"
 
 
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 @dataclass(frozen=True, slots=True)
 class ExprCtx:
     """Where an expression is translated."""
@@ -99,7 +103,14 @@ class ExprCtx:
         return self.current.get(var, Tx(var))
 
     def bind(self, name: str, t: Type) -> tuple[str, ExprCtx]:
-        ident, scope = self.scope.bind(name)
+        """Bind `name` to a fresh identifier. Fresh also against the identifiers inside
+        the texts this context substitutes (values written earlier in the step, inlined
+        definition arguments): they may hold binders of their own, `\\E q \\in Page`,
+        and SANY rejects a bound name redeclared inside its scope."""
+        inside = (x.text for x in self.current.values())
+        inlined = (text for _, text in self.scope.bindings)
+        avoid = frozenset(m for t in (*inside, *inlined) for m in _IDENT.findall(t))
+        ident, scope = self.scope.bind(name, avoid=avoid)
         return ident, replace(self, scope=scope, tenv=self.tenv.bind(name, t))
 
 

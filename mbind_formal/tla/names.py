@@ -99,10 +99,13 @@ class Scope:
                 return text
         raise KeyError(name)
 
-    def bind(self, ir_name: str, want: str | None = None) -> tuple[str, Scope]:
+    def bind(
+        self, ir_name: str, want: str | None = None, avoid: frozenset[str] = frozenset()
+    ) -> tuple[str, Scope]:
         """A fresh TLA+ identifier for `ir_name` (spelt like `want`, if given), and the
-        scope in which it is bound."""
-        avoid = self.module_names | self.taken
+        scope in which it is bound; it also avoids `avoid` (names bound inside text
+        that will be substituted into the new binder's body)."""
+        avoid = self.module_names | self.taken | avoid
         base = sanitize(want or ir_name)
         ident, n = base, 1
         while ident in avoid:
