@@ -20,9 +20,6 @@ a replayable counterexample from a single-process run.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import socket
 import subprocess
 import tempfile
@@ -38,7 +35,9 @@ from mbind_formal.tla.tlc import (
     Outcome,
     TlcRun,
     TlcSetup,
+    kill_group,
     read_run,
+    spawn,
     split_messages,
     write_module,
 )
@@ -109,24 +108,6 @@ class _Reader(threading.Thread):
         self.ready.set()  # the server ended (maybe before it was ready)
 
 
-def _spawn(cmd: list[str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        cmd,
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def _kill(proc: subprocess.Popen[str]) -> None:
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
 def run_distributed(
     setup: TlcSetup, emitted: EmittedModule, *, workers: int, timeout: float | None = None
 ) -> TlcRun:
@@ -139,7 +120,7 @@ def run_distributed(
         write_module(emitted, workdir)
         port = free_port()
         cmd = server_command(setup, workdir, port, emitted.name, emitted.cfgs[0].name)
-        server = _spawn(cmd, workdir)
+        server = spawn(cmd, workdir)
         reader = _Reader(server)
         reader.start()
         procs: list[subprocess.Popen[str]] = []
@@ -149,7 +130,7 @@ def run_distributed(
             reader.ready.wait(left)
             if server.poll() is None and reader.ready.is_set():
                 for _ in range(max(1, workers)):
-                    procs.append(_spawn(worker_command(setup, workdir, port), workdir))
+                    procs.append(spawn(worker_command(setup, workdir, port), workdir))
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 server.wait(timeout=left)
@@ -157,7 +138,7 @@ def run_distributed(
                 timed_out = True
         finally:
             for p in (server, *procs):
-                _kill(p)
+                kill_group(p)
             reader.join(timeout=5)
     text = "\n".join(reader.lines)
     run = read_run(text, None, seconds=time.monotonic() - started, timed_out=timed_out)

@@ -16,6 +16,7 @@ never share files. A timeout kills the JVM.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib.resources
 import os
@@ -283,25 +284,47 @@ def write_module(emitted: EmittedModule, workdir: Path) -> None:
         (workdir / f"{c.name}.cfg").write_text(c.text, encoding="utf-8")
 
 
-def run_process(
-    cmd: Sequence[str], cwd: Path, timeout: float | None
-) -> tuple[str, int | None, bool]:
-    """Run `cmd`; (stdout+stderr, exit status, timed out). A timeout kills its group."""
-    proc = subprocess.Popen(
+def spawn(cmd: Sequence[str], cwd: Path) -> subprocess.Popen[str]:
+    """Start java in a session of its own (so that its JVM threads and children can be
+    killed as one group) with stdout and stderr merged. Its output is decoded as UTF-8
+    with undecodable bytes replaced: TLC echoes spec text and file names, and a byte
+    that is not UTF-8 must not become an internal error."""
+    return subprocess.Popen(
         list(cmd),
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
+        encoding="utf-8",
+        errors="replace",
         start_new_session=True,
     )
+
+
+def kill_group(proc: subprocess.Popen[str]) -> None:
+    """Kill `proc`'s session (it runs in its own, see `spawn`) and reap it."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def run_process(
+    cmd: Sequence[str], cwd: Path, timeout: float | None
+) -> tuple[str, int | None, bool]:
+    """Run `cmd`; (stdout+stderr, exit status, timed out). A timeout kills its group, and
+    so does anything else that ends the wait (Ctrl-C): java runs in a session of its own,
+    so the terminal's SIGINT never reaches it, and it must not outlive us."""
+    proc = spawn(cmd, cwd)
     try:
         out, _ = proc.communicate(timeout=timeout)
         return out, proc.returncode, False
     except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+        kill_group(proc)
         out, _ = proc.communicate()
         return out, None, True
+    except BaseException:
+        kill_group(proc)
+        raise
 
 
 def run_tlc(

@@ -341,11 +341,6 @@ def _cmdline(pid: int) -> bytes:
         return b""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG(tla/tlc.py run_process, tla/distributed.py): java runs in its own session "
-    "and only a timeout kills it, so Ctrl-C (any exception) leaves TLC running as an orphan",
-)
 def test_ctrl_c_stops_tlc(tmp_path: Path, small: Path) -> None:
     """SIGINT while TLC runs: exit 3, and nothing left running. The `java` here is a
     script that execs `sleep` (no real JVM), so an orphan is certain, not a race with

@@ -134,14 +134,7 @@ def test_jar_that_is_not_a_jar(spec: Path, tmp_path: Path, monkeypatch: pytest.M
     [
         "echo 'Error: Could not create the Java Virtual Machine.' >&2; exit 1",
         "echo '@!@!@STARTMSG 2262:0 @!@!@'; echo 'garbage'; exit 0",
-        pytest.param(
-            "printf 'Fehler: Speicher \\344berschritten\\n' >&2; exit 13",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG(tla/tlc.py run_process, tla/distributed.py _spawn): Popen(text=True) "
-                "decodes java's output strictly; a non-UTF-8 byte is an internal error",
-            ),
-        ),
+        "printf 'Fehler: Speicher \\344berschritten\\n' >&2; exit 13",
         "kill -9 $$",
     ],
     ids=["jvm-fails", "half-a-message", "latin1-message", "killed"],
