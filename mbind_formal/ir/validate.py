@@ -311,6 +311,15 @@ class _Checker(ExprChecker):
                     a.span,
                 )
         self.unique(f"local of {a.name}", ((v.name, v.span) for v in a.locals))
+        for v in a.locals:
+            if v.name == "pc":  # the state names each instance's program counter `<actor>.pc`
+                self.error(
+                    "MBF202",
+                    f"local 'pc' of {a.name} clashes with the actor's program counter",
+                    v.span,
+                    "rename it: every actor instance already has a state variable 'pc' "
+                    "(its next step, shown in traces)",
+                )
         self.unique(f"label of {a.name}", ((s.label, s.span) for s in a.steps), "MBF412")
         if "done" in a.labels:
             self.error("MBF412", f"actor '{a.name}': 'done' is reserved, not a label", a.span)
