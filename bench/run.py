@@ -98,6 +98,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-tlc", action="store_true", help="skip TLC after it did not finish")
     p.add_argument("--quick", action="store_true", help="tiny run: first size, 2x3 cells")
     p.add_argument("--results-dir", default="bench/results", help="where the JSON goes")
+    p.add_argument(
+        "--tag", default="", help="suffix of the results file name (<date>-<host>-<tag>.json)"
+    )
     p.add_argument("--markdown", help="the BENCHMARKS.md to update (default: it, unless quick)")
     p.add_argument("--plot", help="the PNG to write (default docs/bench.png, unless quick)")
     p.add_argument("--no-plot", action="store_true", help="do not draw the plot")
@@ -403,10 +406,11 @@ def document(opts: Options, runs: Sequence[ConfigRun], sizes: Sequence[int]) -> 
     return analyse(doc)
 
 
-def results_path(directory: Path) -> Path:
+def results_path(directory: Path, tag: str = "") -> Path:
     date = datetime.date.today().isoformat()
     host = socket.gethostname().split(".")[0] or "host"
-    return directory / f"{date}-{host}.json"
+    suffix = f"-{tag}" if tag else ""
+    return directory / f"{date}-{host}{suffix}.json"
 
 
 def publish(doc: dict[str, Any], md: Path | None, png: Path | None, err: TextIO) -> None:
@@ -439,6 +443,9 @@ def main(argv: Sequence[str] | None = None, err: TextIO = sys.stderr) -> int:
     args = parser().parse_args(argv)
     if args.render:
         return rerender(args, err)
+    if not all(c.isalnum() or c in "-_" for c in args.tag):
+        print(f"bench: --tag {args.tag!r}: letters, digits, '-' and '_' only", file=err)
+        return 2
     opts = resolve(args, err)
     if opts is None:
         return 2
@@ -447,7 +454,7 @@ def main(argv: Sequence[str] | None = None, err: TextIO = sys.stderr) -> int:
         runs, sizes = measure(opts, snapshot(opts, Path(tmp)), err)
     doc = document(opts, runs, sizes)
     doc["code"] = code
-    path = results_path(opts.results)
+    path = results_path(opts.results, args.tag)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     print(f"bench: results in {path}", file=err)
