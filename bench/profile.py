@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mbind_formal.engines.base import Budget
+from mbind_formal.engines.registry import EnginePool
 from mbind_formal.ir.lower import load_spec
 from mbind_formal.verdicts import check_cell
 
@@ -118,9 +119,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     elif not args.time_only:
         profile.enable()
     states = 0
+    pool = EnginePool()
     for model, claim in cells:
         t = time.perf_counter()
-        cell = check_cell(model, claim, [args.engine], budget)
+        cell = check_cell(model, claim, [args.engine], budget, pool=pool)
         r = cell.result
         states += r.states or 0
         print(

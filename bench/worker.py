@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mbind_formal.engines.base import Budget, Verdict
+from mbind_formal.engines.registry import EnginePool
 from mbind_formal.ir.lower import load_spec
 from mbind_formal.verdicts import Cell, check_cell
 
@@ -155,6 +156,7 @@ def run_config(args: argparse.Namespace, out: TextIO) -> int:
             "params": dict(spec.params),
         },
     )
+    pool = EnginePool()
     with solver_clock() as tally:
         for v in variants:
             model = spec.model(v)
@@ -166,7 +168,7 @@ def run_config(args: argparse.Namespace, out: TextIO) -> int:
                 budget = Budget(timeout_s=left, workers=args.workers)
                 before_q, before_s = tally.queries, tally.seconds
                 cell_started, cpu_started = time.monotonic(), cpu_s()
-                cell = check_cell(model, claim, [args.engine], budget)
+                cell = check_cell(model, claim, [args.engine], budget, pool=pool)
                 spent = SolverTally(tally.queries - before_q, tally.seconds - before_s)
                 seconds, cpu = time.monotonic() - cell_started, cpu_s() - cpu_started
                 _emit(out, cell_record(cell, seconds, cpu, left, spent))

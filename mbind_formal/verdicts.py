@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mbind_formal.engines.base import Budget, Progress, Result, Verdict
-from mbind_formal.engines.registry import get_engine
+from mbind_formal.engines.registry import EnginePool
 from mbind_formal.ir.model import Claim, Model, Spec
 
 SCHEMA_VERSION = 1
@@ -114,14 +114,18 @@ def check_cell(
     engines: Sequence[str],
     budget: Budget,
     report: Progress | None = None,
+    pool: EnginePool | None = None,
 ) -> Cell:
-    """Run every engine in `engines` on one cell and cross-check their answers."""
+    """Run every engine in `engines` on one cell and cross-check their answers. Cells of
+    one run share `pool` (engines made once, with their caches); without it the
+    engines are made for this cell alone."""
+    pool = pool or EnginePool()
     answered: list[Result] = []
     failures: list[EngineFailure] = []
     for name in engines:
         started = time.monotonic()
         try:
-            result = get_engine(name).check(model, claim, budget, report)
+            result = pool.get(name).check(model, claim, budget, report)
         except ImportError as e:
             failures.append(EngineFailure(name, f"engine not available: {e}"))
             continue
@@ -169,10 +173,11 @@ def run_cells(
 ) -> list[Cell]:
     """Check every (variant, claim) in variant-major order; `on_cell` sees each as it ends."""
     cells = []
+    pool = EnginePool()
     for v in variants:
         model = spec.model(v)
         for claim in claims:
-            cell = check_cell(model, claim, engines, budget, report)
+            cell = check_cell(model, claim, engines, budget, report, pool)
             cells.append(cell)
             if on_cell is not None:
                 on_cell(cell)

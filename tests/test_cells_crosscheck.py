@@ -81,7 +81,7 @@ def test_a_trace_that_does_not_replay_is_an_engine_failure(
     def get_engine(name: str) -> object:
         return Forger() if name == "forger" else real_get(name)
 
-    monkeypatch.setattr("mbind_formal.verdicts.get_engine", get_engine)
+    monkeypatch.setattr("mbind_formal.engines.registry.get_engine", get_engine)
     cell = check_cell(model, claim, ["forger", "explicit"], Budget())
     assert [f.engine for f in cell.failures] == ["forger"]
     assert "does not replay" in cell.failures[0].message

@@ -31,7 +31,7 @@ from mbind_formal.cli.common import (
 )
 from mbind_formal.cli.render import progress_bar
 from mbind_formal.engines.base import Budget, Result, Verdict
-from mbind_formal.engines.registry import engine_names
+from mbind_formal.engines.registry import EnginePool, engine_names
 from mbind_formal.engines.scenarios import ScenarioResult
 from mbind_formal.ir.layout import Layout
 from mbind_formal.ir.model import Spec
@@ -95,6 +95,7 @@ def run_cells_cli(
     deadline = None if total_timeout is None else time.monotonic() + total_timeout
     cells: list[Cell] = []
     todo = [(v, c) for v in variants for c in claim_names]
+    pool = EnginePool()
     with progress_bar(err, len(todo), "checking") as (advance, report):
         try:
             for v, c in todo:
@@ -106,7 +107,9 @@ def run_cells_cli(
                         left = max(0.1, deadline - time.monotonic())
                         limit = left if budget.timeout_s is None else min(left, budget.timeout_s)
                         cell_budget = replace(budget, timeout_s=limit)
-                    cell = check_cell(spec.model(v), spec.claim(c), engines, cell_budget, report)
+                    cell = check_cell(
+                        spec.model(v), spec.claim(c), engines, cell_budget, report, pool
+                    )
                 cells.append(cell)
                 on_cell(cell)
                 advance(f"{v} / {c}: {cell.verdict.value}")

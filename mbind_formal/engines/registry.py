@@ -29,3 +29,18 @@ def get_engine(name: str) -> Engine:
     module, cls = ENGINES[name]
     engine: Engine = getattr(importlib.import_module(module), cls)()
     return engine
+
+
+class EnginePool:
+    """One object per engine name for the length of a run, so that an engine keeps what
+    it caches between cells (the Z3 engines encode a variant once and reuse it for
+    every claim and depth). Made per run and passed along: nothing is module-wide."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, Engine] = {}
+
+    def get(self, name: str) -> Engine:
+        """The pool's engine called `name`; raises KeyError for an unknown name."""
+        if name not in self._made:
+            self._made[name] = get_engine(name)
+        return self._made[name]
