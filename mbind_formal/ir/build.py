@@ -94,6 +94,19 @@ def _make_init(
     return InitValue(value=b.value(init, typ))
 
 
+def _make_var(
+    b: ExprBuilder,
+    name: str,
+    t: TypeLike,
+    init: ExprLike | None,
+    one_of: Sequence[ExprLike] | None,
+    const: bool,
+    span: Span | None,
+) -> Var:
+    typ = b.type(t)
+    return Var(name=name, type=typ, init=_make_init(b, typ, init, one_of), const=const, span=span)
+
+
 class CollectionBuilder:
     """A collection being declared; `Page[0]` is the element literal, `Page.type` its type."""
 
@@ -156,13 +169,7 @@ class ActorBuilder(ExprBuilder):
         span: Span | None = None,
     ) -> Expr:
         """An actor-local variable; returns the `LocalVar` naming it."""
-        v = Var(
-            name=name,
-            type=self.type(type),
-            init=_make_init(self, type, init, one_of),
-            const=const,
-            span=span,
-        )
+        v = _make_var(self, name, type, init, one_of, const, span)
         self._owner._update_actor(self.name, lambda a: replace(a, locals=(*a.locals, v)))
         return self.local(name)
 
@@ -225,13 +232,7 @@ class VariantBuilder(ExprBuilder):
         span: Span | None = None,
     ) -> Expr:
         """Add a global variable (or constant) to this variant."""
-        v = Var(
-            name=name,
-            type=self.type(type),
-            init=_make_init(self, type, init, one_of),
-            const=const,
-            span=span,
-        )
+        v = _make_var(self, name, type, init, one_of, const, span)
         self._delta.globals.append(v)
         return self.global_var(name)
 
@@ -247,16 +248,13 @@ class VariantBuilder(ExprBuilder):
         span: Span | None = None,
     ) -> None:
         """Add a per-element field to collection `collection` in this variant."""
-        typ = self.type(type)
         saved = self._self_type
         self._self_type = self.type(collection)
         try:
-            init_ = _make_init(self, typ, init, one_of)
+            v = _make_var(self, name, type, init, one_of, const, span)
         finally:
             self._self_type = saved
-        self._delta.fields.append(
-            (collection, Var(name=name, type=typ, init=init_, const=const, span=span))
-        )
+        self._delta.fields.append((collection, v))
 
     def init(self, cond: ExprLike) -> None:
         """Add a constraint on initial states."""
@@ -362,17 +360,10 @@ class SpecBuilder(ExprBuilder):
         const: bool,
         span: Span | None,
     ) -> None:
-        typ = self.type(type)
         saved = self._self_type
         self._self_type = self.type(coll)
         try:
-            v = Var(
-                name=name,
-                type=typ,
-                init=_make_init(self, typ, init, one_of),
-                const=const,
-                span=span,
-            )
+            v = _make_var(self, name, type, init, one_of, const, span)
         finally:
             self._self_type = saved
         self._collections = [
@@ -413,9 +404,7 @@ class SpecBuilder(ExprBuilder):
         const: bool,
         span: Span | None,
     ) -> Expr:
-        typ = self.type(type)
-        init_ = _make_init(self, typ, init, one_of)
-        self._globals.append(Var(name=name, type=typ, init=init_, const=const, span=span))
+        self._globals.append(_make_var(self, name, type, init, one_of, const, span))
         self._changed()
         return self.global_var(name)
 
