@@ -81,7 +81,7 @@ CODES: Mapping[str, str] = {
     "MBF414": "macro call expands to too many statements",
     "MBF501": "bad command-line value",
     "MBF502": "unknown variant or claim requested on the command line",
-    "MBF503": "cannot write the output path",
+    "MBF503": "cannot write the output path, or it is the spec or an include",
     "MBF601": "java or the TLC jar is missing",
     "MBF602": "TLC rejected the generated module",
     "MBF603": "an engine's trace does not replay (an encoding bug)",
