@@ -56,6 +56,20 @@ def _ratio(r: Mapping[str, Any] | None) -> str:
     return f"{sign}{r['value']:.2f}"
 
 
+def _per_cell(summary: Mapping[str, Any]) -> str:
+    """`median / max (n)` of the seconds of the decided cells of one config."""
+    times = sorted(
+        float(c["seconds"])
+        for c in summary.get("cells", ())
+        if c.get("verdict") in ("holds", "violated", "vacuous") and "seconds" in c
+    )
+    if not times:
+        return "-"
+    mid = len(times) // 2
+    median = times[mid] if len(times) % 2 else (times[mid - 1] + times[mid]) / 2
+    return f"{median:.2f} / {times[-1]:.2f} ({len(times)})"
+
+
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -147,6 +161,21 @@ def render(doc: Mapping[str, Any]) -> str:
                 row.append(" / ".join(_ratio(r) for r in found))
             rows.append(row)
         out += _table(["ours", *[f"{scale}={n}" for n in sizes]], rows)
+
+    out += ["", "### Time per cell (s)", ""]
+    out += [
+        "Median / largest time of one cell among the cells the config decided (holds, "
+        "violated or vacuous), then how many it decided: what one `prove` costs.",
+        "",
+    ]
+    rows = []
+    for config in _configs(runs):
+        row = [f"`{config}`"]
+        for size in sizes:
+            s = _find(runs, config, size)
+            row.append("-" if s is None else _per_cell(s))
+        rows.append(row)
+    out += _table(["engine", *[f"{scale}={n}" for n in sizes]], rows)
 
     out += ["", "### Details", ""]
     out += [
