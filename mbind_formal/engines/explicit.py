@@ -18,20 +18,19 @@ from __future__ import annotations
 import itertools
 import operator
 import os
-import struct
 import time
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from mbind_formal.engines.base import Budget, Coverage, Progress, ProgressEvent, Result, Verdict
-from mbind_formal.ir.layout import Layout, SlotKind, State, Value, domain, sizes_of
+from mbind_formal.engines.codec import Codec, Key
+from mbind_formal.ir.layout import Layout, State, Value
 from mbind_formal.ir.model import Claim, IndexType, Model
 from mbind_formal.ir.semantics import Semantics, SemanticsError
 from mbind_formal.ir.symmetry import symmetric_collections
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay_with
 
-Key = Hashable
 _CHECK_EVERY = 256  # expansions between clock / memory / progress checks
 _CHECK_TRANSITIONS = 4096  # ... or after this many transitions
 _PROGRESS_S = 0.5
@@ -40,25 +39,8 @@ _PROGRESS_S = 0.5
 
 
 def packer(layout: Layout) -> Callable[[State], Key]:
-    """A function packing a state into compact bytes (1 byte per slot when it fits)."""
-    sizes = sizes_of(layout.model)
-    codes = []
-    for sl in layout.slots:
-        if sl.kind is SlotKind.PC:
-            lo, hi = 0, len(sl.labels) - 1
-        else:
-            assert sl.type is not None
-            dom = domain(sl.type, sizes)
-            lo, hi = int(min(dom)), int(max(dom))
-        code = next((c for c, bits in _STRUCT_CODES if -(1 << bits) <= lo and hi < 1 << bits), None)
-        if code is None:
-            return tuple  # wider than 64 bits: keep the tuple itself
-        codes.append(code)
-    pack = struct.Struct("<" + "".join(codes)).pack
-    return lambda s: pack(*s)
-
-
-_STRUCT_CODES = (("b", 7), ("h", 15), ("i", 31), ("q", 63))  # signed code, magnitude bits
+    """A function packing a state into compact bytes (`codec.Codec`)."""
+    return Codec.of(layout).pack
 
 
 # --------------------------------------------------------------------------- symmetry

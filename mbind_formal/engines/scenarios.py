@@ -18,10 +18,8 @@ instance's step between consecutive states.
 
 from __future__ import annotations
 
-import struct
 import time
 from collections import deque
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from itertools import pairwise
 from typing import Any
@@ -29,9 +27,10 @@ from typing import Any
 from mbind_formal.engines.base import Budget
 
 # The explicit engine's resident-memory probe: one definition of what --memory measures.
+from mbind_formal.engines.codec import Codec, Key
 from mbind_formal.engines.explicit import rss_bytes
-from mbind_formal.ir.layout import Layout, SlotKind, State, Value, instance_name, lazy_domain
-from mbind_formal.ir.model import BoolType, Model, Scenario
+from mbind_formal.ir.layout import State, instance_name
+from mbind_formal.ir.model import Model, Scenario
 from mbind_formal.ir.semantics import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay_with
@@ -73,53 +72,6 @@ class ScenarioResult:
         }
 
 
-Key = Hashable
-
-
-@dataclass(frozen=True, slots=True)
-class _Codec:
-    """Packs a state into bytes (one struct field per slot, as narrow as its values
-    allow) and back; a model with values beyond 64 bits keeps the tuples themselves."""
-
-    pack: Callable[[State], Key]
-    unpack: Callable[[Key], State]
-
-    @staticmethod
-    def of(layout: Layout) -> _Codec:
-        sizes = {c.name: c.size for c in layout.model.collections}
-        codes: list[str] = []
-        bools: list[int] = []
-        for i, sl in enumerate(layout.slots):
-            if sl.kind is SlotKind.PC:
-                lo, hi = 0, len(sl.labels) - 1
-            else:
-                assert sl.type is not None
-                dom = lazy_domain(sl.type, sizes)
-                lo, hi = int(dom[0]), int(dom[-1])
-                if isinstance(sl.type, BoolType):
-                    bools.append(i)
-            code = next((c for c, bits in _CODES if -(1 << bits) <= lo and hi < 1 << bits), None)
-            if code is None:
-                return _Codec(lambda s: s, _same)
-            codes.append(code)
-        fmt = struct.Struct("<" + "".join(codes))
-
-        def unpack(key: Key) -> State:
-            assert isinstance(key, bytes)
-            values: list[Value] = list(fmt.unpack(key))
-            for i in bools:
-                values[i] = bool(values[i])
-            return tuple(values)
-
-        return _Codec(lambda s: fmt.pack(*s), unpack)
-
-
-_CODES = (("b", 7), ("h", 15), ("i", 31), ("q", 63))  # signed struct code, magnitude bits
-
-
-def _same(key: Key) -> State:
-    assert isinstance(key, tuple)
-    return key
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +147,7 @@ class _Search:
 
     def __init__(self, sem: Semantics, scenario: Scenario, budget: Budget, started: float):
         self.sem, self.scenario, self.budget, self.started = sem, scenario, budget, started
-        self.codec = _Codec.of(sem.layout)
+        self.codec = Codec.of(sem.layout)
         self.parent: dict[Key, Key | None] = {}
         self.rss0 = rss_bytes() if budget.memory_mb is not None else 0
 

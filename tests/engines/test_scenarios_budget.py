@@ -13,7 +13,8 @@ from mbind_formal import load_text
 from mbind_formal.cli import run_cli
 from mbind_formal.engines import scenarios
 from mbind_formal.engines.base import Budget
-from mbind_formal.engines.scenarios import _Codec, run_scenario
+from mbind_formal.engines.codec import Codec
+from mbind_formal.engines.scenarios import run_scenario
 from mbind_formal.ir.layout import Layout
 from mbind_formal.ir.semantics import Semantics
 
@@ -96,7 +97,7 @@ def test_codec_round_trip() -> None:
     spec = load_text(MANY, "s.mbf").spec
     assert spec is not None
     sem = Semantics(spec.model("base"))
-    codec = _Codec.of(Layout(sem.model))
+    codec = Codec.of(Layout(sem.model))
     for s in list(sem.initial_states())[:50]:
         key = codec.pack(s)
         assert isinstance(key, bytes) and len(key) == len(s) + 1  # n: 2 bytes
