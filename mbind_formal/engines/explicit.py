@@ -19,7 +19,7 @@ import itertools
 import operator
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from mbind_formal.engines.base import Budget, Coverage, Progress, ProgressEvent, Result, Verdict
@@ -279,6 +279,8 @@ class _Search:
     stopped: str = ""  # why the search stopped early ("" if it did not)
     rss0: int = 0  # resident memory when the search started
     last_report: float = 0.0
+    memo: _Memo | None = None  # successors shared with earlier checks (NOTE(successor memo))
+    blocked: list[int] = field(default_factory=list)  # per step id: stores refused here
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -325,10 +327,76 @@ def rss_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+# NOTE(successor memo): every claim of a matrix explores the same model, and most claims
+# share most of their states (different `assume`s select overlapping sets of initial
+# states: on spec/mbind.mbf at 3 pages, mainline's 17 claims visit 341k states of which
+# 91k are distinct). The successors of a state do not depend on the claim, so the engine
+# keeps, for the model it last checked (with the same symmetry reduction), each expanded
+# state's successors as (step id, key) pairs and the stores its expansion refused, and
+# later checks read them instead of running the semantics again. The search itself is
+# unchanged: the same order, the same parents, the same statistics, so a cell's result
+# does not depend on the cells checked before it (with symmetry, a memo built from
+# another representative of an orbit can pick another trace of the same length).
+# Memory is bounded: past _MEMO_TRANSITIONS stored successors (or half of --memory)
+# new expansions are no longer kept.
+
+_MEMO_TRANSITIONS = 2_000_000
+_MEMO_BYTES_PER_TRANSITION = 240  # a (sid, key) pair, its key and the tuple holding it
+
+
+@dataclass
+class _Memo:
+    """Successors of the states of one model already expanded (NOTE(successor memo))."""
+
+    model: Model
+    sym: frozenset[str]
+    sem: Semantics
+    key: Callable[[State], Key]
+    unpack: Callable[[Key], State]
+    table: dict[Key, tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...]]] = field(
+        default_factory=dict
+    )
+    inits: dict[object, tuple[State, ...]] = field(default_factory=dict)  # assume -> states
+    transitions: int = 0
+    snap: list[int] = field(default_factory=list)  # blocked counters after the last expansion
+
+    def refused(self) -> tuple[tuple[int, int], ...]:
+        """The stores refused since the last call, as (step id, count) pairs."""
+        now = self.sem.blocked_counts
+        if now == self.snap:
+            return ()
+        delta = tuple(
+            (i, n - o) for i, (n, o) in enumerate(zip(now, self.snap, strict=True)) if n != o
+        )
+        self.snap[:] = now
+        return delta
+
+
 class ExplicitEngine:
     """Breadth-first explicit-state model checking (see the module docstring)."""
 
     name = "explicit"
+
+    def __init__(self) -> None:
+        self._memo: _Memo | None = None
+
+    def _memo_for(self, model: Model, sym: frozenset[str]) -> _Memo:
+        """The memo of (model, sym), made anew (and the old one dropped) on a change."""
+        memo = self._memo
+        if memo is None or memo.model is not model or memo.sym != sym:
+            self._memo = None  # let the old one go before the new one grows
+            sem = Semantics(model)
+            codec = Codec.of(sem.layout)
+            key = codec.pack
+            if sym:
+                canon = Canon(model, sem.layout, sym)
+
+                def key(s: State) -> Key:
+                    return codec.pack(canon(s))
+
+            memo = self._memo = _Memo(model, sym, sem, key, codec.unpack)
+        memo.snap = list(memo.sem.blocked_counts)
+        return memo
 
     def check(
         self,
@@ -338,24 +406,19 @@ class ExplicitEngine:
         report: Progress | None = None,
     ) -> Result:
         started = time.monotonic()
+        sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
         try:
-            sem = Semantics(model)
+            memo = self._memo_for(model, sym)
         except SemanticsError as e:
             return self._unknown(model, claim, f"the model cannot be executed: {e}", started)
-        sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
-        pack = packer(sem.layout)
-        key = pack
-        if sym:
-            canon = Canon(model, sem.layout, sym)
-
-            def key(s: State) -> Key:
-                return pack(canon(s))
-
-        search = _Search(sem, claim, budget, report, key, started, rss0=rss_bytes())
+        search = _Search(
+            memo.sem, claim, budget, report, memo.key, started, rss0=rss_bytes(), memo=memo
+        )
         search.progress("start")
         try:
             _explore(search)
         except SemanticsError as e:
+            self._memo = None  # it may hold a half-recorded expansion
             return self._unknown(model, claim, f"evaluation failed: {e}", started)
         search.progress(search.stopped or "done")
         return _result(search, sorted(sym))
@@ -400,8 +463,16 @@ def _explore(x: _Search) -> None:
         x.stopped = x.limits()
         return bool(x.stopped)
 
+    memo = x.memo
+    assert memo is not None
+    x.blocked = [0] * len(sem.steps)
+    inits: Iterable[State] | None = memo.inits.get(claim.assume)
+    enumerated: list[State] | None = None
+    if inits is None:
+        enumerated = []
+        inits = _recording(sem.initial_states(claim.assume, out_of_budget), enumerated)
     level: list[tuple[State, Key]] = []
-    for n, s in enumerate(sem.initial_states(claim.assume, out_of_budget), start=1):
+    for n, s in enumerate(inits, start=1):
         if n % _CHECK_EVERY == 0 and out_of_budget():
             return
         k = key(s)
@@ -417,7 +488,13 @@ def _explore(x: _Search) -> None:
             return
     if x.stopped:
         return
-    succ, final, fired = sem.raw_successors, sem.is_final, x.fired
+    if enumerated is not None:  # every initial state was enumerated: keep them
+        memo.inits[claim.assume] = tuple(enumerated)
+    succ, final, fired, blocked = sem.raw_successors, sem.is_final, x.fired, x.blocked
+    table, unpack = memo.table, memo.unpack
+    room = _MEMO_TRANSITIONS
+    if x.budget.memory_mb is not None:
+        room = min(room, (x.budget.memory_mb << 19) // _MEMO_BYTES_PER_TRANSITION)
     count = 0
     checked_at = 0  # x.transitions when the limits were last checked
     while level:
@@ -430,21 +507,33 @@ def _explore(x: _Search) -> None:
                 checked_at = x.transitions
                 if out_of_budget():
                     return
-            out = succ(s)
-            if not out:
+            entry = table.get(pk)
+            if entry is None:
+                out = succ(s)
+                news: list[State] | None = [t for _, _, t in out]
+                entry = (tuple((sid, key(t)) for sid, _, t in out), memo.refused())
+                if memo.transitions < room:
+                    table[pk] = entry
+                    memo.transitions += len(out)
+            else:
+                news = None
+            kids, refused = entry
+            for sid, n in refused:
+                blocked[sid] += n
+            if not kids:
                 if x.deadlock is None and not final(s):
                     x.deadlock = pk
                 continue
-            x.transitions += len(out)
-            for sid, _, t in out:
+            x.transitions += len(kids)
+            for i, (sid, k) in enumerate(kids):
                 fired[sid] = True
-                k = key(t)
                 if k in parent:
                     continue
                 if max_states is not None and len(parent) >= max_states:
                     x.stopped = f"state limit of {max_states} reached at depth {x.depth + 1}"
                     return
                 parent[k] = pk
+                t = news[i] if news is not None else unpack(k)
                 nxt.append((t, k))
                 if discover(t, k):
                     x.depth += 1
@@ -452,6 +541,13 @@ def _explore(x: _Search) -> None:
         if nxt:
             x.depth += 1
         level = nxt
+
+
+def _recording(states: Iterable[State], into: list[State]) -> Iterator[State]:
+    """`states`, each also appended to `into` as it passes."""
+    for s in states:
+        into.append(s)
+        yield s
 
 
 def _chain(parent: dict[Key, Key | None], k: Key) -> list[Key]:
@@ -505,12 +601,15 @@ def _trace(x: _Search, k: Key, kind: TraceKind) -> Trace:
     return trace
 
 
-def coverage(sem: Semantics, fired: Sequence[bool]) -> Coverage:
+def coverage(
+    sem: Semantics, fired: Sequence[bool], refused: Sequence[int] | None = None
+) -> Coverage:
     """Steps (actor, label) fired by some instance, those no instance fired, and stores
     the range checks refused."""
     done = {(r.actor, r.label) for r, f in zip(sem.steps, fired, strict=True) if f}
     every = {(a.name, st.label) for a in sem.model.actors for st in a.steps}
-    blocked = tuple((a, lab, n) for (a, lab), n in sorted(sem.blocked_stores().items()))
+    by_step = sem.blocked_stores(refused)
+    blocked = tuple((a, lab, n) for (a, lab), n in sorted(by_step.items()))
     return Coverage(
         fired=tuple(sorted(done)), never_fired=tuple(sorted(every - done)), blocked=blocked
     )
@@ -520,7 +619,7 @@ def _result(x: _Search, sym: list[str]) -> Result:
     sem, claim = x.sem, x.claim
     states = len(x.parent)
     seconds = x.elapsed()
-    blocked = sem.blocked_stores()
+    blocked = sem.blocked_stores(x.blocked)
     stats: dict[str, float | int | str] = {
         "distinct_states": states,
         "initial_states": x.initial,
@@ -543,7 +642,7 @@ def _result(x: _Search, sym: list[str]) -> Result:
         states=states,
         witnesses=seen,
         deadlock=deadlock,
-        coverage=coverage(sem, x.fired),
+        coverage=coverage(sem, x.fired, x.blocked),
         seconds=seconds,
         stats=stats,
     )

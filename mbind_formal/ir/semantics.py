@@ -428,10 +428,18 @@ class Semantics:
         """Every instance of every actor is done."""
         return bool(self._final(state, self._scratch))
 
-    def blocked_stores(self) -> dict[tuple[str, str], int]:
-        """Stores refused by a range check so far, per (actor, label) (for coverage)."""
+    @property
+    def blocked_counts(self) -> list[int]:
+        """Per step id, the stores refused by a range check so far (the live counters:
+        they grow as successors are computed)."""
+        return self._c.blocked
+
+    def blocked_stores(self, counts: Sequence[int] | None = None) -> dict[tuple[str, str], int]:
+        """Stores refused by a range check, per (actor, label) (for coverage): so far, or
+        as `counts` (per step id) says."""
         out: dict[tuple[str, str], int] = {}
-        for ref, n in zip(self.steps, self._c.blocked, strict=True):
+        counts = self._c.blocked if counts is None else counts
+        for ref, n in zip(self.steps, counts, strict=True):
             if n:
                 key = (ref.actor, ref.label)
                 out[key] = out.get(key, 0) + n
