@@ -13,7 +13,7 @@ import struct
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from mbind_formal.ir.layout import Layout, SlotKind, State, Value, lazy_domain
+from mbind_formal.ir.layout import Layout, SlotKind, State, lazy_domain
 from mbind_formal.ir.model import BoolType
 
 Key = Hashable
@@ -31,30 +31,22 @@ class Codec:
     def of(layout: Layout) -> Codec:
         sizes = {c.name: c.size for c in layout.model.collections}
         codes: list[str] = []
-        bools: list[int] = []
-        for i, sl in enumerate(layout.slots):
+        for sl in layout.slots:
             if sl.kind is SlotKind.PC:
                 lo, hi = 0, len(sl.labels) - 1
+            elif isinstance(sl.type, BoolType):
+                codes.append("?")  # one byte, unpacked as a bool (the same byte as 'b')
+                continue
             else:
                 assert sl.type is not None
                 dom = lazy_domain(sl.type, sizes)
                 lo, hi = int(dom[0]), int(dom[-1])
-                if isinstance(sl.type, BoolType):
-                    bools.append(i)
             code = next((c for c, bits in _CODES if -(1 << bits) <= lo and hi < 1 << bits), None)
             if code is None:
                 return Codec(lambda s: s, _same)
             codes.append(code)
         fmt = struct.Struct("<" + "".join(codes))
-
-        def unpack(key: Key) -> State:
-            assert isinstance(key, bytes)
-            values: list[Value] = list(fmt.unpack(key))
-            for i in bools:
-                values[i] = bool(values[i])
-            return tuple(values)
-
-        return Codec(lambda s: fmt.pack(*s), unpack)
+        return Codec(lambda s: fmt.pack(*s), fmt.unpack)
 
 
 _CODES = (("b", 7), ("h", 15), ("i", 31), ("q", 63))  # signed struct code, magnitude bits

@@ -72,8 +72,6 @@ class ScenarioResult:
         }
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class _Run:
     """Who moves, in order: (actor, instance) pairs."""
