@@ -46,7 +46,8 @@ class Codec:
                 return Codec(lambda s: s, _same)
             codes.append(code)
         fmt = struct.Struct("<" + "".join(codes))
-        return Codec(lambda s: fmt.pack(*s), fmt.unpack)
+        unpack: Callable[[Key], State] = fmt.unpack  # type: ignore[assignment]  # keys are bytes
+        return Codec(lambda s: fmt.pack(*s), unpack)
 
 
 _CODES = (("b", 7), ("h", 15), ("i", 31), ("q", 63))  # signed struct code, magnitude bits
