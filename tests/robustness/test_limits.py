@@ -181,10 +181,10 @@ class _InterruptOnSecondCall:
 
 @pytest.fixture
 def interrupting(monkeypatch: pytest.MonkeyPatch) -> _InterruptOnSecondCall:
-    import mbind_formal.verdicts as verdicts
+    from mbind_formal.engines import registry
 
     engine = _InterruptOnSecondCall()
-    monkeypatch.setattr(verdicts, "get_engine", lambda name: engine)
+    monkeypatch.setattr(registry, "get_engine", lambda name: engine)
     return engine
 
 
@@ -223,6 +223,14 @@ def test_ctrl_c_while_loading(small: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert "interrupted" in run.err
 
 
+def _default_sigint() -> None:
+    """In the child: SIGINT's default action. A shell starts background jobs with SIGINT
+    ignored, and an ignored signal stays ignored across exec, so a suite run with `&`
+    would otherwise test nothing (Python installs its Ctrl-C handler only when SIGINT is
+    not ignored at start-up)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_real_sigint_mid_run(tmp_path: Path) -> None:
     """A real SIGINT to a real process, sent once the first cell has printed its line (so
     the run is certainly inside the engine loop): partial output, exit 3, no traceback."""
@@ -237,6 +245,7 @@ def test_real_sigint_mid_run(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=_default_sigint,
     )
     try:
         assert proc.stdout is not None
@@ -354,6 +363,7 @@ def test_ctrl_c_stops_tlc(tmp_path: Path, small: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_default_sigint,
     )
     java: list[int] = []
     try:
