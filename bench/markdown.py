@@ -7,7 +7,7 @@ hand-written text above it (intro, profiles, optimisation log) as it is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,23 @@ def _ratio(r: Mapping[str, Any] | None) -> str:
         common = r.get("common_value")
         return "?" if common is None else f"? (common {common:.2g})"
     return f"{sign}{r['value']:.2f}"
+
+
+def _per_config(
+    runs: Sequence[Mapping[str, Any]],
+    sizes: Sequence[int],
+    scale: str,
+    cell: Callable[[Mapping[str, Any]], str],
+) -> list[str]:
+    """A table with one row per config and one column per size, `cell` of each run."""
+    rows = []
+    for config in _configs(runs):
+        row = [f"`{config}`"]
+        for size in sizes:
+            s = _find(runs, config, size)
+            row.append("-" if s is None else cell(s))
+        rows.append(row)
+    return _table(["engine", *[f"{scale}={n}" for n in sizes]], rows)
 
 
 def _per_cell(summary: Mapping[str, Any]) -> str:
@@ -125,14 +142,7 @@ def render(doc: Mapping[str, Any]) -> str:
         "limit stopped it, with the cells decided before that.",
         "",
     ]
-    rows = []
-    for config in _configs(runs):
-        row = [f"`{config}`"]
-        for size in sizes:
-            s = _find(runs, config, size)
-            row.append("-" if s is None else _wall(s))
-        rows.append(row)
-    out += _table(["engine", *[f"{scale}={n}" for n in sizes]], rows)
+    out += _per_config(runs, sizes, scale, _wall)
 
     tlcs = [c for c in _configs(runs) if c.startswith("tlc")]
     if tlcs:
@@ -168,14 +178,7 @@ def render(doc: Mapping[str, Any]) -> str:
         "violated or vacuous), then how many it decided: what one `prove` costs.",
         "",
     ]
-    rows = []
-    for config in _configs(runs):
-        row = [f"`{config}`"]
-        for size in sizes:
-            s = _find(runs, config, size)
-            row.append("-" if s is None else _per_cell(s))
-        rows.append(row)
-    out += _table(["engine", *[f"{scale}={n}" for n in sizes]], rows)
+    out += _per_config(runs, sizes, scale, _per_cell)
 
     out += ["", "### Details", ""]
     out += [
