@@ -19,7 +19,7 @@ import itertools
 import operator
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from mbind_formal.engines.base import Budget, Coverage, Progress, ProgressEvent, Result, Verdict
@@ -34,14 +34,6 @@ from mbind_formal.trace.replay import replay_with
 _CHECK_EVERY = 256  # expansions between clock / memory / progress checks
 _CHECK_TRANSITIONS = 4096  # ... or after this many transitions
 _PROGRESS_S = 0.5
-
-# --------------------------------------------------------------------------- packing
-
-
-def packer(layout: Layout) -> Callable[[State], Key]:
-    """A function packing a state into compact bytes (`codec.Codec`)."""
-    return Codec.of(layout).pack
-
 
 # --------------------------------------------------------------------------- symmetry
 
@@ -260,13 +252,12 @@ def _getter(slots: list[int]) -> Getter:
 
 @dataclass
 class _Search:
-    """The mutable state of one BFS (kept off the engine object, which is stateless)."""
+    """The mutable state of one BFS; what outlives it (the memo) is the engine's."""
 
-    sem: Semantics
+    memo: _Memo  # the model's semantics, state keys and shared successors
     claim: Claim
     budget: Budget
     report: Progress | None
-    key: Callable[[State], Key]
     started: float = field(default_factory=time.monotonic)
     parent: dict[Key, Key | None] = field(default_factory=dict)
     fired: list[bool] = field(default_factory=list)
@@ -279,8 +270,15 @@ class _Search:
     stopped: str = ""  # why the search stopped early ("" if it did not)
     rss0: int = 0  # resident memory when the search started
     last_report: float = 0.0
-    memo: _Memo | None = None  # successors shared with earlier checks (NOTE(successor memo))
     blocked: list[int] = field(default_factory=list)  # per step id: stores refused here
+
+    @property
+    def sem(self) -> Semantics:
+        return self.memo.sem
+
+    @property
+    def key(self) -> Callable[[State], Key]:
+        return self.memo.key
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -411,9 +409,7 @@ class ExplicitEngine:
             memo = self._memo_for(model, sym)
         except SemanticsError as e:
             return self._unknown(model, claim, f"the model cannot be executed: {e}", started)
-        search = _Search(
-            memo.sem, claim, budget, report, memo.key, started, rss0=rss_bytes(), memo=memo
-        )
+        search = _Search(memo, claim, budget, report, started, rss0=rss_bytes())
         search.progress("start")
         try:
             _explore(search)
@@ -464,7 +460,6 @@ def _explore(x: _Search) -> None:
         return bool(x.stopped)
 
     memo = x.memo
-    assert memo is not None
     x.blocked = [0] * len(sem.steps)
     inits: Iterable[State] | None = memo.inits.get(claim.assume)
     enumerated: list[State] | None = None
@@ -602,16 +597,16 @@ def _trace(x: _Search, k: Key, kind: TraceKind) -> Trace:
 
 
 def coverage(
-    sem: Semantics, fired: Sequence[bool], refused: Sequence[int] | None = None
+    sem: Semantics, fired: Sequence[bool], blocked: Mapping[tuple[str, str], int]
 ) -> Coverage:
-    """Steps (actor, label) fired by some instance, those no instance fired, and stores
-    the range checks refused."""
+    """Steps (actor, label) fired by some instance, those no instance fired, and the
+    stores range checks refused (`blocked`, per (actor, label))."""
     done = {(r.actor, r.label) for r, f in zip(sem.steps, fired, strict=True) if f}
     every = {(a.name, st.label) for a in sem.model.actors for st in a.steps}
-    by_step = sem.blocked_stores(refused)
-    blocked = tuple((a, lab, n) for (a, lab), n in sorted(by_step.items()))
     return Coverage(
-        fired=tuple(sorted(done)), never_fired=tuple(sorted(every - done)), blocked=blocked
+        fired=tuple(sorted(done)),
+        never_fired=tuple(sorted(every - done)),
+        blocked=tuple((a, lab, n) for (a, lab), n in sorted(blocked.items())),
     )
 
 
@@ -642,7 +637,7 @@ def _result(x: _Search, sym: list[str]) -> Result:
         states=states,
         witnesses=seen,
         deadlock=deadlock,
-        coverage=coverage(sem, x.fired, x.blocked),
+        coverage=coverage(sem, x.fired, blocked),
         seconds=seconds,
         stats=stats,
     )

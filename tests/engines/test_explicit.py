@@ -9,7 +9,8 @@ import pytest
 from explicit_models import counter, cross_refs, mutex, pages, two_locks
 
 from mbind_formal.engines.base import Budget, ProgressEvent, Verdict
-from mbind_formal.engines.explicit import Canon, ExplicitEngine, packer
+from mbind_formal.engines.codec import Codec
+from mbind_formal.engines.explicit import Canon, ExplicitEngine
 from mbind_formal.engines.registry import get_engine
 from mbind_formal.ir.layout import Layout, State, domain
 from mbind_formal.ir.model import Claim, IndexType, Model
@@ -209,7 +210,7 @@ def test_registry_finds_the_engine() -> None:
 def test_packed_keys_distinguish_states() -> None:
     m, _, _ = pages(2)
     sem = Semantics(m)
-    key = packer(sem.layout)
+    key = Codec.of(sem.layout).pack
     states = reachable(m)
     assert len({key(s) for s in states}) == len(states)
 
