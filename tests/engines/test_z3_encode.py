@@ -10,14 +10,11 @@ the semantics would report.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import z3
+from oracle import ORACLE
 from z3_models import cases, counter_case, lru_case, step_mismatches
 
 from mbind_formal.engines.z3_encode import Encoding, bv_width
@@ -28,25 +25,13 @@ from mbind_formal.ir.model import Binary, BinOp, Claim, ClaimKind, GlobalVar, In
 from mbind_formal.ir.semantics import Semantics
 from mbind_formal.trace.model import TraceKind
 
-MODELS = Path(__file__).resolve().parent.parent / "models"
 OPTIONS = {"bv": BMC_OPTIONS, "int": PDR_OPTIONS}
-
-
-def _oracle() -> ModuleType:
-    name = "oracle"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, MODELS / "oracle.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
 
 
 def oracle_models() -> dict[str, tuple[Model, Claim]]:
     out: dict[str, tuple[Model, Claim]] = {}
     case: Any
-    for case in _oracle().ORACLE:
+    for case in ORACLE:
         key = f"{case.file}{case.params}/{case.variant}"
         if key not in out:
             spec = load_spec(case.path, dict(case.params)).spec

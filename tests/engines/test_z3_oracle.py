@@ -8,13 +8,10 @@ decide every row of these small models.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from oracle import ORACLE
 
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.registry import get_engine
@@ -22,23 +19,7 @@ from mbind_formal.ir.lower import load_spec
 from mbind_formal.ir.model import Claim, Model
 from mbind_formal.trace.replay import replay
 
-MODELS = Path(__file__).resolve().parent.parent / "models"
 BUDGET = Budget(max_depth=12, timeout_s=60, seed=0)
-
-
-def _oracle() -> ModuleType:
-    """tests/models/oracle.py, loaded by path (test directories are not packages)."""
-    name = "oracle"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, MODELS / "oracle.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-ORACLE: list[Any] = list(_oracle().ORACLE)
 
 
 def load(case: Any) -> tuple[Model, Claim]:

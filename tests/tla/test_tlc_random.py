@@ -10,34 +10,15 @@ replay, exact state counts when TLC explores everything).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from model_strategies import random_cases, render
 from test_tlc_engine import agree
 
 pytestmark = [pytest.mark.tlc, pytest.mark.slow]
 
-ENGINES = Path(__file__).resolve().parent.parent / "engines"
-
-
-def _strategies() -> ModuleType:
-    """tests/engines/model_strategies.py, loaded by path (test dirs are not packages)."""
-    name = "model_strategies"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ENGINES / "model_strategies.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-CASES: st.SearchStrategy[object] = _strategies().random_cases()
+CASES: st.SearchStrategy[object] = random_cases()
 
 
 @settings(
@@ -51,5 +32,5 @@ def test_tlc_agrees_on_random_models(case: object, symmetry: bool) -> None:
     try:
         agree(model, claim, symmetry=symmetry)
     except AssertionError:
-        print(_strategies().render(model, claim))
+        print(render(model, claim))
         raise
