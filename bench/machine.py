@@ -83,7 +83,7 @@ def tlc_startup_s(java: str, jar: str) -> float | None:
 def describe(*, with_tlc: bool) -> dict[str, Any]:
     """The machine and tool versions; with `with_tlc`, also java's and TLC's start-up."""
     from mbind_formal.diagnostics import Diagnostic
-    from mbind_formal.tla.tlc import find_tlc
+    from mbind_formal.tlc.run import find_tlc
 
     info: dict[str, Any] = {
         "host": socket.gethostname(),

@@ -6,7 +6,7 @@ them together: the top functions by own time and by cumulative time, and own tim
 summed per source file, as percentages of the profiled time.
 
 The default profiler is the standard library's cProfile (deterministic; it inflates
-call-heavy code such as the closures of `ir.semantics` by a similar factor throughout,
+call-heavy code such as the closures of `semantics.relation` by a similar factor throughout,
 so shares stay comparable). `--sampler` uses pyinstrument instead when it is installed
 (statistical, low overhead, call tree as text), which is how BENCHMARKS.md's profiles
 were cross-checked.
@@ -27,7 +27,7 @@ from typing import TextIO
 
 from mbind_formal.engines.base import Budget
 from mbind_formal.engines.registry import EnginePool
-from mbind_formal.ir.lower import load_spec
+from mbind_formal.lower.spec import load_spec
 from mbind_formal.verdicts import check_cell
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -36,7 +36,7 @@ from typing import Any, TextIO
 from bench import markdown, plot
 from bench.machine import describe
 from bench.summary import OURS, ConfigRun, Status, agreement, ratios, summarise, targets
-from mbind_formal.ir.lower import load_spec
+from mbind_formal.lower.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (2, 3, 4, 5, 6)

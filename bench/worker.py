@@ -28,7 +28,7 @@ from typing import Any, TextIO
 
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.registry import EnginePool
-from mbind_formal.ir.lower import load_spec
+from mbind_formal.lower.spec import load_spec
 from mbind_formal.verdicts import Cell, check_cell
 
 # Reasons an engine gives when the clock, not the search, ended it.

@@ -6,17 +6,17 @@ engines check. Diagnostics are values (`Diagnostic`); `SpecBuilder.build()` rais
 `DiagnosticError` when the model has errors.
 """
 
-from mbind_formal.diagnostics import Diagnostic, DiagnosticError, Span, render, render_all
-from mbind_formal.ir.build import (
+from mbind_formal.build.spec import (
     ActorBuilder,
     CollectionBuilder,
     DefRef,
     SpecBuilder,
     VariantBuilder,
 )
-from mbind_formal.ir.lower import LoadResult, load_spec, load_text
+from mbind_formal.diagnostics import Diagnostic, DiagnosticError, Span, render, render_all
 from mbind_formal.ir.model import BOOL, Claim, Model, Spec
 from mbind_formal.ir.validate import validate
+from mbind_formal.lower.spec import LoadResult, load_spec, load_text
 
 __all__ = (
     "BOOL",

@@ -6,7 +6,7 @@ combined verdict and any disagreement; `matrix_document` turns them into the
 versioned JSON document (schema 1) that `prove --json` and `matrix --json` write.
 
 NOTE(trust): a verdict reaches the user only from an engine that ran, and a trace
-only after `trace.replay` accepted it against `ir.semantics`; a trace that fails to
+only after `trace.replay` accepted it against `semantics.relation`; a trace that fails to
 replay turns the engine's answer into a failure of that engine, never a verdict.
 """
 

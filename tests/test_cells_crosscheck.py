@@ -8,8 +8,8 @@ from dataclasses import replace
 import pytest
 
 from mbind_formal.engines.base import Budget, Result, Verdict
-from mbind_formal.ir.lower import load_text
 from mbind_formal.ir.model import Spec
+from mbind_formal.lower.spec import load_text
 from mbind_formal.trace.model import Trace, TraceStep
 from mbind_formal.verdicts import _conflict, check_cell, matrix_document
 

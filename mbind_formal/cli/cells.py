@@ -33,8 +33,8 @@ from mbind_formal.cli.render import progress_bar
 from mbind_formal.engines.base import Budget, Result, Verdict
 from mbind_formal.engines.registry import EnginePool, engine_names
 from mbind_formal.engines.scenarios import ScenarioResult
-from mbind_formal.ir.layout import Layout
 from mbind_formal.ir.model import Spec
+from mbind_formal.semantics.layout import Layout
 from mbind_formal.verdicts import Cell, check_cell, matrix_document
 
 ALL_ENGINES = ("explicit", "bmc", "kind", "pdr", "tlc")

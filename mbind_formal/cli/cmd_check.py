@@ -38,7 +38,7 @@ def _reasons(found: tuple[Breaker, ...], coll: str) -> list[str]:
     """Why `coll` is told apart: each distinct construct once, with its first place.
 
     Element literals are left out: in a valid spec the only ones on a symmetric
-    collection are a `for` loop's own cursor resets (`ir.lower_flow` NOTE(loops)),
+    collection are a `for` loop's own cursor resets (`lower.flow` NOTE(loops)),
     already covered by its "ordered walk"."""
     out: dict[str, str] = {}
     for b in found:

@@ -2,7 +2,7 @@
 
 Input: a spec, variants and claims (all by default), `--workers N` (TLC worker threads),
 or `--distributed-workers K` (a `TLCServer` and K `TLCWorker` processes on this host,
-on loopback: see `tla.distributed`). Output: one block per (variant, claim): the
+on loopback: see `tlc.distributed`). Output: one block per (variant, claim): the
 verdict, TLC's distinct and generated state counts, the depth and the time; the
 replayed counterexample when the claim is violated. Exit codes as for `prove`.
 """
@@ -26,9 +26,9 @@ from mbind_formal.diagnostics import Diagnostic, render
 from mbind_formal.engines.base import Budget, Result, Verdict
 from mbind_formal.engines.tlc import TlcEngine
 from mbind_formal.ir.model import Claim, Model
-from mbind_formal.tla.distributed import run_distributed
 from mbind_formal.tla.emit import emit_cell
-from mbind_formal.tla.tlc import Outcome, TlcSetup, find_tlc
+from mbind_formal.tlc.distributed import run_distributed
+from mbind_formal.tlc.run import Outcome, TlcSetup, find_tlc
 from mbind_formal.trace.text import write_text
 
 NAME = "tlc"

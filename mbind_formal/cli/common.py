@@ -174,7 +174,7 @@ def parse_params(args: argparse.Namespace, err: TextIO) -> dict[str, int] | None
 
 def load(args: argparse.Namespace, err: TextIO) -> Loaded | None:
     """Load and check the spec named on the command line; print diagnostics on failure."""
-    from mbind_formal.ir.lower import load_spec
+    from mbind_formal.lower.spec import load_spec
 
     params = parse_params(args, err)
     if params is None:
@@ -199,7 +199,7 @@ def spec_for_scenario(
     merged = {**dict(loaded.spec.params), **dict(scenario.params)}
     key = tuple(sorted(merged.items()))
     if key not in cache:
-        from mbind_formal.ir.lower import load_spec
+        from mbind_formal.lower.spec import load_spec
 
         result = load_spec(args.spec, merged, allow_outside=args.allow_outside_includes)
         if result.spec is None or has_errors(result.diagnostics):

@@ -1,6 +1,6 @@
 """AST: the spec language as written, before names, types and variants are resolved.
 
-Stage: produced by `dsl.parser.parse` (text -> AST), consumed by `ir.lower` (AST -> IR)
+Stage: produced by `dsl.parser.parse` (text -> AST), consumed by `lower.spec` (AST -> IR)
 and by `dsl.printer.print_spec` (AST -> canonical text).
 Input: nothing (plain data). Output: frozen dataclasses mirroring the surface syntax of
 README "The spec language" one to one; nothing is resolved here (a `NameRef` may name a

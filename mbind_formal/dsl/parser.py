@@ -3,7 +3,7 @@
 Stage: the first phase of the front end. Input: the text of one spec file and its name
 (for spans). Output: `(SpecFile | None, diagnostics)`; `None` exactly when there is a
 syntax error. Includes are recorded as `ast.Include` items, not resolved (the file
-loader in `ir.lower` does that). `parse` never raises on any `str`: every problem in the
+loader in `lower.spec` does that). `parse` never raises on any `str`: every problem in the
 text becomes a `Diagnostic` (MBF1xx; see `dsl.syntax_errors`).
 
 The grammar is `grammar.lark` (LALR(1), basic lexer, so keywords are reserved). Lark

@@ -18,12 +18,12 @@ from dataclasses import replace
 
 from mbind_formal.engines.base import Budget, Engine, Progress, Result, Verdict
 from mbind_formal.engines.explicit import ExplicitEngine
-from mbind_formal.engines.z3_bmc import BmcEngine
-from mbind_formal.engines.z3_induction import InductionEngine
-from mbind_formal.engines.z3_pdr import PdrEngine
-from mbind_formal.engines.z3_run import Clock, max_depth, unknown
-from mbind_formal.ir.layout import Layout, SlotKind, domain, sizes_of
+from mbind_formal.engines.z3.bmc import BmcEngine
+from mbind_formal.engines.z3.induction import InductionEngine
+from mbind_formal.engines.z3.pdr import PdrEngine
+from mbind_formal.engines.z3.run import Clock, max_depth, unknown
 from mbind_formal.ir.model import Claim, Model
+from mbind_formal.semantics.layout import Layout, SlotKind, domain, sizes_of
 
 EXPLICIT_STATES = 200_000  # states the explicit engine may visit before Z3 takes over
 QUICK_DEPTH = 10  # BMC depth of the quick bug hunt

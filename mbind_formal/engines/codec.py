@@ -13,8 +13,8 @@ import struct
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from mbind_formal.ir.layout import Layout, SlotKind, State, lazy_domain
 from mbind_formal.ir.model import BoolType
+from mbind_formal.semantics.layout import Layout, SlotKind, State, lazy_domain
 
 Key = Hashable
 

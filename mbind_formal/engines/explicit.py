@@ -1,4 +1,4 @@
-"""Explicit-state engine: breadth-first search over the states of `ir.semantics`.
+"""Explicit-state engine: breadth-first search over the states of `semantics.relation`.
 
 Input: a `Model`, a `Claim`, a `Budget`. Output: a `Result`: HOLDS when the search is
 exhaustive, every reachable state satisfies the invariant and every witness was seen;
@@ -24,10 +24,10 @@ from dataclasses import dataclass, field, replace
 
 from mbind_formal.engines.base import Budget, Coverage, Progress, ProgressEvent, Result, Verdict
 from mbind_formal.engines.codec import Codec, Key
-from mbind_formal.ir.layout import Layout, State, Value
 from mbind_formal.ir.model import Claim, IndexType, Model
-from mbind_formal.ir.semantics import Semantics, SemanticsError
 from mbind_formal.ir.symmetry import symmetric_collections
+from mbind_formal.semantics.layout import Layout, State, Value
+from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay_with
 

@@ -12,9 +12,9 @@ from mbind_formal.engines.base import Engine
 # name -> (module, class); every class takes no constructor arguments.
 ENGINES: dict[str, tuple[str, str]] = {
     "explicit": ("mbind_formal.engines.explicit", "ExplicitEngine"),
-    "bmc": ("mbind_formal.engines.z3_bmc", "BmcEngine"),
-    "kind": ("mbind_formal.engines.z3_induction", "InductionEngine"),
-    "pdr": ("mbind_formal.engines.z3_pdr", "PdrEngine"),
+    "bmc": ("mbind_formal.engines.z3.bmc", "BmcEngine"),
+    "kind": ("mbind_formal.engines.z3.induction", "InductionEngine"),
+    "pdr": ("mbind_formal.engines.z3.pdr", "PdrEngine"),
     "auto": ("mbind_formal.engines.auto", "AutoEngine"),
     "tlc": ("mbind_formal.engines.tlc", "TlcEngine"),
 }

@@ -7,7 +7,7 @@ stays at its first step. Every run is explored (initial states allowed by the mo
 `init` and the scenario's `assume`, every `either`/`pick` choice). The scenario passes
 iff some run reaches the end (every run actor done), no run gets stuck before the end,
 and `expect` holds in every end state. A failure carries the shortest failing run as
-a `Trace` of kind RUN, replayed through `ir.semantics` like every other trace. A run
+a `Trace` of kind RUN, replayed through `semantics.relation` like every other trace. A run
 the budget stops (`max_states`, `timeout_s`, `memory_mb`, checked while the initial
 states are enumerated too) is undecided: `stopped` says which limit.
 
@@ -29,9 +29,9 @@ from mbind_formal.engines.base import Budget
 # The explicit engine's resident-memory probe: one definition of what --memory measures.
 from mbind_formal.engines.codec import Codec, Key
 from mbind_formal.engines.explicit import rss_bytes
-from mbind_formal.ir.layout import State, instance_name
 from mbind_formal.ir.model import Model, Scenario
-from mbind_formal.ir.semantics import Semantics, SemanticsError
+from mbind_formal.semantics.layout import State, instance_name
+from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay_with
 

@@ -8,7 +8,7 @@ the invariant holds, a run checks the witnesses' negations `~W` as invariants: T
 violates one exactly when some witness is reachable; the witnesses that hold at the end
 of its trace are reached, and the others get another run, until TLC finds no more
 (those are unreachable: the claim is VACUOUS). Every counterexample is
-mapped back to our states (`tla.counterexample`) and replayed through `ir.semantics`
+mapped back to our states (`tlc.counterexample`) and replayed through `semantics.relation`
 before it is returned. Missing java or jar, a module TLC rejects, a timeout: UNKNOWN
 with the reason. TLC has no state limit, so `Budget.max_states` is not applied; with
 `Budget.workers` > 1 TLC's search is not strictly level by level, so a counterexample
@@ -23,12 +23,12 @@ from dataclasses import dataclass, field, replace
 from mbind_formal.diagnostics import Diagnostic
 from mbind_formal.engines.base import Budget, Progress, ProgressEvent, Result, Verdict
 from mbind_formal.ir.model import Claim, Model
-from mbind_formal.ir.semantics import Semantics, SemanticsError
-from mbind_formal.tla.counterexample import to_trace
+from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.tla.emit import emit_cell, represented_symmetric
 from mbind_formal.tla.symbols import Symbols, build_symbols
-from mbind_formal.tla.tlc import Outcome, TlcRun, TlcSetup, find_tlc, run_tlc
 from mbind_formal.tla.view import uses_symmetry
+from mbind_formal.tlc.counterexample import to_trace
+from mbind_formal.tlc.run import Outcome, TlcRun, TlcSetup, find_tlc, run_tlc
 from mbind_formal.trace.model import Trace, TraceKind
 from mbind_formal.trace.replay import replay_with
 

@@ -1,6 +1,6 @@
 """IR: the typed, immutable model every engine, the TLA+ emitter and the traces read.
 
-Input: built by `ir.build` (the Python API) or by `ir.lower` (from the DSL AST).
+Input: built by `build.spec` (the Python API) or by `lower.spec` (from the DSL AST).
 Output: a `Spec` holding one fully resolved `Model` per variant, the claims and the
 scenarios. Engines take one `Model` and one `Claim`.
 
@@ -8,7 +8,7 @@ NOTE(values): every engine encodes values the same way, so traces can cross engi
   bool -> Python bool; enum -> index into `EnumType.values`; int range -> int;
   set of enum -> bitmask int (bit i = values[i]); collection element -> index 0..size-1,
   `none` (optional index types only) -> -1; an actor's pc -> index into its step labels,
-  `len(steps)` meaning `done`. The state layout (slot order) is fixed by `ir.layout`.
+  `len(steps)` meaning `done`. The state layout (slot order) is fixed by `semantics.layout`.
 
 NOTE(step semantics): a step of one actor instance runs its body atomically and
 sequentially (later statements read earlier writes, as in PlusCal). A path of the body

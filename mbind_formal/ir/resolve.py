@@ -1,6 +1,6 @@
 """Resolution: a builder's declarations -> closed steps and one resolved `Model` per variant.
 
-Stage: inside `ir.build` (and so `ir.lower`). Input: the base `Model` and each variant's
+Stage: inside `build.spec` (and so `lower.spec`). Input: the base `Model` and each variant's
 delta (replaced definitions and steps, added state). Output: `Model`s with
 `variant`/`extends`/`overrides` set, in dependency order, with step bodies closed
 (NOTE(closing)); unknown or cyclic bases (MBF404), duplicate variants (MBF202) and

@@ -1,6 +1,6 @@
 """Validation: the checks every IR `Spec` passes before an engine sees it.
 
-Stage: after `ir.build` (Python API) or `ir.lower` (DSL) has produced a `Spec`.
+Stage: after `build.spec` (Python API) or `lower.spec` (DSL) has produced a `Spec`.
 Input: a `Spec`. Output: located `Diagnostic`s (errors and warnings), never raised.
 
 Python-API users get the same checks as DSL users: names (globals, locals, fields,
@@ -374,7 +374,7 @@ class _Checker(ExprChecker):
 
     def user_elem_lits(self, claims: Sequence[Claim]) -> list[tuple[ElemLit, str]]:
         """Element literals the author wrote: every one except a `for` loop's own cursor
-        resets and end tests (NOTE(loops) in `ir.lower_flow`)."""
+        resets and end tests (NOTE(loops) in `lower.flow`)."""
         out: list[tuple[ElemLit, str]] = []
 
         def scan(e: Expr, cursors: frozenset[str], where: str) -> None:

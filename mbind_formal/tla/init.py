@@ -1,10 +1,10 @@
 """The state variables of an emitted module: their declarations, `TypeOK` and `Init`.
 
 Input: `Symbols` and the definitions' read sets. Output: `VarInfo`s (one per TLA+
-variable, in `ir.layout` order) and the `TypeOK` and `Init` formulas.
+variable, in `semantics.layout` order) and the `TypeOK` and `Init` formulas.
 
 `Init` assigns each variable after the variables its initial value reads (a constant
-computed from another constant), as `ir.semantics` orders slots, because TLC evaluates
+computed from another constant), as `semantics.relation` orders slots, because TLC evaluates
 an initial predicate's conjuncts left to right. A value that may fall outside the
 variable's type is checked (`x \\in T`): the semantics drops such initial states.
 """

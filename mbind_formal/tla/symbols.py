@@ -6,7 +6,7 @@ emitter read: which TLA+ identifier stands for each enum, collection, variable, 
 definition, step and claim, and how each IR type is written as a TLA+ set.
 
 NOTE(tla values): how a `State` slot is represented in TLA+ (and mapped back by
-`tla.values`):
+`tlc.values`):
   bool -> TRUE/FALSE; enum value -> the string "NAME"; int range -> integer;
   set of enum -> set of strings; element of an ordered collection C -> integer 0..N-1,
   `none` -> -1 (`NoC == -1`); element of a symmetric collection C -> model value `C_i`
@@ -40,7 +40,7 @@ from mbind_formal.ir.model import (
 from mbind_formal.tla.names import Namer
 
 SELF = "self"  # the parameter of every action of a multi-instance actor
-DONE = "done"  # the pc label of a finished instance (as `ir.layout` spells it)
+DONE = "done"  # the pc label of a finished instance (as `semantics.layout` spells it)
 
 
 def is_multi(actor: Actor) -> bool:
@@ -85,7 +85,7 @@ class Symbols:
 
     @property
     def variables(self) -> tuple[str, ...]:
-        """Every TLA+ variable, in `ir.layout` slot order."""
+        """Every TLA+ variable, in `semantics.layout` slot order."""
         m = self.model
         out = [self.globals[v.name] for v in m.globals]
         out += [self.fields[(c.name, f.name)] for c in m.collections for f in c.fields]

@@ -23,8 +23,8 @@ import jinja2
 from markupsafe import Markup
 
 from mbind_formal.engines.base import Result, Verdict
-from mbind_formal.ir.layout import Layout, SlotKind
 from mbind_formal.ir.model import Model, Spec
+from mbind_formal.semantics.layout import Layout, SlotKind
 from mbind_formal.trace.itf import write_itf
 from mbind_formal.trace.model import Trace
 from mbind_formal.trace.text import Change, StepView, TraceView, describe, render_rows

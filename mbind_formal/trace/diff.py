@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from mbind_formal.ir.layout import Layout, SlotKind, State, instance_name
 from mbind_formal.ir.model import Claim, Model
-from mbind_formal.ir.semantics import Choices, Semantics
+from mbind_formal.semantics.layout import Layout, SlotKind, State, instance_name
+from mbind_formal.semantics.relation import Choices, Semantics
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.text import show_choice
 

@@ -1,7 +1,7 @@
 """ITF traces: write a `Trace` as Apalache/Quint Informal Trace Format JSON, read one back.
 
 Input: a `Model` and a `Trace` (writing), or ITF text (reading). Output: ITF JSON text
-written with `itf-py`, or a `Trace` in `ir.layout` order; malformed files raise
+written with `itf-py`, or a `Trace` in `semantics.layout` order; malformed files raise
 `DiagnosticError` with one MBF008 diagnostic naming the JSON path at fault.
 
 NOTE(itf): the encoding (https://apalache-mc.org/docs/adr/015adr-trace.html):
@@ -33,7 +33,6 @@ from typing import Any, NoReturn
 import itf_py
 
 from mbind_formal.diagnostics import Diagnostic, DiagnosticError
-from mbind_formal.ir.layout import Layout, Slot, SlotKind, State, Value, instance_name
 from mbind_formal.ir.model import (
     BoolType,
     EnumType,
@@ -43,6 +42,7 @@ from mbind_formal.ir.model import (
     SetType,
     Type,
 )
+from mbind_formal.semantics.layout import Layout, Slot, SlotKind, State, Value, instance_name
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.text import choice_type
 

@@ -1,7 +1,7 @@
 """Trace minimisation: the same bug, told with fewer steps and fewer context switches.
 
 Input: a `Model`, a `Trace` that replays, and the `Claim` it is about. Output: a trace
-that replays through `ir.semantics`, starts in the same initial state, ends in a state
+that replays through `semantics.relation`, starts in the same initial state, ends in a state
 of the same kind (violating the claim, a deadlock, or satisfying a witness), and is
 never longer than the input. A trace that does not replay comes back unchanged.
 
@@ -23,9 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from itertools import pairwise
 
-from mbind_formal.ir.layout import State
 from mbind_formal.ir.model import Claim, Model
-from mbind_formal.ir.semantics import Choices, Semantics
+from mbind_formal.semantics.layout import State
+from mbind_formal.semantics.relation import Choices, Semantics
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 
 Move = tuple[str, int, str, Choices]

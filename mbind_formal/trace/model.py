@@ -1,8 +1,8 @@
 """Traces: the one engine-independent form of a run of a model.
 
 Input: produced by every engine (explicit, Z3, TLC) and by scenario runs.
-Output: consumed by `trace.replay` (which checks it against `ir.semantics`) and by the
-renderers (`trace.text`, `trace.itf`, `trace.diagram`). States use `ir.layout`.
+Output: consumed by `trace.replay` (which checks it against `semantics.relation`) and by the
+renderers (`trace.text`, `trace.itf`, `trace.diagram`). States use `semantics.layout`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from mbind_formal.ir.layout import State, Value
+from mbind_formal.semantics.layout import State, Value
 
 
 class TraceKind(enum.Enum):

@@ -2,7 +2,7 @@
 
 Input: a `Model`, a `Trace` (from any engine, a scenario run or an ITF file) and
 optionally the `Claim` it is about. Output: a `ReplayResult` naming the first state
-that is not what `ir.semantics` allows, with the slots that differ.
+that is not what `semantics.relation` allows, with the slots that differ.
 
 A trace replays when its first state is initial (and satisfies the claim's assume),
 every step is an enabled path of the named actor instance at the named label leading
@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import assert_never
 
-from mbind_formal.ir.layout import Layout, Slot, State, Value, instance_name
 from mbind_formal.ir.model import Claim, Model
-from mbind_formal.ir.semantics import Semantics, SemanticsError
+from mbind_formal.semantics.layout import Layout, Slot, State, Value, instance_name
+from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 
 

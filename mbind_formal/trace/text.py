@@ -1,6 +1,6 @@
 """Text traces: a counterexample as rows or as swimlanes, for terminals and mail.
 
-Input: a `Model` and a `Trace` (states in `ir.layout` order). Output: text. `describe`
+Input: a `Model` and a `Trace` (states in `semantics.layout` order). Output: text. `describe`
 turns the trace into `StepView`s (who moved, which step, what was chosen, which slots
 changed, printed as the spec spells values); `render_rows` and `render_lanes` lay them
 out; `write_text` prints them highlighted with rich on a terminal and plain otherwise.
@@ -19,9 +19,17 @@ from typing import Any, Literal, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from mbind_formal.ir.layout import Layout, Slot, SlotKind, State, Value, instance_name, show_value
 from mbind_formal.ir.model import Model, Pick, Type
 from mbind_formal.ir.walk import stmts
+from mbind_formal.semantics.layout import (
+    Layout,
+    Slot,
+    SlotKind,
+    State,
+    Value,
+    instance_name,
+    show_value,
+)
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 
 LayoutName = Literal["rows", "lanes"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mbind_formal.cli.common import default_variants
-from mbind_formal.ir.lower import load_text
+from mbind_formal.lower.spec import load_text
 
 MODEL = """
 var x: 0..2 = 0;

@@ -25,10 +25,10 @@ from z3_models import step_mismatches
 
 from mbind_formal.engines.base import Budget, Result, Verdict
 from mbind_formal.engines.explicit import ExplicitEngine
-from mbind_formal.engines.z3_bmc import BmcEngine
-from mbind_formal.engines.z3_induction import InductionEngine
-from mbind_formal.engines.z3_pdr import PdrEngine
-from mbind_formal.engines.z3_run import BMC_OPTIONS, PDR_OPTIONS
+from mbind_formal.engines.z3.bmc import BmcEngine
+from mbind_formal.engines.z3.induction import InductionEngine
+from mbind_formal.engines.z3.pdr import PdrEngine
+from mbind_formal.engines.z3.run import BMC_OPTIONS, PDR_OPTIONS
 from mbind_formal.trace.replay import replay
 
 BOUND = 10

@@ -12,10 +12,10 @@ from mbind_formal.engines.base import Budget, ProgressEvent, Verdict
 from mbind_formal.engines.codec import Codec
 from mbind_formal.engines.explicit import Canon, ExplicitEngine
 from mbind_formal.engines.registry import get_engine
-from mbind_formal.ir.layout import Layout, State, domain
 from mbind_formal.ir.model import Claim, IndexType, Model
-from mbind_formal.ir.semantics import Semantics
 from mbind_formal.ir.symmetry import symmetric_collections
+from mbind_formal.semantics.layout import Layout, State, domain
+from mbind_formal.semantics.relation import Semantics
 from mbind_formal.trace.model import TraceKind
 from mbind_formal.trace.replay import replay
 

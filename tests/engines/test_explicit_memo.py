@@ -18,7 +18,7 @@ import pytest
 
 from mbind_formal.engines.base import Budget, Result
 from mbind_formal.engines.explicit import ExplicitEngine
-from mbind_formal.ir.lower import load_spec
+from mbind_formal.lower.spec import load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,8 +13,8 @@ import pytest
 
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.explicit import ExplicitEngine
-from mbind_formal.ir.lower import load_spec
 from mbind_formal.ir.model import Claim, Model
+from mbind_formal.lower.spec import load_spec
 from mbind_formal.trace.replay import replay
 
 MODELS = Path(__file__).resolve().parent.parent / "models"

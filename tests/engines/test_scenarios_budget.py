@@ -15,8 +15,8 @@ from mbind_formal.engines import scenarios
 from mbind_formal.engines.base import Budget
 from mbind_formal.engines.codec import Codec
 from mbind_formal.engines.scenarios import run_scenario
-from mbind_formal.ir.layout import Layout
-from mbind_formal.ir.semantics import Semantics
+from mbind_formal.semantics.layout import Layout
+from mbind_formal.semantics.relation import Semantics
 
 # 2**12 initial states (the constant flags), each run one step long.
 MANY = """\

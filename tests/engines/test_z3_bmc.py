@@ -10,9 +10,9 @@ from z3_models import Case, counter_case, lru_case
 
 from mbind_formal.engines.base import Budget, ProgressEvent, Verdict
 from mbind_formal.engines.explicit import ExplicitEngine
-from mbind_formal.engines.z3_bmc import BmcEngine
-from mbind_formal.engines.z3_encode import Encoding
-from mbind_formal.engines.z3_run import EncodingBug
+from mbind_formal.engines.z3.bmc import BmcEngine
+from mbind_formal.engines.z3.encode import Encoding
+from mbind_formal.engines.z3.run import EncodingBug
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay
 

@@ -1,4 +1,4 @@
-"""The Z3 encoding against `ir.semantics`, state by state.
+"""The Z3 encoding against `semantics.relation`, state by state.
 
 For every small model (the oracle files, the hand-built Z3 models) and both sort
 choices (bit-vectors for BMC, integers for PDR): the initial states Z3 allows are
@@ -17,12 +17,12 @@ import z3
 from oracle import ORACLE
 from z3_models import cases, counter_case, lru_case, step_mismatches
 
-from mbind_formal.engines.z3_encode import Encoding, bv_width
-from mbind_formal.engines.z3_run import BMC_OPTIONS, PDR_OPTIONS
-from mbind_formal.engines.z3_terms import EncodeOptions
-from mbind_formal.ir.lower import load_spec
+from mbind_formal.engines.z3.encode import Encoding, bv_width
+from mbind_formal.engines.z3.run import BMC_OPTIONS, PDR_OPTIONS
+from mbind_formal.engines.z3.terms import EncodeOptions
 from mbind_formal.ir.model import Binary, BinOp, Claim, ClaimKind, GlobalVar, IntLit, Model
-from mbind_formal.ir.semantics import Semantics
+from mbind_formal.lower.spec import load_spec
+from mbind_formal.semantics.relation import Semantics
 from mbind_formal.trace.model import TraceKind
 
 OPTIONS = {"bv": BMC_OPTIONS, "int": PDR_OPTIONS}

@@ -7,7 +7,7 @@ import re
 from z3_models import counter_case, lru_case
 
 from mbind_formal.engines.base import Budget, Verdict
-from mbind_formal.engines.z3_induction import InductionEngine
+from mbind_formal.engines.z3.induction import InductionEngine
 from mbind_formal.ir.model import Claim
 from mbind_formal.trace.replay import replay
 

@@ -15,8 +15,8 @@ from oracle import ORACLE
 
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.registry import get_engine
-from mbind_formal.ir.lower import load_spec
 from mbind_formal.ir.model import Claim, Model
+from mbind_formal.lower.spec import load_spec
 from mbind_formal.trace.replay import replay
 
 BUDGET = Budget(max_depth=12, timeout_s=60, seed=0)

@@ -9,11 +9,11 @@ import z3
 from z3_models import counter_case, lru_case
 
 from mbind_formal.engines.base import Budget, Verdict
-from mbind_formal.engines.z3_encode import Encoding
-from mbind_formal.engines.z3_pdr import PdrEngine, _reachable, certify, pdr_reach
-from mbind_formal.engines.z3_print import render_invariant
-from mbind_formal.engines.z3_run import PDR_OPTIONS, Clock
-from mbind_formal.engines.z3_terms import BoolV, NumV, SetV
+from mbind_formal.engines.z3.encode import Encoding
+from mbind_formal.engines.z3.pdr import PdrEngine, _reachable, certify, pdr_reach
+from mbind_formal.engines.z3.print import render_invariant
+from mbind_formal.engines.z3.run import PDR_OPTIONS, Clock
+from mbind_formal.engines.z3.terms import BoolV, NumV, SetV
 from mbind_formal.ir.model import Claim, Quant, Quantifier, Unary, UnOp
 from mbind_formal.trace.replay import replay
 

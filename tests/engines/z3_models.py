@@ -13,9 +13,8 @@ from typing import Any
 
 import z3
 
-from mbind_formal.engines.z3_encode import Encoding
-from mbind_formal.engines.z3_terms import EncodeOptions
-from mbind_formal.ir.layout import State
+from mbind_formal.engines.z3.encode import Encoding
+from mbind_formal.engines.z3.terms import EncodeOptions
 from mbind_formal.ir.model import (
     BOOL,
     Actor,
@@ -56,7 +55,8 @@ from mbind_formal.ir.model import (
     UnOp,
     Var,
 )
-from mbind_formal.ir.semantics import Semantics
+from mbind_formal.semantics.layout import State
+from mbind_formal.semantics.relation import Semantics
 
 OWNER = EnumType("Owner", ("NONE", "MBIND", "RECLAIM"))
 FLAG = EnumType("MFlag", ("STRICT", "MOVE"))
@@ -314,7 +314,7 @@ def reachable(sem: Semantics, limit: int) -> list[State]:
 
 
 def step_mismatches(model: Model, options: EncodeOptions, states: int) -> list[str]:
-    """Where the encoding and `ir.semantics` disagree: the initial states, and the
+    """Where the encoding and `semantics.relation` disagree: the initial states, and the
     successors (plus the stutter of a final state) of up to `states` reachable states."""
     sem = Semantics(model)
     enc = Encoding(model, options)

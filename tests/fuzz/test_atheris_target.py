@@ -26,7 +26,7 @@ def test_callback_accepts_good_and_bad_specs(tmp_path: Path) -> None:
 
 
 def test_callback_raises_on_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mbind_formal.ir.lower as lower
+    import mbind_formal.lower.spec as lower
 
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("planted bug")

@@ -110,7 +110,7 @@ def test_stage_puts_the_seed_back(tmp_path: Path) -> None:
 
 def test_oracle_flags_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """judge() must notice an internal error: make `check` crash on purpose."""
-    import mbind_formal.ir.lower as lower
+    import mbind_formal.lower.spec as lower
 
     def broken(*args: object, **kwargs: object) -> object:
         raise RuntimeError("planted bug")

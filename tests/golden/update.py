@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from mbind_formal.ir.lower import load_spec
+from mbind_formal.lower.spec import load_spec
 from mbind_formal.tla.emit import emit
 
 REPO = Path(__file__).resolve().parents[2]

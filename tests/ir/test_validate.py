@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mbind_formal import SpecBuilder, validate
+from mbind_formal.build.spec import ActorBuilder, CollectionBuilder
 from mbind_formal.diagnostics import Diagnostic, Severity
-from mbind_formal.ir.build import ActorBuilder, CollectionBuilder
 from mbind_formal.ir.model import (
     BOOL,
     Actor,

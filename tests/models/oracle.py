@@ -15,7 +15,7 @@ and a claim, and the expected outcome:
   enabled step), or None when no deadlock is reachable.
 
 The derivations are in the comments; `tests/models/test_oracle.py` replays them against
-`ir.semantics` so the table and the reference step relation cannot drift apart.
+`semantics.relation` so the table and the reference step relation cannot drift apart.
 """
 
 from __future__ import annotations

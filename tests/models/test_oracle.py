@@ -1,4 +1,4 @@
-"""The oracle table agrees with the reference step relation (`ir.semantics`).
+"""The oracle table agrees with the reference step relation (`semantics.relation`).
 
 A plain breadth-first search over `Semantics.successors` recomputes each case's
 verdict, shortest counterexample, state count and shortest deadlock, so a slip in the
@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import pytest
 from oracle import ORACLE, OracleCase
 
-from mbind_formal.ir.layout import State
-from mbind_formal.ir.lower import load_spec
 from mbind_formal.ir.model import Claim, Model
-from mbind_formal.ir.semantics import Semantics
 from mbind_formal.ir.symmetry import symmetric_collections
+from mbind_formal.lower.spec import load_spec
+from mbind_formal.semantics.layout import State
+from mbind_formal.semantics.relation import Semantics
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from robust_support import SMALL, assert_no_traceback, cli, write
 
-from mbind_formal.tla.tlc import find_tlc
+from mbind_formal.tlc.run import find_tlc
 
 SCRIPT = "<script>alert(1)</script>"
 COMMENTS = "*) ==== (* \\* a\\b it's ---- MODULE x ---- ../../evil"

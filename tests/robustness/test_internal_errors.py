@@ -60,7 +60,7 @@ def test_internal_error_with_debug_before_the_command(spec: Path, planted: BaseE
 
 
 def test_internal_error_in_check(spec: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mbind_formal.ir.lower as lower
+    import mbind_formal.lower.spec as lower
 
     def broken(*args: object, **kwargs: object) -> object:
         raise KeyError("planted")

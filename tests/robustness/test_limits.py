@@ -211,7 +211,7 @@ def test_ctrl_c_json_holds_the_finished_cells(
 
 
 def test_ctrl_c_while_loading(small: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import mbind_formal.ir.lower as lower
+    import mbind_formal.lower.spec as lower
 
     def interrupted(*args: object, **kwargs: object) -> object:
         raise KeyboardInterrupt
@@ -400,7 +400,7 @@ def test_tlc_symmetry_on_a_large_collection(big: Path) -> None:
 
 
 def find_tlc_jar() -> str | None:
-    from mbind_formal.tla.tlc import find_tlc
+    from mbind_formal.tlc.run import find_tlc
 
     setup = find_tlc()
     jar: str | None = getattr(setup, "jar", None)

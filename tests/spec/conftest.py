@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kernel_spec import SPEC
 
-from mbind_formal.ir.lower import LoadResult, load_spec
+from mbind_formal.lower.spec import LoadResult, load_spec
 
 
 @pytest.fixture(scope="session")

@@ -18,8 +18,8 @@ from kernel_spec import SPEC
 
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.registry import EnginePool
-from mbind_formal.ir.lower import load_spec
 from mbind_formal.ir.model import Spec
+from mbind_formal.lower.spec import load_spec
 from mbind_formal.verdicts import check_cell
 
 pytestmark = pytest.mark.slow

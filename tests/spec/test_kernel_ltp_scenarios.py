@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from mbind_formal.engines.scenarios import run_scenario
-from mbind_formal.ir.lower import LoadResult
+from mbind_formal.lower.spec import LoadResult
 
 SCENARIOS = (*(f"mbind01_{i:02d}" for i in range(1, 14)), "mbind02", "mbind03", "mbind04")
 FAILS = {

@@ -1,7 +1,7 @@
 """The bundled kernel model loads cleanly and has the variants, claims and scenarios the
 README promises (names are part of the interface: `--variant 5.3 --claim no_false_eio`).
 
-Input: spec/mbind.mbf through `ir.lower.load_spec`. Output: pass or the mismatch.
+Input: spec/mbind.mbf through `lower.spec.load_spec`. Output: pass or the mismatch.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from dataclasses import replace
 
 from kernel_spec import SPEC
 
-from mbind_formal.ir.lower import LoadResult, load_spec
 from mbind_formal.ir.model import Model, Spec
-from mbind_formal.ir.semantics import Semantics
+from mbind_formal.lower.spec import LoadResult, load_spec
+from mbind_formal.semantics.relation import Semantics
 
 VARIANTS = (
     "4.19", "5.2", "v1", "v2", "v3", "v2-posted", "5.3", "5.4", "6.6", "mainline", "michal",

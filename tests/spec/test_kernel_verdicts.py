@@ -15,7 +15,7 @@ import pytest
 
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.explicit import ExplicitEngine
-from mbind_formal.ir.lower import LoadResult
+from mbind_formal.lower.spec import LoadResult
 
 H = Verdict.HOLDS
 V = Verdict.VIOLATED

@@ -10,8 +10,8 @@ import re
 from tla_helpers import GOLDEN, GOLDEN_SPEC, load, relative
 from update import tla_goldens
 
-from mbind_formal.ir.lower import load_text
 from mbind_formal.ir.model import Claim, Model
+from mbind_formal.lower.spec import load_text
 from mbind_formal.tla.emit import emit, emit_cell
 
 

@@ -9,7 +9,7 @@ from tla_helpers import BUNDLED_SPEC, GENERATED, load, need_tlc, relative
 from mbind_formal.cli.cmd_tla import files_of
 from mbind_formal.cli.common import default_variants
 from mbind_formal.tla.emit import emit
-from mbind_formal.tla.tlc import parse_check
+from mbind_formal.tlc.run import parse_check
 
 
 def _expected() -> dict[str, str]:

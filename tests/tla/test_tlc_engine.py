@@ -1,7 +1,7 @@
 """The TLC engine agrees with the explicit engine, state for state.
 
 For every cell: the same verdict; a counterexample of the same (shortest) length that
-replays through `ir.semantics`; and, when TLC explores everything (the claim holds or is
+replays through `semantics.relation`; and, when TLC explores everything (the claim holds or is
 vacuous), the same number of distinct states: unreduced without symmetry, and the same
 number of orbits with it (TLC's SYMMETRY canonicalises exactly, as the explicit engine
 does). When a claim is violated both engines stop early, at different points of the
@@ -146,7 +146,7 @@ def test_timeout_kills_tlc() -> None:
 
 
 def test_parse_check_reports_what_tlc_rejects(tmp_path: Path) -> None:
-    from mbind_formal.tla.tlc import parse_check
+    from mbind_formal.tlc.run import parse_check
 
     setup = need_tlc()
     (tmp_path / "Bad.tla").write_text("---- MODULE Bad ----\nVARIABLE x\nInit == x = y\n====\n")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from mbind_formal.diagnostics import Diagnostic
-from mbind_formal.tla.tlc import Outcome, find_tlc, read_run, split_messages
-from mbind_formal.tla.values import Fn
+from mbind_formal.tlc.run import Outcome, find_tlc, read_run, split_messages
+from mbind_formal.tlc.values import Fn
 
 
 def msg(code: int, severity: int, body: str) -> str:

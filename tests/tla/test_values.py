@@ -11,12 +11,12 @@ from collections.abc import Iterator
 import pytest
 from tla_helpers import GOLDEN_SPEC, load
 
-from mbind_formal.ir.layout import State
 from mbind_formal.ir.model import Model
-from mbind_formal.ir.semantics import Semantics
 from mbind_formal.ir.symmetry import symmetric_collections
+from mbind_formal.semantics.layout import State
+from mbind_formal.semantics.relation import Semantics
 from mbind_formal.tla.symbols import build_symbols
-from mbind_formal.tla.values import (
+from mbind_formal.tlc.values import (
     Fn,
     ModelValue,
     decode_state,

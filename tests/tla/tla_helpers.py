@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from mbind_formal.diagnostics import Diagnostic
-from mbind_formal.ir.lower import load_spec
 from mbind_formal.ir.model import Spec
-from mbind_formal.tla.tlc import TlcSetup, find_tlc
+from mbind_formal.lower.spec import load_spec
+from mbind_formal.tlc.run import TlcSetup, find_tlc
 
 REPO = Path(__file__).resolve().parents[2]
 GOLDEN = REPO / "tests" / "golden" / "tla"

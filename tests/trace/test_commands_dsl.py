@@ -13,7 +13,7 @@ from mbind_formal.cli import run_cli
 from mbind_formal.cli.common import ExitCode
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.registry import get_engine
-from mbind_formal.ir.lower import load_spec
+from mbind_formal.lower.spec import load_spec
 from mbind_formal.trace.itf import read_itf, write_itf
 from mbind_formal.trace.replay import replay
 from mbind_formal.trace.text import render_lanes

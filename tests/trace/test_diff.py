@@ -22,7 +22,7 @@ from mbind_formal.ir.model import (
     Unary,
     UnOp,
 )
-from mbind_formal.ir.semantics import Semantics
+from mbind_formal.semantics.relation import Semantics
 from mbind_formal.trace.diff import (
     distinguish,
     final_differences,

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from trace_models import race_model, race_trace
 
 from mbind_formal.diagnostics import DiagnosticError
-from mbind_formal.ir.layout import Layout, State, Value, domain, sizes_of
 from mbind_formal.ir.model import Model
+from mbind_formal.semantics.layout import Layout, State, Value, domain, sizes_of
 from mbind_formal.trace.itf import ACTION_VAR, read_itf, read_meta, to_itf, write_itf
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 

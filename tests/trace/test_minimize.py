@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from trace_models import never_two_claim, race_model
 
 from mbind_formal.ir.model import AtLabel, Binary, BinOp, Claim, ClaimKind, IntLit, Unary, UnOp
-from mbind_formal.ir.semantics import Semantics
+from mbind_formal.semantics.relation import Semantics
 from mbind_formal.trace.minimize import context_switches, minimize
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay

@@ -8,7 +8,6 @@ tests read like the text they expect.
 
 from __future__ import annotations
 
-from mbind_formal.ir.layout import Layout, State, Value
 from mbind_formal.ir.model import (
     BOOL,
     Actor,
@@ -48,6 +47,7 @@ from mbind_formal.ir.model import (
     UnOp,
     Var,
 )
+from mbind_formal.semantics.layout import Layout, State, Value
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 
 OWNER = EnumType("Owner", ("NONE", "MBIND", "RECLAIM"))
