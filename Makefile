@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SPEC    ?= spec/mbind.mbf
 
-.PHONY: run test lint typecheck pytest tla golden bench fuzz clean
+.PHONY: run test lint typecheck pytest nightly tla golden bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -29,7 +29,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy mbind_formal tests
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q -p no:cacheprovider -n 2 --durations=15
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --durations=15 -m "not nightly"
+
+# Long checks kept out of CI's time budget (bigger worlds, every engine on every cell).
+nightly: $(STAMP)
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --durations=15 -m nightly
 
 tla: $(STAMP)
 	$(BIN)/mbind-formal tla $(SPEC) -o generated/
