@@ -24,6 +24,12 @@ from mbind_formal.verdicts import Cell
 
 NAME = "report"
 HELP = "write one self-contained HTML page: the verdict matrix and every counterexample"
+EXITS = (
+    (ExitCode.OK, "every claim holds (or up to the printed bound), every scenario passes"),
+    (ExitCode.VIOLATED, "some claim is violated, or a scenario fails"),
+    (ExitCode.UNKNOWN, "some verdict is unknown or vacuous, or a scenario undecided"),
+    (ExitCode.DISAGREE, "engines disagree (--engine all)"),
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:

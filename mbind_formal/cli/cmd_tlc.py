@@ -33,6 +33,11 @@ from mbind_formal.trace.text import write_text
 
 NAME = "tlc"
 HELP = "check claims with the real TLC (threads or distributed workers) and print its counts"
+EXITS = (
+    (ExitCode.OK, "every claim holds"),
+    (ExitCode.VIOLATED, "some claim is violated"),
+    (ExitCode.UNKNOWN, "some verdict is unknown or vacuous (timeout, TLC failed)"),
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:

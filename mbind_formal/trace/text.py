@@ -21,6 +21,7 @@ from rich.text import Text
 
 from mbind_formal.ir.model import Model, Pick, Type
 from mbind_formal.ir.walk import stmts
+from mbind_formal.schema import DocKind, header
 from mbind_formal.semantics.layout import (
     Layout,
     Slot,
@@ -414,8 +415,7 @@ def trace_document(model: Model, trace: Trace) -> dict[str, Any]:
     view = describe(model, trace)
     layout = Layout(model)
     return {
-        "format": "mbind-formal-trace",
-        "version": 1,
+        **header(DocKind.TRACE),
         "variant": trace.variant,
         "claim": trace.claim,
         "engine": trace.engine,

@@ -32,14 +32,14 @@ def cli(*argv: str) -> tuple[int, str, str]:
 
 def test_trace_of_the_53_leak() -> None:
     code, out, err = cli("trace", SPEC, *SMALL, "--variant", "5.3", "--claim", "no_leak")
-    assert code == ExitCode.OK, err
+    assert code == ExitCode.VIOLATED, err
     assert out.startswith("claim no_leak violated in variant 5.3 (6 steps, explicit)\n")
     assert "Page[0].holders: {} -> {H_MBIND}" in out
     assert out.rstrip().endswith("=> the last state violates claim no_leak")
     code, lanes, _ = cli(
         "trace", SPEC, *SMALL, "--variant", "5.3", "--claim", "no_leak", "--layout", "lanes"
     )
-    assert code == ExitCode.OK
+    assert code == ExitCode.VIOLATED
     assert max(len(line) for line in lanes.splitlines()) <= 100
 
 
@@ -58,7 +58,7 @@ def test_itf_of_a_race_replays(tmp_path: Path) -> None:
         "-o",
         str(target),
     )
-    assert code == ExitCode.OK, err
+    assert code == ExitCode.VIOLATED, err
     doc = json.loads(target.read_text())
     actors = {s["mbf::action"]["actor"] for s in doc["states"][1:]}
     assert {"mbind", "reclaim"} <= actors
@@ -73,7 +73,7 @@ def test_itf_of_a_race_replays(tmp_path: Path) -> None:
 
 def test_the_claim_holds_in_mainline() -> None:
     code, out, err = cli("trace", SPEC, *SMALL, "--variant", "6.6", "--claim", "no_leak")
-    assert code == ExitCode.VIOLATED and out == ""
+    assert code == ExitCode.OK and out == ""
     assert "6.6 / no_leak: the claim holds (proved by exhaustive" in err
 
 
@@ -136,15 +136,19 @@ def test_report_of_the_bundled_spec_in_chromium(tmp_path: Path) -> None:
     assert count_color(image, (0xE7, 0xF0, 0xFB)) > 500  # step boxes
 
 
-def test_replay_names_the_parameters_a_trace_was_written_with(tmp_path: Path) -> None:
+def test_replay_uses_the_parameters_a_trace_was_written_with(tmp_path: Path) -> None:
     target = tmp_path / "leak.itf.json"
     code, _, _ = cli(
         "trace", SPEC, *SMALL, "--variant", "5.3", "--claim", "no_leak", "--format", "itf",
         "-o", str(target),
     )  # fmt: skip
-    assert code == ExitCode.OK
+    assert code == ExitCode.VIOLATED
     assert json.loads(target.read_text())["#meta"]["params"]["pages"] == 2
-    code, _, err = cli("replay", SPEC, str(target))  # the spec's default: three pages
+    code, out, err = cli("replay", SPEC, str(target))  # no flags: the file's two pages
+    assert code == ExitCode.OK, err
+    assert "note: replaying with the trace's parameters (" in err and "pages=2" in err
+    assert "the last state violates claim no_leak" in out
+    code, _, err = cli("replay", SPEC, "--pages", "3", str(target))  # told otherwise
     assert code == ExitCode.USAGE
-    assert "note: " in err and "--param pages=2" in err
+    assert "note: " in err and "to replay it as written, pass " in err and "pages=2" in err
     assert "entry 'Page[2]' is missing" in err
