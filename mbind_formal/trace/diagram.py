@@ -67,14 +67,14 @@ def _target(c: Change) -> str:
 
 def _arrow_label(c: Change) -> str:
     name = c.slot.member if c.slot.kind is SlotKind.FIELD else c.name
-    return f"{name}: {c.before} \u2192 {c.after}"
+    return f"{name}: {c.before} \u2192 {c.after}{c.note}"
 
 
 def _box_lines(s: StepView) -> list[str]:
     lines = [f"{s.index}. {s.label} \u2192 {s.next_label}"]
     if s.choices:
         lines.append(" ".join(f"{k}={v}" for k, v in s.choices))
-    lines.extend(f"{c.short}: {c.before} \u2192 {c.after}" for c in s.changes if _own(c))
+    lines.extend(f"{c.short}: {c.before} \u2192 {c.after}{c.note}" for c in s.changes if _own(c))
     return lines
 
 
