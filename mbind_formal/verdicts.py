@@ -163,6 +163,18 @@ def check_cell(
     )
 
 
+def check(model: Model, claim: Claim, engine: str = "auto", budget: Budget | None = None) -> Result:
+    """Check one claim of one model (a variant: `spec.model(name)`) with one engine: the
+    Python API's `mbind-formal prove` of one cell. The counterexample, if any, has been
+    replayed through the semantics; an engine that failed (its trace does not replay)
+    answers `unknown` with the reason. Raises `ValueError` for an unknown engine name."""
+    from mbind_formal.engines.registry import engine_names
+
+    if engine not in engine_names():
+        raise ValueError(f"unknown engine '{engine}' (known: {', '.join(engine_names())})")
+    return check_cell(model, claim, [engine], budget or Budget()).result
+
+
 def run_cells(
     spec: Spec,
     variants: Sequence[str],
