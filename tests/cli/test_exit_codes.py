@@ -157,6 +157,9 @@ CASES: list[tuple[str, ExitCode, tuple[str, ...], Setup, str]] = [
     ("tla", OK, ("{spec}", "-o", "{tmp}/tla"), None, "s_atomic.tla"),
     ("tla", USAGE, ("{spec}", "--variant", "nope"), None, "MBF502"),
     ("tlc", USAGE, ("{spec}", "--workers", "0"), None, "MBF501"),
+    ("fmt", OK, ("{tmp}/messy.mbf",), None, "formatted"),
+    ("fmt", FOUND, ("--check", "{tmp}/messy.mbf"), None, "would reformat"),
+    ("fmt", USAGE, ("{tmp}/bad.itf.json",), None, "MBF101"),
 ]  # fmt: skip
 
 TLC_CASES: list[tuple[str, ExitCode, tuple[str, ...], Setup, str]] = [
@@ -177,6 +180,7 @@ def _prepare(tmp_path: Path) -> dict[str, str]:
     )
     assert code == FOUND
     (tmp_path / "bad.itf.json").write_text('{"states": [', encoding="utf-8")
+    (tmp_path / "messy.mbf").write_text("var   x: bool;\n", encoding="utf-8")
     return {"spec": str(spec), "tmp": str(tmp_path)}
 
 
