@@ -31,10 +31,10 @@ from mbind_formal.cli.render import progress_bar
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.registry import engine_names
 from mbind_formal.ir.model import Claim, Model
-from mbind_formal.trace.diagram import ReportCell, render_report
 from mbind_formal.trace.itf import write_itf
 from mbind_formal.trace.minimize import minimize
 from mbind_formal.trace.model import Trace
+from mbind_formal.trace.report import ReportCell, TraceMode, render_report
 from mbind_formal.trace.text import render_json, write_text
 from mbind_formal.verdicts import Cell, bounded, check_cell
 
@@ -172,7 +172,11 @@ def _render(
             return render_json(model, trace)
         case "html":
             shown = ReportCell(cell.variant, cell.claim, replace(cell.result, trace=trace))
-            return render_report(loaded.spec, [shown], engine=args.engine)
+            report = render_report(
+                loaded.spec, [shown], engine=args.engine, sources=loaded.sources,
+                traces=TraceMode.INLINE,
+            )  # fmt: skip
+            return report.page
     raise AssertionError(args.format)
 
 

@@ -73,6 +73,7 @@ EXPLICIT = ("--engine", "explicit", "--no-save")
 LOST = ("--variant", "base", "--claim", "no_lost_update")
 FIXED = ("--variant", "atomic", "--claim", "no_lost_update")
 OK_SCENARIO = ("--scenario", "both_count")
+REPORT = ("--engine", "explicit", "--no-scenarios")
 
 
 def _lying_pdr(self: object, model: Model, claim: Claim, budget: Budget, report: object) -> Result:
@@ -124,12 +125,11 @@ CASES: list[tuple[str, ExitCode, tuple[str, ...], Setup, str]] = [
     ("matrix", DISAGREE, ("{spec}", *LOST, "--engine", "all", "--no-save", "--max-depth", "6",
                           "--no-scenarios"), _disagree, "!!"),
     ("matrix", USAGE, ("{spec}", "--pages", "2", *EXPLICIT), None, "MBF208"),
-    ("report", OK, ("{spec}", *FIXED, "--engine", "explicit", "-o", "{tmp}/r.html"), None,
-     "0 violated"),
+    ("report", OK, ("{spec}", *FIXED, *REPORT, "-o", "{tmp}/r.html"), None, "0 violated"),
     ("report", FOUND, ("{spec}", *LOST, "--engine", "explicit", "-o", "{tmp}/r.html"), None,
      "1 violated"),
-    ("report", UNKNOWN, ("{spec}", *FIXED, "--engine", "explicit", "--max-states", "2", "-o",
-                         "{tmp}/r.html"), None, "wrote"),
+    ("report", UNKNOWN, ("{spec}", *FIXED, *REPORT, "--max-states", "2", "-o", "{tmp}/r.html"),
+     None, "wrote"),
     ("report", DISAGREE, ("{spec}", *LOST, "--engine", "all", "--max-depth", "6", "-o",
                           "{tmp}/r.html"), _disagree, "wrote"),
     ("report", USAGE, ("{spec}", "-o", "{tmp}/no/such/dir/r.html"), None, "MBF503"),
