@@ -163,7 +163,7 @@ CASES: list[tuple[str, ExitCode, tuple[str, ...], Setup, str]] = [
 ]  # fmt: skip
 
 TLC_CASES: list[tuple[str, ExitCode, tuple[str, ...], Setup, str]] = [
-    ("tlc", OK, ("{spec}", *FIXED), None, "holds (TLC)"),
+    ("tlc", OK, ("{spec}", *FIXED), None, "steps deep (TLC's depth"),
     ("tlc", FOUND, ("{spec}", *LOST), None, "violated (TLC)"),
     ("tlc", UNKNOWN, ("{spec}", *LOST, "--timeout", "0.001"), None, "unknown (TLC)"),
 ]
