@@ -15,56 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from lost_update import SPEC, tlc_not_run
 from tla_helpers import need_tlc
 
 from mbind_formal.cli import _commands, run_cli
 from mbind_formal.cli.common import COMMON_EXITS, ExitCode
 from mbind_formal.engines.base import Budget, Result, Verdict
 from mbind_formal.ir.model import Claim, Model
-
-# A lost update: two workers read, then write read + 1. `atomic` reads and writes in
-# one step; `same` is the base model again (diff finds nothing).
-SPEC = """\
-param limit = 2;
-type Count = 0..3;
-var count: Count = 0;
-
-actor worker[2] {
-  var seen: Count = 0;
-  check:
-    seen = count;
-  bump:
-    if (seen < limit) { count = seen + 1; }
-    done;
-}
-
-variant atomic {
-  step worker.check {
-    seen = count;
-    if (seen < limit) { count = seen + 1; }
-    done;
-  }
-}
-variant same { }
-
-claim no_lost_update {
-  final count == 2;
-  reachable count == 2;
-}
-claim small {
-  always count <= 2;
-  reachable count == 1;
-}
-
-scenario both_count {
-  run worker;
-  expect count == 2;
-}
-scenario wrong_expectation {
-  run worker;
-  expect count == 1;
-}
-"""
 
 OK, FOUND, USAGE, UNKNOWN = ExitCode.OK, ExitCode.VIOLATED, ExitCode.USAGE, ExitCode.UNKNOWN
 DISAGREE, INTERNAL = ExitCode.DISAGREE, ExitCode.INTERNAL
@@ -83,23 +40,9 @@ def _lying_pdr(self: object, model: Model, claim: Claim, budget: Budget, report:
     )
 
 
-def _tlc_not_run(
-    self: object, model: Model, claim: Claim, budget: Budget, report: object
-) -> Result:
-    del self, budget, report
-    return Result(
-        verdict=Verdict.UNKNOWN,
-        engine="tlc",
-        method="tlc",
-        variant=model.variant,
-        claim=claim.name,
-        reason="not run in this test",
-    )
-
-
 def _disagree(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("mbind_formal.engines.z3.pdr.PdrEngine.check", _lying_pdr)
-    monkeypatch.setattr("mbind_formal.engines.tlc.TlcEngine.check", _tlc_not_run)
+    monkeypatch.setattr("mbind_formal.engines.tlc.TlcEngine.check", tlc_not_run)
 
 
 Setup = Callable[[pytest.MonkeyPatch], None] | None

@@ -6,10 +6,9 @@ import io
 from pathlib import Path
 
 import pytest
+from lost_update import tlc_not_run
 
 from mbind_formal.cli import run_cli
-from mbind_formal.engines.base import Budget, Result, Verdict
-from mbind_formal.ir.model import Claim, Model
 
 COUNTER = str(Path(__file__).resolve().parents[2] / "spec" / "examples" / "counter.mbf")
 NEVER = "note: steps that never fire: worker.bump"
@@ -37,20 +36,8 @@ def test_coverage_note_only_after_an_exhaustive_search() -> None:
     assert code == 1 and "never fire" not in out
 
 
-def _tlc_not_run(self: object, model: Model, claim: Claim, budget: Budget, rep: object) -> Result:
-    del self, budget, rep
-    return Result(
-        verdict=Verdict.UNKNOWN,
-        engine="tlc",
-        method="tlc",
-        variant=model.variant,
-        claim=claim.name,
-        reason="not run in this test",
-    )
-
-
 def test_engine_all_shows_every_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("mbind_formal.engines.tlc.TlcEngine.check", _tlc_not_run)
+    monkeypatch.setattr("mbind_formal.engines.tlc.TlcEngine.check", tlc_not_run)
     code, out = _cli("prove", COUNTER, "--claim", "bounded", "--engine", "all")
     assert code == 1
     assert out.splitlines()[:7] == [

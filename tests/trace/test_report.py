@@ -6,45 +6,14 @@ import io
 from html.parser import HTMLParser
 from pathlib import Path
 
+from lost_update import SPEC
+
 from mbind_formal.cli import run_cli
 from mbind_formal.cli.common import ExitCode
 from mbind_formal.trace.itf import read_meta
 
-SPEC = """\
-param limit = 2;
-type Count = 0..3;
-const start: Count in {0, 1};
-var count: Count = 0;
-init start == 0;
 
-actor worker[2] {
-  var seen: Count = 0;
-  check:
-    seen = count;
-  bump:
-    if (seen < limit) { count = seen + 1; }
-    done;
-}
-
-variant atomic {
-  step worker.check {
-    seen = count;
-    if (seen < limit) { count = seen + 1; }
-    done;
-  }
-}
-
-// the increments of both workers land
-claim no_lost_update {
-  final count == 2;
-  reachable count == 2;
-}
-
-scenario wrong_expectation {
-  run worker;
-  expect count == 1;
-}
-"""
+BASE_AND_ATOMIC = ("--variant", "base", "--variant", "atomic")
 
 
 class _Links(HTMLParser):
@@ -68,7 +37,7 @@ def _report(tmp_path: Path, *args: str) -> tuple[int, str, Path]:
 
 
 def test_inline_report_has_scenarios_claim_text_and_constants(tmp_path: Path) -> None:
-    code, out, page = _report(tmp_path)
+    code, out, page = _report(tmp_path, "--claim", "no_lost_update", *BASE_AND_ATOMIC)
     assert code == ExitCode.VIOLATED
     assert out.strip().endswith("2 cells, 1 violated")
     html = page.read_text(encoding="utf-8")
@@ -85,7 +54,9 @@ def test_inline_report_has_scenarios_claim_text_and_constants(tmp_path: Path) ->
 
 
 def test_linked_report_writes_one_page_per_counterexample(tmp_path: Path) -> None:
-    code, out, page = _report(tmp_path, "--traces", "linked")
+    code, out, page = _report(
+        tmp_path, "--traces", "linked", "--claim", "no_lost_update", *BASE_AND_ATOMIC
+    )
     assert code == ExitCode.VIOLATED
     assert "1 trace pages in " in out
     folder = page.parent / "r.traces"
