@@ -12,7 +12,6 @@ from mbind_formal.cli import run_cli
 from mbind_formal.cli.common import ExitCode
 from mbind_formal.trace.itf import read_meta
 
-
 BASE_AND_ATOMIC = ("--variant", "base", "--variant", "atomic")
 
 
