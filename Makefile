@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 SPEC    ?= spec/mbind.mbf
 
-.PHONY: run test lint typecheck pytest nightly tla golden bench fuzz clean
+.PHONY: run test lint typecheck pytest nightly tla golden report-png bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,10 @@ tla: $(STAMP)
 
 golden: $(STAMP)
 	$(BIN)/python -m tests.golden.update
+
+# docs/report.png, the README's picture of the HTML report (needs Debian's chromium)
+report-png: $(STAMP)
+	$(BIN)/python tests/golden/report_png.py
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e '.[dev,bench]'

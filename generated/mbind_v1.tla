@@ -179,123 +179,123 @@ AllDone == /\ mbind_pc = "done"
 
 \* ---- definitions ----------------------------------------------------------
 
-\* def special (spec/mbind.mbf:117)
+\* def special (spec/mbind/state.mbf:117)
 special(p) == \/ kind[p] # "ANON"
               \/ shared[p]
 
-\* def hole_before (spec/mbind.mbf:119)
+\* def hole_before (spec/mbind/state.mbf:119)
 hole_before(v) == /\ hole
                   /\ \E u \in Vma : u < v
 
-\* def hole_after (spec/mbind.mbf:121)
+\* def hole_after (spec/mbind/state.mbf:121)
 hole_after(v) == /\ hole
                  /\ \E u \in Vma : u > v
 
-\* def first_in_vma (spec/mbind.mbf:123)
+\* def first_in_vma (spec/mbind/state.mbf:123)
 first_in_vma(p) == ~(\E q \in Page : q < p /\ vma[q] = vma[p])
 
-\* def last_in_pmd (spec/mbind.mbf:125)
+\* def last_in_pmd (spec/mbind/state.mbf:125)
 last_in_pmd(p) == ~(\E q \in Page : q > p /\ vma[q] = vma[p] /\ pt[q] = pt[p])
 
-\* def ptl_blocks (spec/mbind.mbf:127)
+\* def ptl_blocks (spec/mbind/state.mbf:127)
 ptl_blocks(p) == /\ ptl_locked
                  /\ ptl_table = pt[p]
 
-\* def present (spec/mbind.mbf:130)
+\* def present (spec/mbind/state.mbf:130)
 present(p) == pte[p] = "PTE_PRESENT"
 
-\* def mapped (spec/mbind.mbf:132)
+\* def mapped (spec/mbind/state.mbf:132)
 mapped(p) == pte[p] # "PTE_NONE"
 
-\* def candidate (spec/mbind.mbf:134)
+\* def candidate (spec/mbind/state.mbf:134)
 candidate(p) == /\ present(p)
                 /\ misplaced[p]
 
-\* def PageLRU (spec/mbind.mbf:136)
+\* def PageLRU (spec/mbind/state.mbf:136)
 PageLRU(p) == lru[p]
 
-\* def PageMovable (spec/mbind.mbf:139)
+\* def PageMovable (spec/mbind/state.mbf:139)
 PageMovable(p) == FALSE
 
-\* def page_mapping (spec/mbind.mbf:141)
+\* def page_mapping (spec/mbind/state.mbf:141)
 page_mapping(p) == kind[p] = "FILE"
 
-\* def page_anon_vma (spec/mbind.mbf:143)
+\* def page_anon_vma (spec/mbind/state.mbf:143)
 page_anon_vma(p) == kind[p] = "ANON"
 
-\* def isolated (spec/mbind.mbf:145)
+\* def isolated (spec/mbind/state.mbf:145)
 isolated(p) == \/ "H_MBIND" \in holders[p]
                \/ "H_RECLAIM" \in holders[p]
                \/ "H_COMPACT" \in holders[p]
 
-\* def in_batch (spec/mbind.mbf:147)
+\* def in_batch (spec/mbind/state.mbf:147)
 in_batch(p) == /\ mapped(p)
                /\ kind[p] # "DRIVER"
                /\ ~lru[p]
                /\ ~isolated(p)
 
-\* def want_isolate (spec/mbind.mbf:149)
+\* def want_isolate (spec/mbind/state.mbf:149)
 want_isolate(p) == \/ "MPOL_MF_MOVE_ALL" \in flags
                    \/ ~shared[p]
 
-\* def yang_unmovable (spec/mbind.mbf:151)
+\* def yang_unmovable (spec/mbind/state.mbf:151)
 yang_unmovable(p) == ~PageLRU(p)
 
-\* def eff_strict (spec/mbind.mbf:154)
+\* def eff_strict (spec/mbind/state.mbf:154)
 eff_strict == /\ "MPOL_MF_STRICT" \in flags
               /\ mode # "MPOL_DEFAULT"
 
-\* def move_set (spec/mbind.mbf:156)
+\* def move_set (spec/mbind/state.mbf:156)
 move_set == \/ "MPOL_MF_MOVE" \in flags
             \/ "MPOL_MF_MOVE_ALL" \in flags
 
-\* def any_flag (spec/mbind.mbf:158)
+\* def any_flag (spec/mbind/state.mbf:158)
 any_flag == \/ eff_strict
             \/ move_set
 
-\* def strictly_unmovable (spec/mbind.mbf:160)
+\* def strictly_unmovable (spec/mbind/state.mbf:160)
 strictly_unmovable == /\ eff_strict
                       /\ ~move_set
 
-\* def discontig_ok (spec/mbind.mbf:162)
+\* def discontig_ok (spec/mbind/state.mbf:162)
 discontig_ok == mode = "MPOL_DEFAULT"
 
-\* def mpol_new_ok (spec/mbind.mbf:164)
+\* def mpol_new_ok (spec/mbind/state.mbf:164)
 mpol_new_ok == IF mode = "MPOL_DEFAULT" THEN mask = "MASK_EMPTY" ELSE IF mode = "MPOL_BIND" \/ mode = "MPOL_INTERLEAVE" THEN mask = "MASK_NODE" ELSE IF mode = "MPOL_LOCAL" THEN mask = "MASK_EMPTY" ELSE TRUE
 
-\* def walk_errno (spec/mbind.mbf:170)
+\* def walk_errno (spec/mbind/state.mbf:170)
 walk_errno(q) == IF q = "Q_EFAULT" THEN "EFAULT" ELSE "EIO"
 
-\* def lru_cache_disabled_by_mbind (spec/mbind.mbf:172)
+\* def lru_cache_disabled_by_mbind (spec/mbind/state.mbf:172)
 lru_cache_disabled_by_mbind == FALSE
 
-\* def mbind_started (spec/mbind.mbf:177)
+\* def mbind_started (spec/mbind/state.mbf:177)
 mbind_started == ~(mbind_pc = "enter")
 
-\* def racer_target (spec/mbind.mbf:179)
+\* def racer_target (spec/mbind/state.mbf:179)
 racer_target(p) == /\ faulted[p]
                    /\ bad_node[p]
 
-\* def cand0 (spec/mbind.mbf:184)
+\* def cand0 (spec/mbind/state.mbf:184)
 cand0(p) == /\ faulted[p]
             /\ bad_node[p]
 
-\* def truly_unmovable (spec/mbind.mbf:186)
+\* def truly_unmovable (spec/mbind/state.mbf:186)
 truly_unmovable(p) == kind[p] = "DRIVER"
 
-\* def held_by_other (spec/mbind.mbf:188)
+\* def held_by_other (spec/mbind/state.mbf:188)
 held_by_other(p) == \/ pte[p] = "PTE_MIGRATION"
                     \/ /\ kind[p] # "DRIVER"
                        /\ ~lru[p]
 
-\* def real_cause (spec/mbind.mbf:190)
+\* def real_cause (spec/mbind/state.mbf:190)
 real_cause == \E p \in Page :
                  \/ /\ reached[p]
                     /\ \/ truly_unmovable(p)
                        \/ ~migratable[vma[p]]
                  \/ mig_failed[p]
 
-\* def movable_target (spec/mbind.mbf:193)
+\* def movable_target (spec/mbind/state.mbf:193)
 movable_target(p) == /\ cand0(p)
                      /\ mapped(p)
                      /\ ~truly_unmovable(p)
@@ -304,42 +304,42 @@ movable_target(p) == /\ cand0(p)
                      /\ migratable[vma[p]]
                      /\ ~held_at_reach[p]
 
-\* def bind_call (spec/mbind.mbf:197)
+\* def bind_call (spec/mbind/state.mbf:197)
 bind_call == /\ mode = "MPOL_BIND"
              /\ mask = "MASK_NODE"
              /\ ~bad_flags
              /\ cap_sys_nice
 
-\* def quiet (spec/mbind.mbf:199)
+\* def quiet (spec/mbind/state.mbf:199)
 quiet == racers = {}
 
-\* def racers_within (spec/mbind.mbf:201)
+\* def racers_within (spec/mbind/state.mbf:201)
 racers_within(allowed) == racers \cap (Racer \ allowed) = {}
 
-\* def racer_count (spec/mbind.mbf:203)
+\* def racer_count (spec/mbind/state.mbf:203)
 racer_count == (IF "R_RECLAIM" \in racers THEN 1 ELSE 0) + (IF "R_COMPACTION" \in racers THEN 1 ELSE 0) + (IF "R_GUP" \in racers THEN 1 ELSE 0) + (IF "R_ZAP" \in racers THEN 1 ELSE 0)
 
-\* def racing (spec/mbind.mbf:16)
+\* def racing (spec/mbind/others.mbf:16)
 racing(r) == /\ r \in racers
              /\ mbind_started
              /\ ~(mbind_pc = "done")
 
-\* def racing_walk (spec/mbind.mbf:19)
+\* def racing_walk (spec/mbind/others.mbf:19)
 racing_walk(r) == /\ r \in racers
                   /\ mbind_pc = "walk"
 
-\* def walk_over (spec/mbind.mbf:21)
+\* def walk_over (spec/mbind/others.mbf:21)
 walk_over == /\ ~(mbind_pc = "enter")
              /\ ~(mbind_pc = "walk")
 
-\* def ltp_untouched (spec/mbind.mbf:7)
+\* def ltp_untouched (spec/mbind/ltp.mbf:7)
 ltp_untouched == /\ ~hole
                  /\ quiet
                  /\ cap_sys_nice
                  /\ \A v \in Vma : migratable[v]
                  /\ \A p \in Page : ~faulted[p]
 
-\* def ltp_faulted (spec/mbind.mbf:12)
+\* def ltp_faulted (spec/mbind/ltp.mbf:12)
 ltp_faulted == /\ ~hole
                /\ quiet
                /\ cap_sys_nice
@@ -352,7 +352,7 @@ ltp_faulted == /\ ~hole
                      /\ kind[p] = "ANON"
                      /\ ~shared[p]
 
-\* def ltp_node_mode (spec/mbind.mbf:18)
+\* def ltp_node_mode (spec/mbind/ltp.mbf:18)
 ltp_node_mode == \/ mode = "MPOL_PREFERRED"
                  \/ mode = "MPOL_BIND"
                  \/ mode = "MPOL_INTERLEAVE"
@@ -440,7 +440,7 @@ Init == /\ Init_1
 
 \* ---- actor mbind (one instance) -------------------------------------------
 
-\* mbind.enter (spec/mbind.mbf:30)
+\* mbind.enter (spec/mbind/mbind.mbf:30)
 mbind_enter == /\ mbind_pc = "enter"
                /\ IF mode = "MODE_INVALID"
                      THEN /\ mbind_ret' = "EINVAL"
@@ -476,7 +476,7 @@ mbind_enter == /\ mbind_pc = "enter"
                                mbind_do_putback, mbind_mig_failed, mbind_pg, reclaim_pc,
                                reclaim_page, compaction_pc, compaction_page, gup_pc, zap_pc >>
 
-\* mbind.walk (spec/mbind.mbf:41)
+\* mbind.walk (spec/mbind/mbind.mbf:41)
 mbind_walk == /\ mbind_pc = "walk"
               /\ LET cond_1 == hole_before(vma[mbind_pg]) /\ mbind_prev_ok /\ ~discontig_ok
                      mbind_qret_1 == IF cond_1 THEN "Q_EFAULT" ELSE mbind_qret
@@ -605,7 +605,7 @@ mbind_walk == /\ mbind_pc = "walk"
                               mbind_mig_failed, reclaim_pc, reclaim_page, compaction_pc,
                               compaction_page, gup_pc, zap_pc >>
 
-\* mbind.decide (spec/mbind.mbf:67)
+\* mbind.decide (spec/mbind/mbind.mbf:67)
 mbind_decide == /\ mbind_pc = "decide"
                 /\ IF mbind_qret = "Q_OK"
                       THEN /\ policy_set' = TRUE
@@ -626,7 +626,7 @@ mbind_decide == /\ mbind_pc = "decide"
                                 mbind_iso_ok, mbind_mig_failed, mbind_pg, reclaim_pc,
                                 reclaim_page, compaction_pc, compaction_page, gup_pc, zap_pc >>
 
-\* mbind.migrate (spec/mbind.mbf:72)
+\* mbind.migrate (spec/mbind/mbind.mbf:72)
 mbind_migrate == /\ mbind_pc = "migrate"
                  /\ IF (mbind_do_migrate \/ mbind_do_putback) /\ (\E q \in Page : "H_MBIND" \in holders[q])
                        THEN \E q \in Page :
@@ -675,7 +675,7 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                  mbind_do_putback, mbind_pg, reclaim_pc, reclaim_page,
                                  compaction_pc, compaction_page, gup_pc, zap_pc >>
 
-\* mbind.finish (spec/mbind.mbf:84)
+\* mbind.finish (spec/mbind/mbind.mbf:84)
 mbind_finish == /\ mbind_pc = "finish"
                 /\ LET mbind_ret_1 == IF mbind_mig_failed /\ eff_strict THEN "EIO" ELSE "OK"
                    IN  /\ mbind_ret' = IF mbind_do_migrate THEN mbind_ret_1 ELSE mbind_ret
@@ -700,7 +700,7 @@ mbind == \/ mbind_enter
 
 \* ---- actor reclaim (one instance) -----------------------------------------
 
-\* reclaim.reclaim_isolate (spec/mbind.mbf:29)
+\* reclaim.reclaim_isolate (spec/mbind/others.mbf:29)
 reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                            /\ \/ /\ racing_walk("R_RECLAIM")
                                  /\ \E p \in Page :
@@ -725,7 +725,7 @@ reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                                            mbind_mig_failed, mbind_pg, compaction_pc, compaction_page,
                                            gup_pc, zap_pc >>
 
-\* reclaim.reclaim_release (spec/mbind.mbf:47)
+\* reclaim.reclaim_release (spec/mbind/others.mbf:47)
 reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                            /\ \E p \in Page :
                                  /\ p = reclaim_page
@@ -761,7 +761,7 @@ reclaim == \/ reclaim_reclaim_isolate
 
 \* ---- actor compaction (one instance) --------------------------------------
 
-\* compaction.compact_isolate (spec/mbind.mbf:73)
+\* compaction.compact_isolate (spec/mbind/others.mbf:73)
 compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                               /\ \/ /\ racing_walk("R_COMPACTION")
                                     /\ \E p \in Page :
@@ -787,7 +787,7 @@ compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                               zap_pc >>
 
-\* compaction.compact_finish (spec/mbind.mbf:92)
+\* compaction.compact_finish (spec/mbind/others.mbf:92)
 compaction_compact_finish == /\ compaction_pc = "compact_finish"
                              /\ \E p \in Page :
                                    /\ p = compaction_page /\ ~ptl_blocks(p) /\ (reached[p] \/ walk_over \/ ~lru_disabled)
@@ -814,7 +814,7 @@ compaction == \/ compaction_compact_isolate
 
 \* ---- actor gup (one instance) ---------------------------------------------
 
-\* gup.gup_pin (spec/mbind.mbf:109)
+\* gup.gup_pin (spec/mbind/others.mbf:109)
 gup_gup_pin == /\ gup_pc = "gup_pin"
                /\ \/ /\ racing("R_GUP") /\ mbind_pc = "decide"
                      /\ \E p \in Page :
@@ -839,7 +839,7 @@ gup == gup_gup_pin
 
 \* ---- actor zap (one instance) ---------------------------------------------
 
-\* zap.zap_pte (spec/mbind.mbf:126)
+\* zap.zap_pte (spec/mbind/others.mbf:126)
 zap_zap_pte == /\ zap_pc = "zap_pte"
                /\ \/ /\ racing("R_ZAP")
                      /\ \E p \in Page :
@@ -880,7 +880,7 @@ Next == \/ mbind
 
 Spec == Init /\ [][Next]_vars
 
-\* ---- claim no_false_eio (spec/mbind.mbf:17) -------------------------------
+\* ---- claim no_false_eio (spec/mbind/claims.mbf:17) ------------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_no_false_eio == /\ Init_1
@@ -914,7 +914,7 @@ no_false_eio_reachable_2 == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 no_false_eio_unreached_2 == ~no_false_eio_reachable_2
 
-\* ---- claim eio_if_unmovable (spec/mbind.mbf:27) ---------------------------
+\* ---- claim eio_if_unmovable (spec/mbind/claims.mbf:27) --------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_eio_if_unmovable == /\ Init_1
@@ -945,7 +945,7 @@ eio_if_unmovable_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 eio_if_unmovable_unreached == ~eio_if_unmovable_reachable
 
-\* ---- claim eio_if_vma_not_migratable (spec/mbind.mbf:37) ------------------
+\* ---- claim eio_if_vma_not_migratable (spec/mbind/claims.mbf:37) -----------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_eio_if_vma_not_migratable == /\ Init_1
@@ -974,7 +974,7 @@ eio_if_vma_not_migratable_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 eio_if_vma_not_migratable_unreached == ~eio_if_vma_not_migratable_reachable
 
-\* ---- claim eio_if_migration_fails (spec/mbind.mbf:45) ---------------------
+\* ---- claim eio_if_migration_fails (spec/mbind/claims.mbf:45) --------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_eio_if_migration_fails == /\ Init_1
@@ -1001,7 +1001,7 @@ eio_if_migration_fails_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 eio_if_migration_fails_unreached == ~eio_if_migration_fails_reachable
 
-\* ---- claim best_effort_unmovable (spec/mbind.mbf:54) ----------------------
+\* ---- claim best_effort_unmovable (spec/mbind/claims.mbf:54) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_best_effort_unmovable == /\ Init_1
@@ -1034,7 +1034,7 @@ best_effort_unmovable_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 best_effort_unmovable_unreached == ~best_effort_unmovable_reachable
 
-\* ---- claim best_effort_vma (spec/mbind.mbf:64) ----------------------------
+\* ---- claim best_effort_vma (spec/mbind/claims.mbf:64) ---------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_best_effort_vma == /\ Init_1
@@ -1067,7 +1067,7 @@ best_effort_vma_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 best_effort_vma_unreached == ~best_effort_vma_reachable
 
-\* ---- claim best_effort_transient (spec/mbind.mbf:74) ----------------------
+\* ---- claim best_effort_transient (spec/mbind/claims.mbf:74) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_best_effort_transient == /\ Init_1
@@ -1100,7 +1100,7 @@ best_effort_transient_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 best_effort_transient_unreached == ~best_effort_transient_reachable
 
-\* ---- claim no_leak (spec/mbind.mbf:85) ------------------------------------
+\* ---- claim no_leak (spec/mbind/claims.mbf:85) -----------------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_no_leak == /\ Init_1
@@ -1134,7 +1134,7 @@ no_leak_reachable_2 == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 no_leak_unreached_2 == ~no_leak_reachable_2
 
-\* ---- claim exclusive_isolation (spec/mbind.mbf:93) ------------------------
+\* ---- claim exclusive_isolation (spec/mbind/claims.mbf:93) -----------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_exclusive_isolation == /\ Init_1
@@ -1166,7 +1166,7 @@ exclusive_isolation_reachable == /\ \E p \in Page : "H_MBIND" \in holders[p]
 \* checked as an invariant: a violation is a state reaching the witness
 exclusive_isolation_unreached == ~exclusive_isolation_reachable
 
-\* ---- claim nr_isolated_balanced (spec/mbind.mbf:106) ----------------------
+\* ---- claim nr_isolated_balanced (spec/mbind/claims.mbf:106) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_nr_isolated_balanced == /\ Init_1
@@ -1192,7 +1192,7 @@ nr_isolated_balanced_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 nr_isolated_balanced_unreached == ~nr_isolated_balanced_reachable
 
-\* ---- claim no_eio_without_strict (spec/mbind.mbf:116) ---------------------
+\* ---- claim no_eio_without_strict (spec/mbind/claims.mbf:116) --------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_no_eio_without_strict == /\ Init_1
@@ -1221,7 +1221,7 @@ no_eio_without_strict_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 no_eio_without_strict_unreached == ~no_eio_without_strict_reachable
 
-\* ---- claim hole_gives_efault (spec/mbind.mbf:124) -------------------------
+\* ---- claim hole_gives_efault (spec/mbind/claims.mbf:124) ------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_hole_gives_efault == /\ Init_1
@@ -1247,7 +1247,7 @@ hole_gives_efault_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 hole_gives_efault_unreached == ~hole_gives_efault_reachable
 
-\* ---- claim strict_alone_exact (spec/mbind.mbf:132) ------------------------
+\* ---- claim strict_alone_exact (spec/mbind/claims.mbf:132) -----------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_strict_alone_exact == /\ Init_1
@@ -1281,7 +1281,7 @@ strict_alone_exact_reachable_2 == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 strict_alone_exact_unreached_2 == ~strict_alone_exact_reachable_2
 
-\* ---- claim policy_applied_on_partial_failure (spec/mbind.mbf:142) ---------
+\* ---- claim policy_applied_on_partial_failure (spec/mbind/claims.mbf:142) ----
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_policy_applied_on_partial_failure == /\ Init_1
@@ -1308,7 +1308,7 @@ policy_applied_on_partial_failure_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 policy_applied_on_partial_failure_unreached == ~policy_applied_on_partial_failure_reachable
 
-\* ---- claim success_means_placed (spec/mbind.mbf:151) ----------------------
+\* ---- claim success_means_placed (spec/mbind/claims.mbf:151) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_success_means_placed == /\ Init_1
@@ -1336,7 +1336,7 @@ success_means_placed_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 success_means_placed_unreached == ~success_means_placed_reachable
 
-\* ---- claim shared_pages_skipped (spec/mbind.mbf:162) ----------------------
+\* ---- claim shared_pages_skipped (spec/mbind/claims.mbf:162) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_shared_pages_skipped == /\ Init_1
@@ -1365,7 +1365,7 @@ shared_pages_skipped_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 shared_pages_skipped_unreached == ~shared_pages_skipped_reachable
 
-\* ---- claim isolation_failure_reported (spec/mbind.mbf:174) ----------------
+\* ---- claim isolation_failure_reported (spec/mbind/claims.mbf:174) ---------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_isolation_failure_reported == /\ Init_1

@@ -3,7 +3,8 @@
 Input: a `Spec`, the variants, claims and engine names to run, a `Budget`.
 Output: `Cell`s (one per variant and claim) holding each engine's `Result`, the
 combined verdict and any disagreement; `matrix_document` turns them into the
-versioned JSON document (schema 1) that `prove --json` and `matrix --json` write.
+versioned JSON document (`schema`, document `matrix`) that `prove --json` and `matrix
+--json` write.
 
 NOTE(trust): a verdict reaches the user only from an engine that ran, and a trace
 only after `trace.replay` accepted it against `semantics.relation`; a trace that fails to
@@ -19,9 +20,9 @@ from typing import Any
 
 from mbind_formal.engines.base import Budget, Progress, Result, Verdict
 from mbind_formal.engines.registry import EnginePool
+from mbind_formal.engines.scenarios import ScenarioResult
 from mbind_formal.ir.model import Claim, Model, Spec
-
-SCHEMA_VERSION = 1
+from mbind_formal.schema import DocKind, header
 
 # Decided verdicts that cannot both be right for one cell.
 _CONFLICTS = frozenset(
@@ -52,7 +53,7 @@ class Cell:
 
     @property
     def engines(self) -> dict[str, str]:
-        out = {r.engine: r.verdict.value for r in self.results}
+        out = {r.engine: verdict_name(r) for r in self.results}
         out.update({f.engine: "error" for f in self.failures})
         return out
 
@@ -162,6 +163,18 @@ def check_cell(
     )
 
 
+def check(model: Model, claim: Claim, engine: str = "auto", budget: Budget | None = None) -> Result:
+    """Check one claim of one model (a variant: `spec.model(name)`) with one engine: the
+    Python API's `mbind-formal prove` of one cell. The counterexample, if any, has been
+    replayed through the semantics; an engine that failed (its trace does not replay)
+    answers `unknown` with the reason. Raises `ValueError` for an unknown engine name."""
+    from mbind_formal.engines.registry import engine_names
+
+    if engine not in engine_names():
+        raise ValueError(f"unknown engine '{engine}' (known: {', '.join(engine_names())})")
+    return check_cell(model, claim, [engine], budget or Budget()).result
+
+
 def run_cells(
     spec: Spec,
     variants: Sequence[str],
@@ -184,6 +197,18 @@ def run_cells(
     return cells
 
 
+def bounded(result: Result) -> int | None:
+    """The depth up to which an undecided result searched every run (README "Exit
+    codes": a complete bounded search counts as success, with its bound printed)."""
+    return result.bound if result.verdict is Verdict.UNKNOWN else None
+
+
+def verdict_name(result: Result) -> str:
+    """The verdict as JSON and tables name it: `holds`, `violated`, `vacuous`,
+    `unknown`, or `bounded` for a complete bounded search."""
+    return "bounded" if bounded(result) is not None else result.verdict.value
+
+
 def how(result: Result) -> str:
     """A short phrase saying how a verdict was reached, for tables."""
     match result.verdict:
@@ -194,6 +219,8 @@ def how(result: Result) -> str:
             return f"holds ({result.method})"
         case Verdict.VACUOUS:
             return "vacuous"
+        case Verdict.UNKNOWN if result.bound is not None:
+            return f"no violation up to depth {result.bound} (bounded search, not a proof)"
         case Verdict.UNKNOWN:
             return f"unknown ({result.reason or result.method})"
 
@@ -203,9 +230,10 @@ def cell_json(cell: Cell) -> dict[str, Any]:
     return {
         "variant": cell.variant,
         "claim": cell.claim,
-        "verdict": cell.verdict.value,
+        "verdict": verdict_name(r),
         "engine": r.engine,
         "method": r.method,
+        "bound": bounded(r),
         "trace_length": len(r.trace) if r.trace is not None else None,
         "states": r.states,
         "reason": r.reason,
@@ -215,16 +243,28 @@ def cell_json(cell: Cell) -> dict[str, Any]:
     }
 
 
+def scenario_json(result: ScenarioResult, model: Model) -> dict[str, Any]:
+    """One scenario row, the same in every document: the result and its failing run."""
+    from mbind_formal.trace.text import trace_document
+
+    trace = result.trace
+    return {
+        **result.as_dict(),
+        "verdict": "undecided" if not result.decided else "pass" if result.passed else "fail",
+        "trace": trace_document(model, trace) if trace is not None else None,
+    }
+
+
 def matrix_document(
     spec: Spec,
     cells: Sequence[Cell],
     engine: str,
     scenarios: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
-    """The versioned JSON document (schema 1) of a matrix or prove run."""
+    """The versioned JSON document (document `matrix`) of a matrix or prove run."""
     params = dict(spec.params)
     return {
-        "schema": SCHEMA_VERSION,
+        **header(DocKind.MATRIX),
         "spec": spec.source,
         "pages": params.get("pages"),
         "params": dict(sorted(params.items())),

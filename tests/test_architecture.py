@@ -20,6 +20,8 @@ _BACK = ("engines", "tla", "tlc", "trace", "cli", "verdicts")
 # layer -> packages it must never import (downstream ones)
 FORBIDDEN = {
     "diagnostics": ("dsl", "ir", "build", "lower", "semantics", *_BACK),
+    "schema": ("dsl", "ir", "build", "lower", "semantics", *_BACK),
+    "highlight": ("dsl", "ir", "build", "lower", "semantics", *_BACK),
     "dsl": ("ir", "build", "lower", "semantics", *_BACK),
     "ir": ("dsl", "build", "lower", "semantics", *_BACK),
     "build": ("dsl", "lower", "semantics", *_BACK),

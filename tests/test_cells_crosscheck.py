@@ -111,7 +111,7 @@ def test_json_document_is_versioned_and_ordered(spec: Spec) -> None:
     model = spec.model("base")
     cells = [check_cell(model, c, ["explicit"], Budget()) for c in spec.claims]
     doc = matrix_document(spec, cells, "explicit")
-    assert doc["schema"] == 1
+    assert (doc["schema"], doc["document"]) == (2, "matrix")
     assert [c["claim"] for c in doc["cells"]] == ["all_mine", "never_both"]
     first = doc["cells"][0]
     assert first["verdict"] == "violated" and first["trace_length"] == 4

@@ -31,3 +31,20 @@ def test_matrix_block_shows_the_pinned_verdicts() -> None:
             assert cell.startswith(("✗", "✓")), f"{variant}/{claim}: {cell}"
     assert seen == EXPECTED
     assert len(TRACES) >= 3
+
+
+def test_python_api_example_runs_and_prints_what_the_readme_says() -> None:
+    """The README's Python example imports only the package root and prints exactly
+    the output block after it."""
+    import contextlib
+    import io
+    import re
+
+    code = re.search(r"<!-- mbf-python -->\n```python\n(.*?)```", TEXT, re.S)
+    shown = re.search(r"<!-- mbf-python-output -->\n```\n(.*?)```", TEXT, re.S)
+    assert code is not None and shown is not None
+    assert "mbind_formal." not in code.group(1).replace("import mbind_formal as mf", "")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code.group(1), "README.md", "exec"), {})
+    assert out.getvalue() == shown.group(1)

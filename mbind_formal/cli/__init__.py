@@ -1,8 +1,8 @@
 """CLI: parses arguments and dispatches to one `cmd_*.py` module per subcommand.
 
-Each subcommand module defines `NAME`, `HELP`, `register(parser)` and
-`run(args, out, err) -> int`; `main()` only parses and calls `sys.exit`, so tests run
-commands in-process with `run_cli([...], out, err)`.
+Each subcommand module defines `NAME`, `HELP`, `EXITS` (what its exit codes mean,
+besides 2 and 5), `register(parser)` and `run(args, out, err) -> int`; `main()` only
+parses and calls `sys.exit`, so tests run commands in-process with `run_cli([...])`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import traceback
 from types import ModuleType
 from typing import NoReturn, TextIO, cast
 
-from mbind_formal.cli.common import EXIT_CODES_HELP, ExitCode
+from mbind_formal.cli.common import EXIT_CODES_HELP, ExitCode, exits_help
 
 
 def _commands() -> list[ModuleType]:
@@ -44,6 +44,18 @@ class _HelpShown(Exception):
     pass
 
 
+def version() -> str:
+    """The installed package's version (pyproject.toml), or `unknown` when run from a
+    tree that was never installed."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("mbind-formal")
+    except PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="mbind-formal",
@@ -52,13 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--version", action="version", version=f"mbind-formal {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for mod in _commands():
         p = sub.add_parser(
             mod.NAME,
             help=mod.HELP,
             description=mod.HELP,
-            epilog=EXIT_CODES_HELP,
+            epilog=exits_help(mod.EXITS),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         # SUPPRESS: `mbind-formal --debug CMD` must not be reset by CMD's own default

@@ -11,8 +11,8 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -33,9 +33,10 @@ from mbind_formal.cli.render import progress_bar
 from mbind_formal.engines.base import Budget, Result, Verdict
 from mbind_formal.engines.registry import EnginePool, engine_names
 from mbind_formal.engines.scenarios import ScenarioResult
-from mbind_formal.ir.model import Spec
-from mbind_formal.semantics.layout import Layout
-from mbind_formal.verdicts import Cell, check_cell, matrix_document
+from mbind_formal.ir.model import Model, Scenario, Spec
+from mbind_formal.schema import DocKind, header
+from mbind_formal.trace.itf import write_itf
+from mbind_formal.verdicts import Cell, bounded, check_cell, matrix_document, scenario_json
 
 ALL_ENGINES = ("explicit", "bmc", "kind", "pdr", "tlc")
 
@@ -58,14 +59,40 @@ def add_cell_args(p: argparse.ArgumentParser, *, default_engine: str) -> None:
     add_budget_args(p)
 
 
-def exit_code(cells: Sequence[Cell]) -> ExitCode:
-    if any(c.disagreement for c in cells):
+def cell_exit(cell: Cell) -> ExitCode:
+    """One cell's share of the exit code: a complete bounded search is success."""
+    if cell.disagreement:
         return ExitCode.DISAGREE
-    if any(c.verdict is Verdict.VIOLATED for c in cells):
-        return ExitCode.VIOLATED
-    if any(c.verdict in (Verdict.UNKNOWN, Verdict.VACUOUS) for c in cells):
+    match cell.verdict:
+        case Verdict.VIOLATED:
+            return ExitCode.VIOLATED
+        case Verdict.HOLDS:
+            return ExitCode.OK
+        case Verdict.UNKNOWN if bounded(cell.result) is not None:
+            return ExitCode.OK
+        case Verdict.UNKNOWN | Verdict.VACUOUS:
+            return ExitCode.UNKNOWN
+
+
+def scenario_exit(result: ScenarioResult) -> ExitCode:
+    if not result.decided:
         return ExitCode.UNKNOWN
+    return ExitCode.OK if result.passed else ExitCode.VIOLATED
+
+
+def worst(codes: Iterable[ExitCode]) -> ExitCode:
+    """The exit code of several answers: disagreement (4), then something found (1),
+    then inconclusive (3), else success."""
+    found = set(codes)
+    for code in (ExitCode.DISAGREE, ExitCode.VIOLATED, ExitCode.UNKNOWN):
+        if code in found:
+            return code
     return ExitCode.OK
+
+
+def exit_code(cells: Sequence[Cell], scenarios: Sequence[ScenarioResult] = ()) -> ExitCode:
+    """The exit code of a run of cells (and scenarios): the worst of them decides."""
+    return worst([*map(cell_exit, cells), *map(scenario_exit, scenarios)])
 
 
 def _skipped(variant: str, claim: str, engines: Sequence[str], why: str) -> Cell:
@@ -118,33 +145,46 @@ def run_cells_cli(
     return cells, False
 
 
+@dataclass(frozen=True, slots=True)
+class ScenarioRun:
+    """A scenario's result on one variant, with the model it ran on (loaded with the
+    scenario's `with` parameters), which renders its failing run."""
+
+    result: ScenarioResult
+    model: Model
+
+
 def run_scenarios(
     args: argparse.Namespace,
     loaded: Loaded,
     variants: Sequence[str],
     budget: Budget,
     err: TextIO,
-) -> list[ScenarioResult] | None:
-    """Every scenario of the spec on every variant (None after a load error), each within
-    `budget` (its state limit defaults to the scenario runner's own)."""
+    only: Sequence[Scenario] | None = None,
+) -> list[ScenarioRun] | None:
+    """Every scenario of the spec (or `only` these) on every variant (None after a load
+    error), each within `budget` (its state limit defaults to the scenario runner's own)."""
     from mbind_formal.engines.scenarios import DEFAULT_BUDGET, run_scenario
 
     if budget.max_states is None:
         budget = replace(budget, max_states=DEFAULT_BUDGET.max_states)
 
     cache: dict[tuple[tuple[str, int], ...], Spec] = {}
-    results: list[ScenarioResult] = []
-    for sc in loaded.spec.scenarios:
+    runs: list[ScenarioRun] = []
+    for sc in loaded.spec.scenarios if only is None else only:
         spec = spec_for_scenario(args, loaded, sc, cache, err)
         if spec is None:
             return None
         resolved = next(s for s in spec.scenarios if s.name == sc.name)
-        results.extend(run_scenario(spec.model(v), resolved, budget) for v in variants)
-    return results
+        for v in variants:
+            model = spec.model(v)
+            runs.append(ScenarioRun(run_scenario(model, resolved, budget), model))
+    return runs
 
 
-def scenario_table(results: Sequence[ScenarioResult]) -> str:
-    """Scenarios as rows, variants as columns: `pass` or `FAIL`."""
+def scenario_table(runs: Sequence[ScenarioRun]) -> str:
+    """Scenarios as rows, variants as columns: `pass`, `FAIL`, or `?` (undecided)."""
+    results = [run.result for run in runs]
     names = list(dict.fromkeys(r.scenario for r in results))
     variants = list(dict.fromkeys(r.variant for r in results))
     shown = {
@@ -170,34 +210,17 @@ def scenario_table(results: Sequence[ScenarioResult]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def trace_json(loaded: Loaded, cell: Cell) -> dict[str, Any] | None:
-    """A cell's counterexample with named slots (the run record's own trace form)."""
-    trace = cell.result.trace
-    if trace is None:
-        return None
-    layout = Layout(loaded.spec.model(cell.variant))
-    return {
-        "variant": cell.variant,
-        "claim": cell.claim,
-        "engine": trace.engine or cell.result.engine,
-        "init": layout.as_dict(trace.init),
-        "steps": [
-            {
-                "actor": s.actor,
-                "instance": s.instance,
-                "label": s.label,
-                "choices": [list(c) for c in s.choices],
-                "state": layout.as_dict(s.state),
-            }
-            for s in trace.steps
-        ],
-    }
+def record_name(variant: str, claim: str) -> str:
+    """The file of a cell's counterexample in a run record."""
+    return f"{variant}-{claim}.itf.json".replace("/", "_")
 
 
 def save_run(
     args: argparse.Namespace, loaded: Loaded, doc: dict[str, Any], cells: Sequence[Cell]
 ) -> Path | None:
-    """Write runs/<spec>-<variant>-<claim>-<time>/: run.json and one file per trace."""
+    """Write runs/<spec>-<variant>-<claim>-<time>/: run.json (document `run`) and each
+    counterexample as an ITF file that `mbind-formal replay SPEC FILE` reads as it is
+    (its `#meta` names the variant, claim, kind and parameters)."""
     if args.no_save:
         return None
     stem = Path(args.spec).stem
@@ -205,20 +228,27 @@ def save_run(
     claim = args.claim[0] if args.claim and len(args.claim) == 1 else "all"
     stamp = time.strftime("%Y%m%dT%H%M%S")
     base = Path(args.runs_dir) / f"{stem}-{variant}-{claim}-{stamp}".replace("/", "_")
+    spec = loaded.spec
+    traces = {
+        record_name(c.variant, c.claim): write_itf(
+            spec.model(c.variant), c.result.trace, source=spec.source, params=spec.params
+        )
+        for c in cells
+        if c.result.trace is not None
+    }
     record = {
+        **header(DocKind.RUN),
         "command": ["mbind-formal", *sys.argv[1:]],
         "cwd": os.getcwd(),
         "options": {k: v for k, v in sorted(vars(args).items()) if not k.startswith("_")},
+        "traces": sorted(traces),
         "result": doc,
     }
     try:
         base.mkdir(parents=True, exist_ok=True)
         (base / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
-        for cell in cells:
-            trace = trace_json(loaded, cell)
-            if trace is not None:
-                name = f"{cell.variant}-{cell.claim}.trace.json".replace("/", "_")
-                (base / name).write_text(json.dumps(trace, indent=2) + "\n")
+        for name, text in traces.items():
+            (base / name).write_text(text)
     except OSError:
         return None
     return base
@@ -269,9 +299,10 @@ def finish(
     interrupted: bool,
     out: TextIO,
     err: TextIO,
-    scenarios: Sequence[ScenarioResult] = (),
+    scenarios: Sequence[ScenarioRun] = (),
 ) -> int:
-    doc = matrix_document(loaded.spec, cells, args.engine, [r.as_dict() for r in scenarios])
+    rows = [scenario_json(run.result, run.model) for run in scenarios]
+    doc = matrix_document(loaded.spec, cells, args.engine, rows)
     text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
     if args.json and not write_output(text, args.json, loaded, out, err):
         return ExitCode.USAGE
@@ -286,9 +317,4 @@ def finish(
     if interrupted:
         print("interrupted: the verdicts above are partial", file=err)
         return ExitCode.UNKNOWN
-    code = exit_code(cells)
-    if code == ExitCode.OK and any(r.decided and not r.passed for r in scenarios):
-        return ExitCode.VIOLATED
-    if code == ExitCode.OK and any(not r.decided for r in scenarios):
-        return ExitCode.UNKNOWN
-    return code
+    return exit_code(cells, [run.result for run in scenarios])

@@ -20,6 +20,7 @@ from mbind_formal.ir.validate_expr import show_type
 
 NAME = "check"
 HELP = "check a spec for errors and summarise its state, actors, variants and claims"
+EXITS = ((ExitCode.OK, "the spec is valid"),)
 
 
 def register(p: argparse.ArgumentParser) -> None:

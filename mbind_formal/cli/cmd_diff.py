@@ -38,6 +38,11 @@ from mbind_formal.verdicts import Cell, how
 
 NAME = "diff"
 HELP = "list the claims whose verdict differs between two variants, with a run telling them apart"
+EXITS = (
+    (ExitCode.OK, "no verdict differs"),
+    (ExitCode.VIOLATED, "some verdict differs"),
+    (ExitCode.UNKNOWN, "no verdict differs, but some is unknown"),
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:

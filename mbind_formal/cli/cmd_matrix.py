@@ -13,13 +13,18 @@ from mbind_formal.cli.cells import (
     run_scenarios,
     scenario_table,
 )
-from mbind_formal.cli.common import ExitCode
+from mbind_formal.cli.common import ExitCode, spec_words
 from mbind_formal.cli.render import print_matrix
 from mbind_formal.verdicts import Cell
 
 NAME = "matrix"
 HELP = "check every variant against every claim and print the verdict matrix"
-SCENARIO_NOTE = "details: mbind-formal scenarios SPEC"
+EXITS = (
+    (ExitCode.OK, "every claim holds (or up to the printed bound), every scenario passes"),
+    (ExitCode.VIOLATED, "some claim is violated, or a scenario fails"),
+    (ExitCode.UNKNOWN, "some verdict is unknown or vacuous, or a scenario undecided"),
+    (ExitCode.DISAGREE, "engines disagree (--engine all)"),
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -48,6 +53,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.json != "-":
         print_matrix(cells, out)
         if scenarios:
-            print(f"\nscenarios (sequential runs, {SCENARIO_NOTE}):", file=out)
+            note = f"details: mbind-formal scenarios {spec_words(args)}"
+            print(f"\nscenarios (sequential runs, {note}):", file=out)
             print(scenario_table(scenarios), file=out)
     return finish(args, loaded, cells, interrupted, out, err, scenarios)

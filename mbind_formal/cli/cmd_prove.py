@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from typing import TextIO
 
 from mbind_formal.cli.cells import add_cell_args, finish, resolve, run_cells_cli
+from mbind_formal.cli.common import ExitCode, spec_words
 from mbind_formal.engines.base import Verdict
 from mbind_formal.verdicts import Cell, how
 
 NAME = "prove"
 HELP = "prove or refute the claims of a spec (every variant and claim unless narrowed)"
+EXITS = (
+    (ExitCode.OK, "every claim holds, or holds up to the printed bound (bmc, kind)"),
+    (ExitCode.VIOLATED, "some claim is violated"),
+    (ExitCode.UNKNOWN, "some verdict is unknown or vacuous"),
+    (ExitCode.DISAGREE, "engines disagree (--engine all)"),
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -18,16 +26,23 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show-invariant", action="store_true", help="print PDR invariants")
 
 
-def describe(cell: Cell, show_invariant: bool) -> list[str]:
+def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
+    """The lines of one cell; `spec`: the spec words of the follow-up command."""
     r = cell.result
     lines = [f"{cell.variant} / {cell.claim}: {how(r)} [{r.engine}]"]
+    if len(cell.results) + len(cell.failures) > 1:
+        lines += [f"  {e.engine + ':':<9} {how(e)}" for e in cell.results]
+        lines += [f"  {f.engine + ':':<9} error: {f.message}" for f in cell.failures]
     if cell.verdict is Verdict.VACUOUS and r.reason:
         lines.append(f"  {r.reason}")
     if r.states is not None:
         lines.append(f"  {r.states} distinct states")
     if r.deadlock is not None:
         lines.append(f"  note: a deadlock is reachable in {len(r.deadlock)} steps")
-    if r.coverage is not None and r.coverage.never_fired:
+    # Coverage is only true of a search that saw every reachable state: a stopped or
+    # violated search never reached the steps it lists.
+    exhaustive = cell.verdict in (Verdict.HOLDS, Verdict.VACUOUS)
+    if exhaustive and r.coverage is not None and r.coverage.never_fired:
         steps = ", ".join(f"{a}.{label}" for a, label in r.coverage.never_fired)
         lines.append(f"  note: steps that never fire: {steps}")
     if r.coverage is not None and r.coverage.blocked:
@@ -36,9 +51,8 @@ def describe(cell: Cell, show_invariant: bool) -> list[str]:
     if show_invariant and r.invariant:
         lines.append(f"  invariant: {r.invariant}")
     if cell.verdict is Verdict.VIOLATED:
-        lines.append(
-            f"  see: mbind-formal trace SPEC --variant '{cell.variant}' --claim {cell.claim}"
-        )
+        variant, claim = shlex.quote(cell.variant), shlex.quote(cell.claim)
+        lines.append(f"  see: mbind-formal trace {spec} --variant {variant} --claim {claim}")
     return lines
 
 
@@ -51,7 +65,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     def on_cell(cell: Cell) -> None:
         if not quiet:
-            print("\n".join(describe(cell, args.show_invariant)), file=out, flush=True)
+            lines = describe(cell, args.show_invariant, spec_words(args))
+            print("\n".join(lines), file=out, flush=True)
 
     cells, interrupted = run_cells_cli(
         loaded, variants, claims, engines, budget, args.total_timeout, err, on_cell

@@ -1,9 +1,9 @@
 """`mbind-formal replay`: check an ITF trace file against a spec, step by step.
 
-Input: a spec and an ITF file (as `trace --format itf` writes, or edited by hand);
-the variant and claim come from the file's `#meta` unless `--variant` / `--claim`
-say otherwise. Output: `ok` (every step legal, the last state violating the claim),
-or the first illegal step. Exit 0 ok, 1 illegal, 2 malformed file or bad input.
+Input: a spec and an ITF file (as `trace --format itf` and run records write, or
+edited by hand); the variant, claim and parameters come from the file's `#meta` unless
+`--variant` / `--claim` / `--param` say otherwise. Output: `ok` (every step legal, the
+last state violating the claim), or the first illegal step. Exit codes: `EXITS`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TextIO
 
 from mbind_formal.cli.common import (
     ExitCode,
+    Loaded,
     add_spec_args,
     load,
     pick_claims,
@@ -22,12 +23,17 @@ from mbind_formal.cli.common import (
     usage_error,
 )
 from mbind_formal.diagnostics import DiagnosticError
+from mbind_formal.ir.model import Spec
 from mbind_formal.trace.itf import read_itf, read_meta
 from mbind_formal.trace.model import TraceKind
 from mbind_formal.trace.replay import replay
 
 NAME = "replay"
 HELP = "check that an ITF trace file is a legal run of the spec that violates its claim"
+EXITS = (
+    (ExitCode.OK, "the trace replays (every step legal, the end as its kind says)"),
+    (ExitCode.VIOLATED, "a step is illegal, or the last state is not what the trace says"),
+)
 
 MAX_TRACE_BYTES = 64 * 1024 * 1024
 
@@ -68,6 +74,16 @@ def _read(path: str, err: TextIO) -> str | None:
         return None
 
 
+def _with_params(
+    args: argparse.Namespace, spec: Spec, params: tuple[tuple[str, int], ...], err: TextIO
+) -> Loaded | None:
+    """The spec loaded again with the parameters a trace file names (those the spec
+    still declares)."""
+    declared = dict(spec.params)
+    wanted = [f"{k}={v}" for k, v in params if k in declared]
+    return load(argparse.Namespace(**{**vars(args), "param": wanted}), err)
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     text = _read(args.trace, err)
     if text is None:
@@ -83,11 +99,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitCode.USAGE
     if meta.params and dict(meta.params) != dict(spec.params):
         shown = " ".join(f"--param {k}={v}" for k, v in meta.params)
-        print(
-            f"note: {args.trace} was written with other spec parameters; to replay it "
-            f"as written, pass {shown}",
-            file=err,
-        )
+        if args.param or args.pages is not None:
+            print(
+                f"note: {args.trace} was written with other spec parameters; to replay it "
+                f"as written, pass {shown}",
+                file=err,
+            )
+        else:
+            # Replayed as written: a run record or `trace --format itf` file names the
+            # parameters it was made with, so it replays without flags.
+            loaded = _with_params(args, spec, meta.params, err)
+            if loaded is None:
+                return ExitCode.USAGE
+            spec = loaded.spec
+            print(f"note: replaying with the trace's parameters ({shown})", file=err)
     variant = args.variant or meta.variant
     if variant is None and len(spec.variants) == 1:
         variant = spec.variants[0]

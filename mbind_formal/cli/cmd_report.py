@@ -1,29 +1,44 @@
-"""`mbind-formal report`: one self-contained HTML page with the verdicts and the traces.
+"""`mbind-formal report`: a self-contained HTML report of the verdicts and the traces.
 
 Input: a spec, optional variants, claims, engine and budget. Output: `-o FILE`
-(default report.html): the verdict matrix (variants as columns, claims as rows) and,
-for each violated cell, its minimised counterexample as a sequence diagram and as
-text. The page loads nothing from the network. Exit codes as for `prove`: 0 all
-hold, 1 some claim violated, 3 unknown or vacuous cells, 4 engines disagree.
+(default report.html): the verdict matrix (variants as columns, claims as rows), the
+scenarios, the claims' text and, for each violated cell, its minimised counterexample
+as a sequence diagram and as text; with more than a dozen counterexamples (or
+`--traces linked`) each gets its own page in `FILE`'s sibling `<stem>.traces/`, so the
+page stays small. Nothing loads from the network. Exit codes: `EXITS`.
 """
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import replace
+from pathlib import Path
 from typing import TextIO
 
-from mbind_formal.cli.cells import ALL_ENGINES, exit_code, resolve, run_cells_cli
+from mbind_formal.cli.cells import (
+    ALL_ENGINES,
+    ScenarioRun,
+    exit_code,
+    resolve,
+    run_cells_cli,
+    run_scenarios,
+)
 from mbind_formal.cli.cmd_trace import shown_trace
 from mbind_formal.cli.common import ExitCode, add_budget_args, add_spec_args, write_output
 from mbind_formal.engines.base import Verdict
 from mbind_formal.engines.registry import engine_names
 from mbind_formal.ir.model import Spec
-from mbind_formal.trace.diagram import ReportCell, render_report
+from mbind_formal.trace.report import ReportCell, ReportScenario, TraceMode, render_report
 from mbind_formal.verdicts import Cell
 
 NAME = "report"
 HELP = "write one self-contained HTML page: the verdict matrix and every counterexample"
+EXITS = (
+    (ExitCode.OK, "every claim holds (or up to the printed bound), every scenario passes"),
+    (ExitCode.VIOLATED, "some claim is violated, or a scenario fails"),
+    (ExitCode.UNKNOWN, "some verdict is unknown or vacuous, or a scenario undecided"),
+    (ExitCode.DISAGREE, "engines disagree (--engine all)"),
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -42,6 +57,14 @@ def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-minimize", action="store_true", help="show traces as the engines found them"
     )
+    p.add_argument(
+        "--traces",
+        choices=[m.value for m in TraceMode],
+        default=TraceMode.AUTO.value,
+        help="counterexamples in the page (inline), one page each next to it (linked), or "
+        "inline up to a dozen (auto, the default)",
+    )
+    p.add_argument("--no-scenarios", action="store_true", help="skip the spec's scenarios")
     add_budget_args(p)
 
 
@@ -65,6 +88,36 @@ def report_cells(spec: Spec, cells: list[Cell], raw: bool) -> list[ReportCell]:
     return shown
 
 
+def report_scenarios(runs: list[ScenarioRun]) -> list[ReportScenario]:
+    return [
+        ReportScenario(
+            scenario=r.result.scenario,
+            variant=r.result.variant,
+            status=("pass" if r.result.passed else "FAIL") if r.result.decided else "?",
+            reason=r.result.reason,
+            model=r.model,
+            trace=r.result.trace,
+        )
+        for r in runs
+    ]
+
+
+def _write_files(files: dict[str, str], target: str, err: TextIO) -> bool:
+    """The linked trace pages, next to the report page `target`."""
+    base = Path(target).parent
+    for name, text in files.items():
+        path = base / name
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            print(
+                f"mbind-formal: error[MBF503]: cannot write '{path}': {e.strerror or e}", file=err
+            )
+            return False
+    return True
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     resolved = resolve(args, err)
     if isinstance(resolved, int):
@@ -73,16 +126,35 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     cells, interrupted = run_cells_cli(
         loaded, variants, claims, engines, budget, args.total_timeout, err, lambda _: None
     )
+    runs: list[ScenarioRun] = []
+    if not args.no_scenarios and not interrupted and loaded.spec.scenarios:
+        ran = run_scenarios(args, loaded, variants, budget, err)
+        if ran is None:
+            return ExitCode.USAGE
+        runs = ran
     shown = report_cells(loaded.spec, cells, args.no_minimize)
-    page = render_report(loaded.spec, shown, engine=args.engine)
-    if not write_output(page, args.output, loaded, out, err):
+    mode = TraceMode(args.traces) if args.output != "-" else TraceMode.INLINE
+    report = render_report(
+        loaded.spec,
+        shown,
+        engine=args.engine,
+        sources=loaded.sources,
+        scenarios=report_scenarios(runs),
+        traces=mode,
+        name=Path(args.output).name if args.output != "-" else "report.html",
+    )
+    page, *extra = report.files.items()
+    if not write_output(page[1], args.output, loaded, out, err):
+        return ExitCode.USAGE
+    if extra and not _write_files(dict(extra), args.output, err):
         return ExitCode.USAGE
     violated = sum(c.verdict is Verdict.VIOLATED for c in cells)
+    pages = f", {len(extra) // 2} trace pages in {Path(extra[0][0]).parent}/" if extra else ""
     print(
-        f"wrote {args.output}: {len(cells)} cells, {violated} violated",
+        f"wrote {args.output}: {len(cells)} cells, {violated} violated{pages}",
         file=out if args.output != "-" else err,
     )
     if interrupted:
         print("interrupted: the report is partial", file=err)
         return ExitCode.UNKNOWN
-    return exit_code(cells)
+    return exit_code(cells, [r.result for r in runs])

@@ -26,6 +26,7 @@ from mbind_formal.tla.emit import EmittedModule, emit
 
 NAME = "tla"
 HELP = "write the TLA+ module of each variant and a TLC configuration per claim"
+EXITS = ((ExitCode.OK, "the files are written"),)
 
 
 def register(p: argparse.ArgumentParser) -> None:

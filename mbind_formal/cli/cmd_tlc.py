@@ -3,7 +3,8 @@
 Input: a spec, variants and claims (all by default), `--workers N` (TLC worker threads),
 or `--distributed-workers K` (a `TLCServer` and K `TLCWorker` processes on this host,
 on loopback: see `tlc.distributed`). Output: one block per (variant, claim): the
-verdict, TLC's distinct and generated state counts, the depth and the time; the
+verdict, TLC's distinct and generated state counts, the depth (in steps, with TLC's
+own count of states beside it) and the time; the
 replayed counterexample when the claim is violated. Exit codes as for `prove`.
 """
 
@@ -33,6 +34,11 @@ from mbind_formal.trace.text import write_text
 
 NAME = "tlc"
 HELP = "check claims with the real TLC (threads or distributed workers) and print its counts"
+EXITS = (
+    (ExitCode.OK, "every claim holds"),
+    (ExitCode.VIOLATED, "some claim is violated"),
+    (ExitCode.UNKNOWN, "some verdict is unknown or vacuous (timeout, TLC failed)"),
+)
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -64,7 +70,9 @@ def _counts(states: int | None, generated: object, depth: int | None, seconds: f
     if isinstance(generated, int) and generated >= 0:
         parts.append(f"{generated} generated")
     if depth is not None:
-        parts.append(f"depth {depth}")
+        # TLC's "depth" counts the states of the longest shortest path, the initial one
+        # too; ours counts its steps (transitions), as traces do. Say both.
+        parts.append(f"{depth} steps deep (TLC's depth {depth + 1} counts states)")
     parts.append(f"{seconds:.1f} s")
     return ", ".join(parts)
 

@@ -2,9 +2,8 @@
 
 Input: a spec, a variant and a claim (either may be left out when the spec has only
 one), an engine and a budget. Output: the minimised counterexample as text (rows or
-swimlanes), ITF, plain JSON or an HTML page, on stdout or in `-o FILE`. Exit 0 with a
-trace, 1 when the claim holds (the message says how it was proved), 3 when the answer
-is unknown or vacuous, 2 for bad input. Also home of the helpers `report` and `diff`
+swimlanes), ITF, plain JSON or an HTML page, on stdout or in `-o FILE`. Exit codes as
+`EXITS` says (1: a counterexample was written). Also home of the helpers `report` and `diff`
 share: picking one cell, running it, writing an output file.
 """
 
@@ -32,15 +31,20 @@ from mbind_formal.cli.render import progress_bar
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.registry import engine_names
 from mbind_formal.ir.model import Claim, Model
-from mbind_formal.trace.diagram import ReportCell, render_report
 from mbind_formal.trace.itf import write_itf
 from mbind_formal.trace.minimize import minimize
 from mbind_formal.trace.model import Trace
+from mbind_formal.trace.report import ReportCell, TraceMode, render_report
 from mbind_formal.trace.text import render_json, write_text
-from mbind_formal.verdicts import Cell, check_cell
+from mbind_formal.verdicts import Cell, bounded, check_cell
 
 NAME = "trace"
 HELP = "show the counterexample of one variant and claim (text, swimlanes, ITF, JSON, HTML)"
+EXITS = (
+    (ExitCode.OK, "the claim holds (or up to the printed bound): no counterexample"),
+    (ExitCode.VIOLATED, "the claim is violated: the counterexample is written"),
+    (ExitCode.UNKNOWN, "the verdict is unknown or vacuous"),
+)
 
 FORMATS = ("text", "itf", "json", "html")
 
@@ -122,7 +126,13 @@ def no_trace_message(cell: Cell) -> tuple[str, int]:
             return (
                 f"{where}: the claim holds (proved by {r.method}, engine {r.engine}); "
                 "there is no counterexample",
-                ExitCode.VIOLATED,
+                ExitCode.OK,
+            )
+        case Verdict.UNKNOWN if bounded(r) is not None:
+            return (
+                f"{where}: no violation up to depth {r.bound} (engine {r.engine}; a bounded "
+                "search, not a proof); no counterexample within that depth",
+                ExitCode.OK,
             )
         case Verdict.VACUOUS:
             why = r.reason or "a witness of the claim is unreachable"
@@ -162,7 +172,11 @@ def _render(
             return render_json(model, trace)
         case "html":
             shown = ReportCell(cell.variant, cell.claim, replace(cell.result, trace=trace))
-            return render_report(loaded.spec, [shown], engine=args.engine)
+            report = render_report(
+                loaded.spec, [shown], engine=args.engine, sources=loaded.sources,
+                traces=TraceMode.INLINE,
+            )  # fmt: skip
+            return report.page
     raise AssertionError(args.format)
 
 
@@ -187,4 +201,4 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     text = _render(args, loaded, model, cell, trace, out)
     if text is not None and not write_output(text, args.output, loaded, out, err):
         return ExitCode.USAGE
-    return ExitCode.OK
+    return ExitCode.VIOLATED

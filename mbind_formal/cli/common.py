@@ -9,6 +9,7 @@ import argparse
 import enum
 import math
 import os
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,21 +21,38 @@ from mbind_formal.ir.model import Claim, Scenario, Spec
 
 
 class ExitCode(enum.IntEnum):
-    OK = 0  # every claim checked holds (up to the requested bound)
-    VIOLATED = 1  # some claim is violated (or a scenario failed)
-    USAGE = 2  # bad input: spec diagnostics, bad arguments, missing files
+    """The one exit-code contract of every command (README "Exit codes")."""
+
+    OK = 0  # all claims hold (or hold up to the printed bound); nothing differs; it replays
+    VIOLATED = 1  # something was found: a violation, a failing scenario, a difference
+    USAGE = 2  # bad input: spec diagnostics, bad arguments, missing or malformed files
     UNKNOWN = 3  # inconclusive: unknown or vacuous verdicts, limits reached
     DISAGREE = 4  # `--engine all`: engines disagree on a cell
     INTERNAL = 5  # a bug in mbind-formal ("internal error, please report")
 
 
 EXIT_CODES_HELP = """exit codes:
-  0  every claim checked holds (up to the requested bound)
-  1  some claim is violated, or a scenario failed
-  2  bad input: spec errors, bad arguments, missing files
+  0  success: every claim holds (or holds up to the printed bound), nothing differs
+  1  found: a violation, a failing scenario, a difference, an illegal step
+  2  bad input: spec errors, bad arguments, missing or malformed files
   3  inconclusive: unknown or vacuous verdicts, limits reached
   4  engines disagree (--engine all)
   5  internal error, please report"""
+
+# What every command may answer besides its own codes (`EXITS` in each cmd_*.py).
+COMMON_EXITS = (
+    (ExitCode.USAGE, "bad input"),
+    (ExitCode.INTERNAL, "internal error"),
+)
+
+
+def exits_help(exits: Sequence[tuple[ExitCode, str]]) -> str:
+    """A subcommand's `--help` epilog: its own exit codes, then the common ones."""
+    rows = sorted([*exits, *COMMON_EXITS])
+    return "exit codes:\n" + "\n".join(f"  {int(code)}  {text}" for code, text in rows)
+
+
+MAX_PARAM = 64  # as `lower.model.MAX_SIZE`: the range `param` declarations accept
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +76,19 @@ def add_spec_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow include paths outside the spec's directory tree",
     )
+
+
+def spec_words(args: argparse.Namespace) -> str:
+    """The spec and its parameters as typed on this command line, shell-quoted, for the
+    follow-up commands a result suggests (`see: mbind-formal trace ...`)."""
+    words = [args.spec]
+    if args.pages is not None:
+        words += ["--pages", str(args.pages)]
+    for item in args.param:
+        words += ["--param", item]
+    if args.allow_outside_includes:
+        words.append("--allow-outside-includes")
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def add_budget_args(p: argparse.ArgumentParser) -> None:
@@ -162,11 +193,11 @@ def parse_params(args: argparse.Namespace, err: TextIO) -> dict[str, int] | None
     if args.pages is not None:
         params["pages"] = args.pages
     for name, value in params.items():
-        if not 1 <= value <= 64:
+        if not 0 <= value <= MAX_PARAM:
             usage_error(
                 err,
                 f"parameter {name}={value} is out of range",
-                "parameters must lie between 1 and 64",
+                f"parameters lie in 0..{MAX_PARAM} (collection sizes in 1..{MAX_PARAM})",
             )
             return None
     return params

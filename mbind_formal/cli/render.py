@@ -29,7 +29,8 @@ STYLE = {
 LEGEND = (
     "✓exh holds (exhaustive search)  ✓k=K holds (k-induction)  ✓pdr holds (certified PDR "
     "invariant)\n✗N violated, shortest counterexample N steps (`mbind-formal trace`)  "
-    "? unknown  vac vacuous (a witness is unreachable)  !! engines disagree"
+    "? unknown  vac vacuous (a witness is unreachable)  !! engines disagree\n"
+    "≤K no violation up to K steps (bounded search, not a proof)"
 )
 
 
@@ -45,13 +46,15 @@ def proof_method(method: str) -> str:
 
 
 def short(cell: Cell) -> str:
-    """A cell in a few characters: `✓exh`, `✓k=3`, `✓pdr`, `✗7`, `?`, `vac`."""
+    """A cell in a few characters: `✓exh`, `✓k=3`, `✓pdr`, `✗7`, `≤10`, `?`, `vac`."""
     r = cell.result
     match cell.verdict:
         case Verdict.HOLDS:
             text = "✓" + proof_method(r.method)
         case Verdict.VIOLATED:
             text = f"✗{len(r.trace)}" if r.trace is not None else "✗"
+        case Verdict.UNKNOWN if r.bound is not None:
+            text = f"≤{r.bound}"
         case Verdict.UNKNOWN:
             text = "?"
         case Verdict.VACUOUS:
@@ -84,10 +87,34 @@ def matrix_text(cells: Sequence[Cell]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def engine_summary(cells: Sequence[Cell]) -> list[str]:
+    """With several engines per cell (`--engine all`): each engine's verdicts counted,
+    and whether they agree, so the text says what the JSON's `engines` maps say."""
+    engines = list(dict.fromkeys(e for c in cells for e in c.engines))
+    if len(engines) < 2:
+        return []
+    split = sum(1 for c in cells if c.disagreement)
+    agree = "no disagreement" if not split else f"{split} cells where engines disagree (!!)"
+    lines = [f"engines: {len(engines)} on each of {len(cells)} cells, {agree}"]
+    width = max(len(e) for e in engines)
+    for engine in engines:
+        counts: dict[str, int] = {}
+        for c in cells:
+            name = c.engines.get(engine)
+            if name is not None:
+                counts[name] = counts.get(name, 0) + 1
+        shown = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+        lines.append(f"  {engine:<{width}}  {shown}")
+    return lines
+
+
 def print_matrix(cells: Sequence[Cell], out: TextIO) -> None:
+    summary = engine_summary(cells)
     if not is_tty(out):
         print(matrix_text(cells), file=out)
         print(LEGEND, file=out)
+        if summary:
+            print("\n".join(summary), file=out)
         return
     variants = list(dict.fromkeys(c.variant for c in cells))
     claims = list(dict.fromkeys(c.claim for c in cells))
@@ -105,6 +132,8 @@ def print_matrix(cells: Sequence[Cell], out: TextIO) -> None:
     console = Console(file=out, force_terminal=True, width=max(120, 16 * (len(variants) + 2)))
     console.print(table)
     console.print(LEGEND, highlight=False)
+    if summary:
+        console.print(escape("\n".join(summary)), highlight=False)
 
 
 @contextmanager

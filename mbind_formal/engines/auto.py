@@ -75,6 +75,9 @@ class AutoEngine:
         ]
         notes: list[str] = []
         last: Result | None = None
+        # A phase that searched every run up to the whole bound (k-induction reaching
+        # it; the quick BMC hunt's shorter depth does not count): auto's own bound.
+        bounds: list[int] = []
         for engine, phase_budget, share in phases:
             left = clock.remaining()
             if left is not None and left <= 0:
@@ -88,6 +91,8 @@ class AutoEngine:
             if r.verdict is not Verdict.UNKNOWN:
                 return self._relabel(r, notes, clock, estimate)
             notes.append(f"{engine.name}: {r.reason or r.verdict.value}")
+            if r.bound is not None and r.bound >= bound:
+                bounds.append(r.bound)
         base = unknown(self.name, model, claim, clock)
         witnesses = last.witnesses if last is not None else ()
         return replace(
@@ -95,6 +100,7 @@ class AutoEngine:
             method="auto",
             reason="; ".join(notes),
             witnesses=witnesses,
+            bound=max(bounds, default=None),
             stats={"tried": " | ".join(notes), "estimate": estimate},
         )
 

@@ -69,6 +69,10 @@ class Result:
     claim: str
     trace: Trace | None = None  # when violated: a replayed counterexample
     depth: int | None = None  # trace length, closing k, or bound reached
+    # A complete bounded search: no run of at most `bound` steps violates the claim
+    # (BMC, or k-induction reaching its bound). The verdict stays UNKNOWN (not a proof);
+    # the CLI shows it as "no violation up to depth k" and exits 0 (README "Exit codes").
+    bound: int | None = None
     states: int | None = None  # distinct states explored (explicit, TLC)
     reason: str = ""  # why unknown/vacuous, or a short note
     witnesses: tuple[bool | None, ...] = ()  # per claim witness: reached? (None: unknown)

@@ -68,7 +68,7 @@ class ScenarioResult:
             "reason": self.reason,
             "ends": self.ends,
             "states": self.states,
-            "failing_run_steps": len(self.trace) if self.trace is not None else None,
+            "trace_length": len(self.trace) if self.trace is not None else None,
         }
 
 

@@ -16,6 +16,7 @@ Integer arithmetic over literals and parameters is folded, as a Python user's wo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -92,6 +93,26 @@ Binding = BoundName | LoopVar | MacroArg
 class MacroFrame:
     name: str
     call: Span | None
+
+
+INT_NAMES = frozenset({"int", "integer", "uint", "unsigned", "long", "nat", "natural", "number"})
+
+
+def _type_hint(name: str, m: Model) -> str | None:
+    """A hint for a type name a newcomer reaches for: a C integer type, or an actor
+    (as the domain of a quantifier or pick)."""
+    if name.lower() in INT_NAMES or re.fullmatch(r"u?int\d+(_t)?", name):
+        return (
+            "integers are finite ranges here: write `lo..hi` (e.g. `0..3`), or name one "
+            "with `type Count = 0..3;`"
+        )
+    if any(a.name == name for a in m.actors):
+        return (
+            f"'{name}' is an actor, not a collection or a finite type: to quantify over its "
+            f"instances, declare it `actor {name}[Coll]` (one instance per element) and "
+            f"range over `Coll`, or name one instance: `{name}[0]@label`, `{name}[0].local`"
+        )
+    return None
 
 
 @dataclass(slots=True)
@@ -267,9 +288,8 @@ class ExprLowerer:
                 if found is None:
                     known = [*scope.aliases, *(en.name for en in m.enums)]
                     known += [c.name for c in m.collections]
-                    self.sink.error(
-                        "MBF201", f"unknown type '{n}'", t.span, did_you_mean(n, [*known, "bool"])
-                    )
+                    hint = _type_hint(n, m) or did_you_mean(n, [*known, "bool"])
+                    self.sink.error("MBF201", f"unknown type '{n}'", t.span, hint)
                     return None
                 if opt:
                     if not isinstance(found, IndexType):

@@ -68,6 +68,7 @@ class ModelLowering:
 
     def __init__(self, name: str, source: str, requested: dict[str, int]) -> None:
         self.sink = Sink()
+        self.state_ok = False  # set once the state is declared (actor bodies come next)
         self.ex = ExprLowerer(self.sink)
         self.requested = requested
         self.b = SpecBuilder(name, source=source, params=requested)
@@ -317,6 +318,7 @@ class ModelLowering:
             self.headers[name] = replace(a, locals=tuple(inits))
         if has_errors(self.sink.diags):
             return v
+        self.state_ok = True  # declarations, definitions and initial values lowered
         self.emit_state(v)
         for it in items:
             if isinstance(it, ast.InitDecl):

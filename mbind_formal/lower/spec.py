@@ -16,10 +16,10 @@ base model (validation types them against every variant); scenarios see their ow
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 
-from mbind_formal.diagnostics import Diagnostic, did_you_mean, has_errors
+from mbind_formal.diagnostics import Diagnostic, Related, Span, did_you_mean, has_errors
 from mbind_formal.dsl import ast
 from mbind_formal.ir.model import (
     IndexType,
@@ -96,6 +96,72 @@ def lower(
     return lw.run(items)
 
 
+def _within(inner: Span | None, outer: Span | None) -> bool:
+    """`inner` lies inside `outer`: a check's complaint about an expression that already
+    failed to lower (`x = zz` stores a placeholder) is a consequence, not news."""
+    if inner is None or outer is None or inner.file != outer.file:
+        return False
+    start, end = (inner.line, inner.col), (inner.end_line, inner.end_col)
+    return (outer.line, outer.col) <= start and end <= (outer.end_line, outer.end_col)
+
+
+def _picks(node: object, found: dict[str, ast.PickStmt]) -> None:
+    """Every `pick` below `node` (an AST value), by the name it binds (first one)."""
+    if isinstance(node, ast.PickStmt):
+        found.setdefault(node.var, node)
+    if isinstance(node, tuple):
+        for x in node:
+            _picks(x, found)
+    elif is_dataclass(node) and not isinstance(node, type):
+        for f in fields(node):
+            if f.name != "span":
+                _picks(getattr(node, f.name), found)
+
+
+def _inside(span: Span | None, body: Sequence[ast.Stmt]) -> bool:
+    lines = [s.span.line for s in body if s.span is not None]
+    files = {s.span.file for s in body if s.span is not None}
+    return bool(lines) and span is not None and span.file in files and lines[0] <= span.line
+
+
+def pick_hints(items: Sequence[ast.Item], diags: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """`unknown name 'p'` where `p` is bound by a `pick` earlier in the same actor: the
+    binding lasts for the rest of its step only, so say so and point at the pick."""
+    picks = []
+    for a in (it for it in items if isinstance(it, ast.ActorDecl)):
+        found: dict[str, ast.PickStmt] = {}
+        _picks(a.body, found)
+        picks.append((a.body, found))
+    return [_pick_hint(d, picks) for d in diags]
+
+
+def _pick_hint(
+    d: Diagnostic, picks: Sequence[tuple[ast.Block, dict[str, ast.PickStmt]]]
+) -> Diagnostic:
+    name = d.message.removeprefix("unknown name '").removesuffix("'")
+    if d.code != "MBF201" or d.message != f"unknown name '{name}'" or d.span is None:
+        return d
+    for body, found in picks:
+        pick = found.get(name)
+        if pick is None or pick.span is None or not _inside(d.span, body):
+            continue
+        if (pick.span.file, pick.span.line) >= (d.span.file, d.span.line):
+            continue
+        hint = (
+            f"`pick {name}` binds '{name}' for the rest of its step only; to use the element "
+            "in a later step, store it in an actor local first "
+            f"(`var chosen: {_domain(pick)}? = none;` ... `chosen = {name};`)"
+        )
+        note = Related(span=pick.span, message=f"'{name}' is picked here")
+        return replace(d, hint=hint, related=(*d.related, note))
+    return d
+
+
+def _domain(pick: ast.PickStmt) -> str:
+    t = pick.domain
+    return t.name if isinstance(t, ast.NamedTypeExpr) else "T"
+
+
 class _Lowering(ModelLowering):
     """The whole spec: the base model, then variants, claims and scenarios."""
 
@@ -105,14 +171,23 @@ class _Lowering(ModelLowering):
         if has_errors(self.sink.diags):
             return None, tuple(self.sink.diags)
         base = self.base(items)
-        if not has_errors(self.sink.diags):
+        if self.state_ok:
+            # All diagnostics in one pass: an error in an actor's body does not keep
+            # variants, claims and scenarios from being checked (they read the actors'
+            # names, labels and locals, which the headers fixed before the bodies).
             self.variants(items, base)
             self.claims(items, base)
             self.scenarios(items, base)
-        if has_errors(self.sink.diags):
+        if not self.state_ok:
             return None, tuple(self.sink.diags)
+        # The builder's checks run even after a lowering error, so that, e.g., a claim
+        # naming an unknown label is reported with a typo in an actor's body. A variant
+        # lowers its actors again: an error in a body it keeps would be reported once
+        # per variant (and by the checks once more); once is enough.
         spec, diags = self.b.finish()
-        all_diags = (*self.sink.diags, *diags)
+        lowered = pick_hints(items, self.sink.diags)
+        checked = [d for d in diags if not any(_within(e.span, d.span) for e in lowered)]
+        all_diags = tuple(dict.fromkeys((*lowered, *checked)))
         return (None if has_errors(all_diags) else spec), all_diags
 
     # ------------------------------------------------------------------ variants

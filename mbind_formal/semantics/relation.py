@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import assert_never
+from typing import Any, assert_never
 
 from mbind_formal.ir.model import (
     Assign,
@@ -263,6 +263,28 @@ def _store_checked(
     return store_at
 
 
+class _Logged(list[Value]):
+    """A state being stepped that logs the slots stored to (see `Semantics.writes`)."""
+
+    def __init__(self, state: Sequence[Value], ended: list[frozenset[int]]) -> None:
+        super().__init__(state)
+        self.log: set[int] = set()
+        self.ended = ended
+
+    def __setitem__(self, i: Any, v: Any) -> None:
+        self.log.add(int(i))
+        super().__setitem__(i, v)
+
+    def copy(self) -> _Logged:
+        forked = _Logged(list.copy(self), self.ended)  # a plain copy: no __iter__
+        forked.log = set(self.log)
+        return forked
+
+    def __iter__(self) -> Iterator[Value]:
+        self.ended.append(frozenset(self.log))  # the path ends: `tuple(s)` in `_end`
+        return super().__iter__()
+
+
 # --------------------------------------------------------------------------- the relation
 
 
@@ -282,6 +304,7 @@ class Semantics:
         c.blocked.extend(0 for _ in self.steps)
         # Per actor instance: its pc slot and, per pc value, the step runner (None: done).
         self._instances: list[tuple[int, list[StepFn | None]]] = []
+        self._bodies: list[tuple[tuple[ExprFn, ...], StmtFn]] = []  # per step id
         sid = 0
         for a in model.actors:
             for k in range(a.instances):
@@ -311,6 +334,7 @@ class Semantics:
             guards.append(c.expr(rest[0].cond, ctx))
             rest = rest[1:]
         run = c.block(rest, ctx, sid, pc, fall)
+        self._bodies.append((tuple(guards), run))  # for `writes` (traces), by step id
         if not guards:
             return lambda s, b, out: run(list(s), b, (), out)
         if len(guards) == 1:
@@ -416,6 +440,38 @@ class Semantics:
                 if run is not None:
                     run(state, self._scratch, out)
         return out
+
+    def writes(self, state: State, actor: str, instance: int) -> list[tuple[State, frozenset[int]]]:
+        """Each enabled path of one instance as (successor, the slots its statements
+        stored to), the pc aside: a store of the value a slot already holds is a write
+        that the successor alone cannot show (traces mark it, `x: 0 -> 0 (written)`).
+
+        NOTE(write log): the path runs on a `_Logged` state, a list that logs the
+        indices stored to; paths fork with `copy()` (the log forks too) and each ends in
+        `tuple(s)` (`_StepCompiler._end`), which hands the log over. The hot path
+        (`successors`) never pays for this."""
+        pc = self.layout.pc_slot(actor, instance)
+        at = state[pc]
+        sid = next(
+            (
+                i
+                for i, ref in enumerate(self.steps)
+                if (ref.actor, ref.instance) == (actor, instance)
+                and self.label_index(actor, ref.label) == at
+            ),
+            None,
+        )
+        if sid is None:
+            return []
+        guards, run = self._bodies[sid]
+        b = self._scratch
+        if not all(g(state, b) for g in guards):
+            return []
+        logs: list[frozenset[int]] = []
+        out: Out = []
+        run(_Logged(state, logs), b, (), out)
+        assert len(logs) == len(out), "every path ends in exactly one tuple(s)"
+        return [(nxt, log - {pc}) for (_, _, nxt), log in zip(out, logs, strict=True)]
 
     def enabled_steps(self, state: State) -> tuple[StepRef, ...]:
         """The steps with at least one enabled path from `state`, in order, once each."""

@@ -9,8 +9,11 @@ a template.
 from __future__ import annotations
 
 import math
+import os
+import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from mbind_formal.diagnostics import Span
 from mbind_formal.ir.model import (
@@ -91,6 +94,16 @@ def _doc(text: str) -> tuple[str, ...]:
     return tuple(line.rstrip() for line in text.strip().splitlines()) if text.strip() else ()
 
 
+def shown_file(file: str, source: str, spec_path: str) -> str:
+    """`file` (a span's file, named as the loader named it) as generated text shows it:
+    `spec_path` for the spec itself, else its place relative to the spec's directory,
+    below `spec_path`'s directory (`spec/mbind/others.mbf`)."""
+    if not source or file == source:
+        return spec_path
+    rel = os.path.relpath(file, os.path.dirname(source) or ".")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(spec_path), *Path(rel).parts))
+
+
 class _ModuleBuilder:
     def __init__(self, syms: Symbols, claims: tuple[Claim, ...], spec_path: str) -> None:
         self.syms = syms
@@ -113,7 +126,11 @@ class _ModuleBuilder:
         self.plan = plan_init(syms, self.ctx, self.assumes)
 
     def where(self, span: Span | None) -> str:
-        return f" ({self.spec_path}:{span.line})" if span is not None else ""
+        """` (file:line)` of a declaration: the spec as the header names it, or the
+        included file it comes from, named from the spec's directory the same way."""
+        if span is None:
+            return ""
+        return f" ({shown_file(span.file, self.model.source, self.spec_path)}:{span.line})"
 
     def header(self, kernel_reference: str) -> tuple[str, ...]:
         m = self.model

@@ -42,12 +42,12 @@ from mbind_formal.ir.model import (
     SetType,
     Type,
 )
+from mbind_formal.schema import DocKind
 from mbind_formal.semantics.layout import Layout, Slot, SlotKind, State, Value, instance_name
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.text import choice_type
 
 ACTION_VAR = "mbf::action"
-JSON_TRACE_FORMAT = "mbind-formal-trace"  # what `trace --format json` writes: not ITF
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
 INIT_LABEL = "init"
 
@@ -363,7 +363,7 @@ def _document(text: str) -> dict[str, Any]:
     except ValueError as e:  # a number beyond Python's int-string digit limit
         _fail("", f"not usable JSON: {e}")
     obj = _object(doc, "$")
-    if obj.get("format") == JSON_TRACE_FORMAT and "states" not in obj:
+    if obj.get("document") == DocKind.TRACE.value and "schema" in obj and "states" not in obj:
         # An easy mix-up: the plain JSON rendering has the variant at the top level,
         # so reading on would only say that the file names no variant.
         _fail(

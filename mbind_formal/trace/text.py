@@ -21,6 +21,7 @@ from rich.text import Text
 
 from mbind_formal.ir.model import Model, Pick, Type
 from mbind_formal.ir.walk import stmts
+from mbind_formal.schema import DocKind, header
 from mbind_formal.semantics.layout import (
     Layout,
     Slot,
@@ -30,6 +31,7 @@ from mbind_formal.semantics.layout import (
     instance_name,
     show_value,
 )
+from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 
 LayoutName = Literal["rows", "lanes"]
@@ -47,13 +49,22 @@ STYLE_VERDICT = "bold red"
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One slot whose value a step changed; `short` drops the acting instance's prefix."""
+    """One slot whose value a step changed, or (`written`) a slot it stored the value it
+    already held to, shown where it matters: a global or field that another actor
+    instance also stores to in the trace (a lost update's decisive store is one);
+    `short` drops the acting instance's prefix."""
 
     slot: Slot
     name: str
     short: str
     before: str
     after: str
+    written: bool = False
+
+    @property
+    def note(self) -> str:
+        """` (written)` after a store that left the value as it was."""
+        return " (written)" if self.written else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +96,22 @@ class TraceView:
     init: tuple[InitGroup, ...]
     steps: tuple[StepView, ...]
     instances: tuple[str, ...]  # every actor instance, in layout order
+    folded: int = 0  # trailing steps shown as one line (`fold_line`), 0 for none
+
+    @property
+    def shown(self) -> tuple[StepView, ...]:
+        """The steps shown one by one (all but the folded tail)."""
+        return self.steps[: len(self.steps) - self.folded]
+
+    @property
+    def fold_line(self) -> str:
+        """`... 3 actors finish without changing state (a, b, c)` for the folded tail."""
+        tail = self.steps[len(self.steps) - self.folded :]
+        if not tail:
+            return ""
+        who = ", ".join(s.who for s in tail)
+        n = len(tail)
+        return f"... {n} actors finish without changing state ({who})"
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -125,14 +152,65 @@ def who(model: Model, actor: str, instance: int) -> str:
         return f"{actor}[{instance}]"
 
 
-def _changes(layout: Layout, before: State, after: State, acting: str) -> tuple[Change, ...]:
+SHARED = (SlotKind.GLOBAL, SlotKind.FIELD)
+
+
+def _raced(layout: Layout, stores: Sequence[tuple[str, frozenset[int]]]) -> frozenset[int]:
+    """Shared slots that two or more actor instances store to in the trace, from each
+    step's (instance, stored slots): where a store of the same value matters."""
+    writers: dict[int, set[str]] = {}
+    for who_, slots in stores:
+        for i in slots:
+            if layout.slots[i].kind in SHARED:
+                writers.setdefault(i, set()).add(who_)
+    return frozenset(i for i, w in writers.items() if len(w) >= 2)
+
+
+def _changes(
+    layout: Layout, before: State, after: State, acting: str, written: frozenset[int]
+) -> tuple[Change, ...]:
     out = []
-    for slot, old, new in zip(layout.slots, before, after, strict=True):
-        if old == new or (slot.kind is SlotKind.PC and slot.name == f"{acting}.pc"):
+    for i, (slot, old, new) in enumerate(zip(layout.slots, before, after, strict=True)):
+        if slot.kind is SlotKind.PC and slot.name == f"{acting}.pc":
+            continue
+        same = old == new
+        if same and i not in written:
             continue
         short = slot.name.removeprefix(f"{acting}.")
-        out.append(Change(slot, slot.name, short, layout.show(slot, old), layout.show(slot, new)))
+        shown = layout.show(slot, old), layout.show(slot, new)
+        out.append(Change(slot, slot.name, short, *shown, written=same))
     return tuple(out)
+
+
+def _stores(sem: Semantics | None, before: State, step: TraceStep) -> frozenset[int]:
+    """The slots the step's path stored to (None semantics, or a step no path of the
+    model takes, e.g. in a trace that does not replay: none known)."""
+    if sem is None:
+        return frozenset()
+    try:
+        paths = sem.writes(before, step.actor, step.instance)
+    except (SemanticsError, KeyError, IndexError):
+        return frozenset()
+    return next((log for nxt, log in paths if nxt == step.state), frozenset())
+
+
+def _semantics(model: Model) -> Semantics | None:
+    try:
+        return Semantics(model)
+    except SemanticsError:
+        return None
+
+
+def _folded(steps: Sequence[StepView]) -> int:
+    """How many trailing steps only finish their actor: no change, straight to `done`
+    (racers that take their `done` branch so a `final` claim can be judged). Two or
+    more fold into one line, unless nothing else would be left; one stays as it is."""
+    n = 0
+    for s in reversed(steps):
+        if s.changes or s.next_label != "done":
+            break
+        n += 1
+    return n if 2 <= n < len(steps) else 0
 
 
 def _next_label(layout: Layout, state: State, acting: str, fallback: str) -> str:
@@ -143,7 +221,12 @@ def _next_label(layout: Layout, state: State, acting: str, fallback: str) -> str
 
 
 def describe_step(
-    model: Model, layout: Layout, before: State, index: int, step: TraceStep
+    model: Model,
+    layout: Layout,
+    before: State,
+    index: int,
+    step: TraceStep,
+    written: frozenset[int] = frozenset(),
 ) -> StepView:
     name = who(model, step.actor, step.instance)
     return StepView(
@@ -156,7 +239,7 @@ def describe_step(
         choices=tuple(
             (k, show_choice(model, step.actor, step.label, k, v)) for k, v in step.choices
         ),
-        changes=_changes(layout, before, step.state, name),
+        changes=_changes(layout, before, step.state, name, written),
     )
 
 
@@ -220,10 +303,18 @@ def _ending(trace: Trace) -> str:
 def describe(model: Model, trace: Trace) -> TraceView:
     """The facts every renderer shows, computed once."""
     layout = Layout(model)
+    sem = _semantics(model)
+    stores = [
+        _stores(sem, before, step) for before, step in zip(trace.states, trace.steps, strict=False)
+    ]
+    raced = _raced(
+        layout,
+        [(who(model, s.actor, s.instance), w) for s, w in zip(trace.steps, stores, strict=True)],
+    )
     steps = []
     before = trace.init
-    for i, step in enumerate(trace.steps, 1):
-        steps.append(describe_step(model, layout, before, i, step))
+    for i, (step, stored) in enumerate(zip(trace.steps, stores, strict=True), 1):
+        steps.append(describe_step(model, layout, before, i, step, stored & raced))
         before = step.state
     instances = tuple(s.name.removesuffix(".pc") for s in layout.slots if s.kind is SlotKind.PC)
     return TraceView(
@@ -232,6 +323,7 @@ def describe(model: Model, trace: Trace) -> TraceView:
         init=_init_groups(layout, trace.init),
         steps=tuple(steps),
         instances=instances,
+        folded=_folded(steps),
     )
 
 
@@ -245,6 +337,8 @@ def _change_text(c: Change, *, short: bool, arrow: str = " -> ") -> Text:
     t.append(c.before, STYLE_OLD)
     t.append(arrow)
     t.append(c.after, STYLE_NEW)
+    if c.written:
+        t.append(c.note, STYLE_NAME)
     return t
 
 
@@ -291,7 +385,7 @@ def render_rows_text(view: TraceView) -> list[Text]:
         Text(f"{'#':>{w_n}}  {'actor':<{w_who}}  {'step':<{w_step}}  {'choices':<{w_ch}}  changes")
     )
     indent = " " * (w_n + w_who + w_step + w_ch + 8)
-    for s in view.steps:
+    for s in view.shown:
         row = Text(f"{s.index:>{w_n}}  ")
         row.append(f"{s.who:<{w_who}}", STYLE_ACTOR)
         row.append("  ")
@@ -305,8 +399,16 @@ def render_rows_text(view: TraceView) -> list[Text]:
         row.append_text(changes[0])
         lines.append(row)
         lines.extend(Text(indent) + c for c in changes[1:])
+    lines.extend(_fold_lines(view))
     lines.append(Text(view.ending, STYLE_VERDICT))
     return lines
+
+
+def _fold_lines(view: TraceView) -> list[Text]:
+    if not view.folded:
+        return []
+    first, last = len(view.steps) - view.folded + 1, len(view.steps)
+    return [Text(f"{first}-{last}  ", STYLE_NAME) + Text(view.fold_line, STYLE_NAME)]
 
 
 def _abbrev(s: str, width: int) -> str:
@@ -326,7 +428,7 @@ def render_lanes_text(view: TraceView, width: int = MAIL_WIDTH) -> list[Text]:
     header.rstrip()
     lines.append(header)
     done: set[str] = set()
-    for s in view.steps:
+    for s in view.shown:
         row = Text(f"{s.index:>{w_n}}  ")
         for lane in lanes:
             if lane == s.who:
@@ -340,6 +442,7 @@ def render_lanes_text(view: TraceView, width: int = MAIL_WIDTH) -> list[Text]:
         row.rstrip()
         lines.append(row)
         lines.extend(_wrapped_changes(s, width, w_n + 4, lane_w))
+    lines.extend(Text(_abbrev(t.plain, width), STYLE_NAME) for t in _fold_lines(view))
     lines.append(Text(_abbrev(view.ending, width), STYLE_VERDICT))
     return lines
 
@@ -414,8 +517,7 @@ def trace_document(model: Model, trace: Trace) -> dict[str, Any]:
     view = describe(model, trace)
     layout = Layout(model)
     return {
-        "format": "mbind-formal-trace",
-        "version": 1,
+        **header(DocKind.TRACE),
         "variant": trace.variant,
         "claim": trace.claim,
         "engine": trace.engine,

@@ -74,7 +74,7 @@ def test_matrix_command_runs_scenarios_and_writes_them_to_json(tmp_path: object)
     assert code == ExitCode.VIOLATED, err.getvalue()  # the scan_readers variant is buggy
     assert "lone_writer        | pass | pass" in out.getvalue()
     doc = json.loads(target.read_text())
-    assert doc["schema"] == 1
+    assert (doc["schema"], doc["document"]) == (2, "matrix")
     assert [(s["scenario"], s["variant"], s["passed"]) for s in doc["scenarios"]] == [
         ("lone_writer", "base", True),
         ("lone_writer", "scan_readers", True),

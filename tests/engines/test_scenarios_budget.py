@@ -116,11 +116,16 @@ def _cli(tmp_path: Path, *args: str) -> tuple[int, str, str]:
 def test_cli_budget(tmp_path: Path) -> None:
     code, out, err = _cli(tmp_path, "--max-states", "10")
     assert code == 3, err
-    assert out.splitlines()[:2] == ["scenario    base", "to_the_end  ?"]
+    assert out.splitlines()[:3] == [
+        "scenario \\ variant | base",
+        "-------------------------",
+        "to_the_end         | ?",
+    ]
     assert "to_the_end on variant base: undecided: state limit of 10 reached" in out
-    code, out, _ = _cli(tmp_path, "--max-states", "10", "--json")
+    code, out, _ = _cli(tmp_path, "--max-states", "10", "--json", "-")
     doc = json.loads(out)
-    assert code == 3 and doc["decided"] is False and doc["results"][0]["decided"] is False
+    assert code == 3 and doc["decided"] is False and doc["scenarios"][0]["decided"] is False
+    assert doc["scenarios"][0]["verdict"] == "undecided"
     assert _cli(tmp_path)[0] == 0
 
 

@@ -65,10 +65,11 @@ def test_table_has_scenarios_as_rows_and_variants_as_columns(tmp_path: Path) -> 
     code, out, err = cli(tmp_path)
     assert code == 1, err
     lines = out.splitlines()
-    assert lines[:3] == [
-        "scenario     base  leak",
-        "balanced     pass  pass",
-        "back_on_lru  pass  FAIL",
+    assert lines[:4] == [
+        "scenario \\ variant | base | leak",
+        "--------------------------------",
+        "balanced           | pass | pass",
+        "back_on_lru        | pass | FAIL",
     ]
     # the failing run, one step per line, with what changed
     assert "back_on_lru on variant leak: FAIL: expect does not hold" in out
@@ -78,21 +79,41 @@ def test_table_has_scenarios_as_rows_and_variants_as_columns(tmp_path: Path) -> 
 def test_narrowed_to_passing_cells_exits_zero(tmp_path: Path) -> None:
     code, out, _ = cli(tmp_path, "--variant", "base")
     assert code == 0
-    assert out.splitlines() == ["scenario     base", "balanced     pass", "back_on_lru  pass"]
+    assert out.splitlines() == [
+        "scenario \\ variant | base",
+        "-------------------------",
+        "balanced           | pass",
+        "back_on_lru        | pass",
+    ]
     code, out, _ = cli(tmp_path, "--scenario", "balanced")
     assert code == 0 and "back_on_lru" not in out
 
 
 def test_json_output(tmp_path: Path) -> None:
-    code, out, _ = cli(tmp_path, "--json")
+    code, out, _ = cli(tmp_path, "--json", "-")
     assert code == 1
     doc = json.loads(out)
-    assert doc["passed"] is False
-    cells = {(r["scenario"], r["variant"]): r for r in doc["results"]}
+    assert (doc["schema"], doc["document"], doc["passed"]) == (2, "scenarios", False)
+    cells = {(r["scenario"], r["variant"]): r for r in doc["scenarios"]}
     assert cells[("balanced", "leak")]["passed"] is True
     failed = cells[("back_on_lru", "leak")]
-    assert failed["passed"] is False and failed["trace"]["kind"] == "run"
-    assert len(failed["trace"]["steps"]) == failed["failing_run_steps"] == 3
+    assert failed["verdict"] == "fail" and failed["trace"]["kind"] == "run"
+    assert len(failed["trace"]["steps"]) == failed["trace_length"] == 3
+
+
+def test_json_file_and_matrix_rows_are_the_same(tmp_path: Path) -> None:
+    """`--json FILE` writes the document and still prints the table; the matrix's
+    scenario rows are the same rows (one schema family)."""
+    target = tmp_path / "s.json"
+    text = SPEC + "claim bounded { always nr <= pages; reachable nr == 1; }\n"
+    code, out, _ = cli(tmp_path, "--json", str(target), text=text)
+    assert code == 1 and out.startswith("scenario \\ variant")
+    rows = json.loads(target.read_text())["scenarios"]
+    spec = tmp_path / "s.mbf"
+    matrix = tmp_path / "m.json"
+    args = ["matrix", str(spec), "--engine", "explicit", "--no-save", "--json", str(matrix)]
+    run_cli(args, io.StringIO(), io.StringIO())
+    assert json.loads(matrix.read_text())["scenarios"] == rows
 
 
 def test_bad_input_exits_two(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 
 Each `<name>.expect` holds the command on its first line (`# mbind-formal check ...`,
 run from this directory, as in mypyvy's regression files) and the first line of the
-rendered diagnostics on its second. The test runs the command in-process and requires
-exit code 2, no traceback and that located message. `python test_errors.py --update`
+rendered diagnostics on its second; any further lines are lines the rendering must also
+hold (a hint, a note, a second diagnostic). The test runs the command in-process and
+requires exit code 2, no traceback and those lines. `python test_errors.py --update`
 rewrites the second lines from the current output (review the diff).
 """
 
@@ -37,13 +38,15 @@ def first_error(err: str) -> str:
 
 @pytest.mark.parametrize("expect", CASES, ids=lambda p: p.stem)
 def test_bad_spec_is_reported(expect: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    command, wanted = expect.read_text(encoding="utf-8").splitlines()[:2]
+    command, wanted, *also = expect.read_text(encoding="utf-8").splitlines()
     monkeypatch.chdir(HERE)
     code, out, err = run(command)
     assert code == 2, (out, err)
     assert "Traceback" not in err and "internal error" not in err
     assert out == ""
     assert first_error(err) == wanted
+    for line in also:
+        assert line in err.splitlines(), (line, err)
 
 
 def test_corpus_covers_enough_kinds() -> None:
@@ -64,9 +67,10 @@ def test_every_bad_spec_has_an_expectation() -> None:
 
 def update() -> None:
     for expect in CASES:
-        command = expect.read_text(encoding="utf-8").splitlines()[0]
+        command, _, *also = expect.read_text(encoding="utf-8").splitlines()
         _, _, err = run(command)
-        expect.write_text(f"{command}\n{first_error(err)}\n", encoding="utf-8")
+        kept = "".join(f"{line}\n" for line in also)  # hand-written: review them
+        expect.write_text(f"{command}\n{first_error(err)}\n{kept}", encoding="utf-8")
 
 
 if __name__ == "__main__" and "--update" in sys.argv:

@@ -7,6 +7,7 @@ carries the tables) holds exactly this text, so a new code cannot go undocumente
 
     .venv/bin/python tests/robustness/gen_codes_table.py            # both tables
     .venv/bin/python tests/robustness/gen_codes_table.py --errors   # error codes only
+    .venv/bin/python tests/robustness/gen_codes_table.py --commands # exit codes per command
 """
 
 from __future__ import annotations
@@ -60,12 +61,35 @@ def exit_codes_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def command_exits_table() -> str:
+    """`| command | 0 | 1 | 3 | 4 |`: what each subcommand's own codes mean (its
+    `EXITS`); 2 and 5 mean the same for every command."""
+    from mbind_formal.cli import _commands
+
+    codes = (ExitCode.OK, ExitCode.VIOLATED, ExitCode.UNKNOWN, ExitCode.DISAGREE)
+    rows = [
+        "| command | " + " | ".join(f"`{int(c)}`" for c in codes) + " |",
+        "|---" * (len(codes) + 1) + "|",
+    ]
+    for mod in _commands():
+        meaning = dict(mod.EXITS)
+        cells = [_cell(meaning[c]) if c in meaning else "-" for c in codes]
+        rows.append(f"| `{mod.NAME}` | " + " | ".join(cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     which = p.add_mutually_exclusive_group()
     which.add_argument("--errors", action="store_true", help="only the error-code table")
     which.add_argument("--exits", action="store_true", help="only the exit-code table")
+    which.add_argument(
+        "--commands", action="store_true", help="only the per-command exit-code table"
+    )
     args = p.parse_args(argv)
+    if args.commands:
+        sys.stdout.write(command_exits_table())
+        return 0
     parts = []
     if not args.errors:
         parts.append(exit_codes_table())

@@ -32,7 +32,7 @@ def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Doc]:
     itf = tmp / "good.itf.json"
     run = cli("trace", spec, "--variant", "base", "--claim", "exclusive", "--engine",
               "explicit", "--format", "itf", "-o", itf)  # fmt: skip
-    assert run.code == 0, run.text
+    assert run.code == 1, run.text
     return spec, json.loads(itf.read_text(encoding="utf-8"))
 
 

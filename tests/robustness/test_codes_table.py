@@ -11,7 +11,14 @@ import re
 from pathlib import Path
 
 import pytest
-from gen_codes_table import GROUPS, error_codes_table, exit_codes_table, group_of, main
+from gen_codes_table import (
+    GROUPS,
+    command_exits_table,
+    error_codes_table,
+    exit_codes_table,
+    group_of,
+    main,
+)
 
 from mbind_formal.cli.common import ExitCode
 from mbind_formal.diagnostics import CODES
@@ -74,3 +81,18 @@ def test_script_prints_both_tables(capsys: pytest.CaptureFixture[str]) -> None:
     assert exit_codes_table() in printed and error_codes_table() in printed
     assert main(["--errors"]) == 0
     assert capsys.readouterr().out == error_codes_table()
+
+
+def test_readme_has_every_commands_exit_codes() -> None:
+    """The per-command table (`gen_codes_table.py --commands`) is in the README, and every
+    subcommand's --help lists its own codes."""
+    import io
+
+    from mbind_formal.cli import _commands, run_cli
+
+    assert command_exits_table() in README.read_text(encoding="utf-8")
+    for mod in _commands():
+        out = io.StringIO()
+        assert run_cli([mod.NAME, "--help"], out, io.StringIO()) == 0
+        for code, meaning in mod.EXITS:
+            assert f"  {int(code)}  {meaning}" in out.getvalue()

@@ -156,7 +156,7 @@ def test_html_trace_escapes_spec_strings(tmp_path: Path) -> None:
     spec = write(tmp_path, "<img src=x onerror=alert(2)>.mbf", HOSTILE)
     run = cli("trace", spec, "--variant", "base", "--claim", "INVARIANT",
               "--engine", "explicit", "--format", "html")  # fmt: skip
-    assert run.code == 0, run.text
+    assert run.code == 1, run.text
     assert "<img" not in run.out.lower() and "<script" not in run.out.lower()
     assert "&lt;img src=x onerror=alert(2)&gt;" in run.out
 

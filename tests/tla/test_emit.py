@@ -6,6 +6,7 @@ Golden files live in tests/golden/tla/ (`make golden` rewrites them; review the 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tla_helpers import GOLDEN, GOLDEN_SPEC, load, relative
 from update import tla_goldens
@@ -133,3 +134,24 @@ def test_symmetry_left_out_when_tlc_cannot_enumerate_it() -> None:
         cfg = emit_cell(spec.model("base"), spec.claim("exclusive"), spec_path="r").cfg_text
         assert ("SYMMETRY Symmetry" in cfg) is wanted
         assert ("No SYMMETRY: 40320 permutations" in cfg) is not wanted
+
+
+def test_source_locations_name_the_included_file(tmp_path: Path) -> None:
+    """A step defined in an included file is cited at that file and line, named from the
+    spec's directory as the header names the spec."""
+    from mbind_formal.lower.spec import load_spec
+
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "actor.mbf").write_text(
+        "actor a {\n  s:\n    x = 1;\n}\n", encoding="utf-8"
+    )
+    root = tmp_path / "top.mbf"
+    root.write_text(
+        'var x: 0..1 = 0;\ninclude "parts/actor.mbf";\nclaim c { always x <= 1; }\n',
+        encoding="utf-8",
+    )
+    result = load_spec(str(root), {})
+    assert result.spec is not None, result.diagnostics
+    text = emit(result.spec.model("base"), result.spec.claims, spec_path="m/top.mbf").tla_text
+    assert "\\* a.s (m/parts/actor.mbf:2)" in text
+    assert "(m/top.mbf:3)" in text  # the claim, in the spec itself

@@ -55,7 +55,7 @@ TRACE = ("trace", "race.mbf", "--engine", "explicit", "--no-symmetry")
 
 def test_trace_prints_the_counterexample() -> None:
     code, out, err = cli(*TRACE, "--variant", "base", "--claim", "mbind_alone")
-    assert code == ExitCode.OK, err
+    assert code == ExitCode.VIOLATED, err
     lines = out.splitlines()
     assert lines[0] == "claim mbind_alone violated in variant base (2 steps, explicit)"
     assert lines[-1] == "=> the last state violates claim mbind_alone"
@@ -64,7 +64,7 @@ def test_trace_prints_the_counterexample() -> None:
 
 def test_trace_lanes_fit_a_mail() -> None:
     code, out, _ = cli(*TRACE, "--variant", "base", "--claim", "mbind_alone", "--layout", "lanes")
-    assert code == ExitCode.OK
+    assert code == ExitCode.VIOLATED
     assert all(len(line) <= 100 for line in out.splitlines())
     assert any(
         line.split()[:3] == ["mbind", "reclaim[0]", "reclaim[1]"] for line in out.splitlines()
@@ -76,7 +76,7 @@ def test_trace_itf_round_trips_through_replay(tmp_path: Path) -> None:
     code, out, err = cli(
         *TRACE, "--variant", "base", "--claim", "mbind_alone", "--format", "itf", "-o", str(target)
     )
-    assert code == ExitCode.OK, err
+    assert code == ExitCode.VIOLATED, err
     assert out == ""
     spec = _spec()
     trace = read_itf(spec.model("base"), target.read_text())
@@ -90,20 +90,20 @@ def test_trace_itf_round_trips_through_replay(tmp_path: Path) -> None:
 
 def test_trace_json_and_html(tmp_path: Path) -> None:
     code, out, _ = cli(*TRACE, "--variant", "base", "--claim", "never_two", "--format", "json")
-    assert code == ExitCode.OK
+    assert code == ExitCode.VIOLATED
     doc = json.loads(out)
     assert doc["claim"] == "never_two" and len(doc["steps"]) == 2
     page = tmp_path / "t.html"
     code, _, _ = cli(
         *TRACE, "--variant", "fixed", "--claim", "never_two", "--format", "html", "-o", str(page)
     )
-    assert code == ExitCode.OK
+    assert code == ExitCode.VIOLATED
     assert "<svg" in page.read_text() and 'id="matrix"' in page.read_text()
 
 
 def test_trace_when_the_claim_holds_or_is_unknown() -> None:
     code, out, err = cli(*TRACE, "--variant", "fixed", "--claim", "mbind_alone")
-    assert code == ExitCode.VIOLATED and out == ""
+    assert code == ExitCode.OK and out == ""
     assert "fixed / mbind_alone: the claim holds (proved by exhaustive" in err
     code, out, err = cli(*TRACE, "--variant", "base", "--claim", "exclusive", "--max-states", "1")
     assert code == ExitCode.UNKNOWN and out == ""
@@ -134,7 +134,7 @@ def _itf(tmp_path: Path) -> Path:
     code, _, _ = cli(
         *TRACE, "--variant", "base", "--claim", "mbind_alone", "--format", "itf", "-o", str(target)
     )
-    assert code == ExitCode.OK
+    assert code == ExitCode.VIOLATED
     return target
 
 

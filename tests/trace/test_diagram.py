@@ -2,44 +2,40 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import struct
-import subprocess
-import tempfile
 import xml.etree.ElementTree as ET
-import zlib
 from dataclasses import replace
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from browser import ARTIFACTS, chromium, count_color, png_pixels, run_chromium
 from trace_models import exclusive_claim, never_two_claim, race_model, race_trace
 
 from mbind_formal.engines.base import Result, Verdict
 from mbind_formal.ir.model import Spec
-from mbind_formal.trace.diagram import ReportCell, cell_label, render_report, render_svg
+from mbind_formal.trace.diagram import CHAR_W, render_diagram, render_svg
 from mbind_formal.trace.model import Trace
+from mbind_formal.trace.report import ReportCell, cell_label, render_report
 
 SVG = "{http://www.w3.org/2000/svg}"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def test_svg_lanes_boxes_and_arrows() -> None:
     model = race_model()
     svg = ET.fromstring(render_svg(model, race_trace(model)))
     heads = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "headname"]
-    # actors first, then the shared state the trace changes (constants-only lanes omitted)
-    assert heads == ["mbind", "reclaim[0]", "reclaim[1]", "globals", "Page[0]", "Page[1]"]
+    # the actors that move, then the shared state the trace changes (reclaim[0] never
+    # moves: no lane; constants-only elements: no lane)
+    assert heads == ["mbind", "reclaim[1]", "globals", "Page[0]", "Page[1]"]
+    assert render_diagram(model, race_trace(model)).idle == ("reclaim[0]",)
     steps = [g for g in svg.iter(f"{SVG}g") if g.get("class") == "step"]
     assert len(steps) == 2
     # step 1 writes nr_isolated (globals) and Page[1]: two arrows, two marks
     arrows = [e for e in steps[0].iter(f"{SVG}line") if e.get("class") == "arrow"]
     assert len(arrows) == 2
     labels = [t.text for t in steps[0].iter(f"{SVG}text") if t.get("class") == "change"]
-    assert labels == [
-        "nr_isolated: 0 \u2192 1",
+    assert sorted(str(x) for x in labels) == [
         "lru: true \u2192 false",
+        "nr_isolated: 0 \u2192 1",
         "owner: NONE \u2192 RECLAIM",
     ]
     # mbind's own local shows inside its box
@@ -47,6 +43,32 @@ def test_svg_lanes_boxes_and_arrows() -> None:
     assert "ok: false \u2192 true" in box
     ending = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "endtext"]
     assert ending == ["=> the last state violates claim never_two"]
+
+
+def crossings(svg_text: str) -> list[str]:
+    """Change labels whose (estimated) extent crosses a lifeline: a label starts right
+    of its lane's lifeline and must end before the next lane's."""
+    svg = ET.fromstring(svg_text)
+    lifelines = [
+        (float(e.get("x1") or 0), float(e.get("y1") or 0), float(e.get("y2") or 0))
+        for e in svg.iter(f"{SVG}line")
+        if e.get("class") == "lifeline"
+    ]
+    bad = []
+    for t in svg.iter(f"{SVG}text"):
+        if t.get("class") != "change":
+            continue
+        x, y = float(t.get("x") or 0), float(t.get("y") or 0)
+        right = x + len(t.text or "") * CHAR_W
+        for lx, y1, y2 in lifelines:
+            if x <= lx <= right and y1 <= y <= y2 + 12:
+                bad.append(f"{t.text!r} at x={x:.0f}..{right:.0f} crosses the lifeline at {lx:.0f}")
+    return bad
+
+
+def test_labels_never_cross_a_lifeline() -> None:
+    model = race_model()
+    assert crossings(render_svg(model, race_trace(model))) == []
 
 
 def _result(variant: str, claim: str, verdict: Verdict, trace: Trace | None = None) -> Result:
@@ -75,7 +97,7 @@ def _report(variant: str = "5.2", claim_doc: str = "") -> str:
             variant, "exclusive", _result(variant, "exclusive", Verdict.VACUOUS), note="bmc failed"
         ),
     ]
-    return render_report(spec, cells, engine="explicit")
+    return render_report(spec, cells, engine="explicit").page
 
 
 class _Tags(HTMLParser):
@@ -103,11 +125,11 @@ def test_report_matrix_and_traces() -> None:
     cells = [a for t, a in tags.tags if t == "td"]
     assert [c.get("class") for c in cells] == ["violated", "unknown", "holds", "vacuous"]
     links = [a.get("href") or "" for t, a in tags.tags if t == "a"]
-    links = [href for href in links if href.startswith("#")]
-    assert links == ["#trace-0"]
-    assert ("section", {"class": "trace", "id": "trace-0"}) in tags.tags
+    links = [href for href in links if href.startswith("#trace")]
+    assert links == ["#trace-base--never_two"]
+    assert ("section", {"class": "trace", "id": "trace-base--never_two"}) in tags.tags
     assert sum(1 for t, _ in tags.tags if t == "svg") == 1
-    assert "VIOLATED (2 steps)" in page and "holds (exhaustive)" in page
+    assert "VIOLATED (2 steps)" in page and "holds (exhaustive)" in page  # headings, titles
     assert "bmc failed" in page
     # the text form sits beside the diagram
     assert "=&gt; the last state violates claim never_two" in page
@@ -151,88 +173,6 @@ def test_cell_labels() -> None:
 
 
 # ----------------------------------------------------------------------------- browser
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    if os.environ.get("CI"):
-        pytest.fail("chromium is required in CI for the HTML report test")
-    pytest.skip("chromium is not installed")
-
-
-def run_chromium(binary: str, *args: str) -> subprocess.CompletedProcess[str]:
-    with tempfile.TemporaryDirectory() as profile:
-        return subprocess.run(
-            [
-                binary,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
-        )
-
-
-def png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
-    """Decode an 8-bit RGB/RGBA, non-interlaced PNG: (width, channels, rows)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, width, height, channels = 8, b"", 0, 0, 0
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and interlace == 0 and color in (2, 6)
-            channels = 3 if color == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * channels
-    rows: list[bytes] = []
-    prev = bytearray(stride)
-    for y in range(height):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - channels] if i >= channels else 0
-            b = prev[i]
-            c = prev[i - channels] if i >= channels else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                line[i] = (line[i] + pred) & 255
-        rows.append(bytes(line))
-        prev = line
-    return width, channels, rows
-
-
-def count_color(image: tuple[int, int, list[bytes]], rgb: tuple[int, int, int]) -> int:
-    width, channels, rows = image
-    target = bytes(rgb)
-    return sum(
-        1 for row in rows for x in range(width) if row[x * channels : x * channels + 3] == target
-    )
 
 
 @pytest.mark.browser

@@ -12,10 +12,11 @@ from trace_models import mbind_alone_claim, race_model
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.registry import get_engine
 from mbind_formal.ir.model import Spec
-from mbind_formal.trace.diagram import ReportCell, render_report, render_svg
+from mbind_formal.trace.diagram import render_svg
 from mbind_formal.trace.itf import read_itf, write_itf
 from mbind_formal.trace.minimize import minimize
 from mbind_formal.trace.replay import replay
+from mbind_formal.trace.report import ReportCell, render_report
 from mbind_formal.trace.text import render_json, render_lanes, render_rows
 
 ENGINES = ["explicit", "bmc", "kind", "pdr", pytest.param("tlc", marks=pytest.mark.tlc)]
@@ -49,7 +50,7 @@ def test_every_engines_trace_renders_in_every_format(engine: str) -> None:
     assert len(json.loads(render_json(model, trace))["steps"]) == 2
     assert render_svg(model, trace).count('class="step"') == 2
     spec = Spec(name="race", models=(model,), claims=(claim,))
-    page = render_report(spec, [ReportCell("base", claim.name, result)], engine=engine)
+    page = render_report(spec, [ReportCell("base", claim.name, result)], engine=engine).page
     assert "<svg" in page
 
     back = read_itf(model, write_itf(model, trace))

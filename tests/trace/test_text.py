@@ -190,3 +190,52 @@ def test_a_long_label_keeps_its_done_mark_in_a_narrow_lane() -> None:
     assert _lane_cell(s, 22) == "reclaim_release (done)"
     assert _lane_cell(s, 18) == "reclaim_re~ (done)"
     assert len(_lane_cell(s, 18)) <= 18
+
+
+LOST_UPDATE = """\
+var count: 0..3 = 0;
+actor worker[2] {
+  var seen: 0..3 = 0;
+  check:
+    seen = count;
+  bump:
+    count = seen + 1;
+    done;
+}
+actor idle[3] {
+  s:
+    done;
+}
+claim no_lost_update {
+  final count == 2;
+  reachable count == 2;
+}
+"""
+
+
+def test_a_lost_update_shows_its_store_and_idle_actors_fold() -> None:
+    """The decisive store writes the value the slot already holds: shown as written,
+    since both workers store to `count`; a worker's own `seen = 0` stays unshown. The
+    idle actors that only finish fold into one line."""
+    from mbind_formal.engines.base import Budget
+    from mbind_formal.engines.explicit import ExplicitEngine
+    from mbind_formal.lower.spec import load_text
+
+    spec = load_text(LOST_UPDATE, "lost.mbf").spec
+    assert spec is not None
+    model = spec.model("base")
+    result = ExplicitEngine().check(model, spec.claim("no_lost_update"), Budget())
+    assert result.trace is not None
+    from mbind_formal.trace.minimize import minimize
+
+    trace = minimize(model, result.trace, spec.claim("no_lost_update"))
+    text = render_rows(model, trace)
+    assert "count: 1 -> 1 (written)" in text
+    assert "seen: 0 -> 0" not in text
+    lines = text.splitlines()
+    assert lines[-2].split("  ", 1)[1] == (
+        "... 3 actors finish without changing state (idle[0], idle[1], idle[2])"
+    )
+    assert lines[-2].startswith(f"{len(trace) - 2}-{len(trace)}  ")
+    lanes = render_lanes(model, trace)
+    assert "count: 1->1 (written)" in lanes and "3 actors finish" in lanes

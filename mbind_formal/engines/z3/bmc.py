@@ -161,4 +161,4 @@ def bmc_result(
         return replace(r, verdict=Verdict.VIOLATED, trace=v, depth=len(v))
     if run.stop:
         return replace(r, depth=max(run.depth, 0), reason=f"{run.stop} at depth {run.depth + 1}")
-    return replace(r, depth=bound, reason=f"no violation up to depth {bound}")
+    return replace(r, depth=bound, bound=bound, reason=f"no violation up to depth {bound}")

@@ -117,7 +117,7 @@ class InductionEngine:
                 return _stopped(self.name, model, claim, clock, run, f"{ans.reason} at k={step.k}")
         if not proof:
             r = _stopped(self.name, model, claim, clock, run, f"bound reached (k={bound})")
-            return replace(r, depth=bound)
+            return replace(r, depth=bound, bound=run.depth)
         how = resolve_witnesses(enc, claim, run, budget, clock, bound)
         verdict, reason = settle(proof, run.witnesses, how)
         r = unknown(self.name, model, claim, clock)
