@@ -22,6 +22,7 @@ from mbind_formal.cli.common import (
     add_budget_args,
     add_spec_args,
     checked_budget,
+    interrupted_note,
     load,
     output_ok,
     pick_some_claims,
@@ -89,8 +90,9 @@ def run_cells_cli(
     total_timeout: float | None,
     err: TextIO,
     on_cell: Callable[[Cell], None],
-) -> tuple[list[Cell], bool]:
-    """Run the cells with a progress bar; returns (cells, interrupted)."""
+) -> tuple[list[Cell], str]:
+    """Run the cells with a progress bar; returns (cells, "") or, when Ctrl-C, SIGTERM
+    or SIGHUP stopped the run, (the cells decided so far, a line saying so)."""
     spec = loaded.spec
     deadline = None if total_timeout is None else time.monotonic() + total_timeout
     cells: list[Cell] = []
@@ -113,9 +115,9 @@ def run_cells_cli(
                 cells.append(cell)
                 on_cell(cell)
                 advance(f"{v} / {c}: {cell.verdict.value}")
-        except KeyboardInterrupt:
-            return cells, True
-    return cells, False
+        except KeyboardInterrupt as e:
+            return cells, interrupted_note(e, f"{len(cells)} of {len(todo)} cells decided")
+    return cells, ""
 
 
 def run_scenarios(
@@ -266,12 +268,14 @@ def finish(
     args: argparse.Namespace,
     loaded: Loaded,
     cells: list[Cell],
-    interrupted: bool,
+    interrupted: str,
     out: TextIO,
     err: TextIO,
     scenarios: Sequence[ScenarioResult] = (),
 ) -> int:
     doc = matrix_document(loaded.spec, cells, args.engine, [r.as_dict() for r in scenarios])
+    if interrupted:
+        doc["interrupted"] = interrupted
     text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
     if args.json and not write_output(text, args.json, loaded, out, err):
         return ExitCode.USAGE
@@ -284,7 +288,7 @@ def finish(
         for f in cell.failures:
             print(f"engine {f.engine} failed on {cell.variant}/{cell.claim}: {f.message}", file=err)
     if interrupted:
-        print("interrupted: the verdicts above are partial", file=err)
+        print(interrupted, file=err)
         return ExitCode.UNKNOWN
     code = exit_code(cells)
     if code == ExitCode.OK and any(r.decided and not r.passed for r in scenarios):

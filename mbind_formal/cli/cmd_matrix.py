@@ -13,7 +13,7 @@ from mbind_formal.cli.cells import (
     run_scenarios,
     scenario_table,
 )
-from mbind_formal.cli.common import ExitCode
+from mbind_formal.cli.common import ExitCode, interrupted_note
 from mbind_formal.cli.render import print_matrix
 from mbind_formal.verdicts import Cell
 
@@ -41,7 +41,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     scenarios = []
     if not args.no_scenarios and not interrupted and loaded.spec.scenarios:
-        ran = run_scenarios(args, loaded, variants, budget, err)
+        try:
+            ran = run_scenarios(args, loaded, variants, budget, err)
+        except KeyboardInterrupt as e:
+            decided = f"all {len(cells)} cells decided, the scenarios were not finished"
+            ran, interrupted = [], interrupted_note(e, decided)
         if ran is None:
             return ExitCode.USAGE
         scenarios = ran

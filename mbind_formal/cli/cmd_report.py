@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         loaded, variants, claims, engines, budget, args.total_timeout, err, lambda _: None
     )
     shown = report_cells(loaded.spec, cells, args.no_minimize)
-    page = render_report(loaded.spec, shown, engine=args.engine)
+    page = render_report(loaded.spec, shown, engine=args.engine, partial=interrupted)
     if not write_output(page, args.output, loaded, out, err):
         return ExitCode.USAGE
     violated = sum(c.verdict is Verdict.VIOLATED for c in cells)
@@ -83,6 +83,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=out if args.output != "-" else err,
     )
     if interrupted:
-        print("interrupted: the report is partial", file=err)
+        print(f"{interrupted}; the report says it is partial", file=err)
         return ExitCode.UNKNOWN
     return exit_code(cells)

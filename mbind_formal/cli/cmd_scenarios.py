@@ -21,6 +21,7 @@ from mbind_formal.cli.common import (
     add_budget_args,
     add_spec_args,
     checked_budget,
+    interrupted_note,
     load,
     pick_variants,
     spec_for_scenario,
@@ -93,17 +94,25 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitCode.USAGE
     cache: dict[tuple[tuple[str, int], ...], Spec] = {}
     done: list[tuple[ScenarioResult, Spec]] = []
-    for sc in scenarios:
-        sc_spec = spec_for_scenario(args, loaded, sc, cache, err)
-        if sc_spec is None:
-            return ExitCode.USAGE
-        resolved = next(s for s in sc_spec.scenarios if s.name == sc.name)
-        for v in variants:
-            done.append((run_scenario(sc_spec.model(v), resolved, budget), sc_spec))
+    interrupted = ""
+    try:
+        for sc in scenarios:
+            sc_spec = spec_for_scenario(args, loaded, sc, cache, err)
+            if sc_spec is None:
+                return ExitCode.USAGE
+            resolved = next(s for s in sc_spec.scenarios if s.name == sc.name)
+            for v in variants:
+                done.append((run_scenario(sc_spec.model(v), resolved, budget), sc_spec))
+    except KeyboardInterrupt as e:
+        total = len(scenarios) * len(variants)
+        interrupted = interrupted_note(e, f"{len(done)} of {total} scenario runs decided")
     if args.json:
         print(json.dumps(_document(spec, done), indent=2), file=out)
     else:
         _print_text(scenarios, variants, done, out)
+    if interrupted:
+        print(interrupted, file=err)
+        return ExitCode.UNKNOWN
     if any(r.decided and not r.passed for r, _ in done):
         return ExitCode.VIOLATED
     return ExitCode.UNKNOWN if any(not r.decided for r, _ in done) else ExitCode.OK

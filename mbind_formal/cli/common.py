@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from mbind_formal.children import Interrupted
 from mbind_formal.diagnostics import Diagnostic, did_you_mean, has_errors, render_all
 from mbind_formal.engines.base import Budget
 from mbind_formal.ir.model import Claim, Scenario, Spec
@@ -135,6 +136,16 @@ def write_output(text: str, target: str | None, loaded: Loaded, out: TextIO, err
         print(f"mbind-formal: error[MBF503]: cannot write '{target}': {e.strerror or e}", file=err)
         return False
     return True
+
+
+def interrupted_by(e: KeyboardInterrupt) -> str:
+    """ "interrupted", naming the signal when it was not Ctrl-C."""
+    return f"interrupted by {e.args[0]}" if isinstance(e, Interrupted) else "interrupted"
+
+
+def interrupted_note(e: KeyboardInterrupt, decided: str) -> str:
+    """What an interrupted command prints last: by what, and what it had decided."""
+    return f"{interrupted_by(e)}: {decided}; the results above are partial"
 
 
 def usage_error(err: TextIO, message: str, hint: str | None = None) -> int:

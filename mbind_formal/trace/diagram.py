@@ -296,9 +296,15 @@ def _detail(result: Result) -> str:
 
 
 def render_report(
-    spec: Spec, cells: Sequence[ReportCell], *, engine: str, command: str = ""
+    spec: Spec,
+    cells: Sequence[ReportCell],
+    *,
+    engine: str,
+    command: str = "",
+    partial: str = "",
 ) -> str:
-    """The whole report page: verdict matrix, then each violated cell's trace."""
+    """The whole report page: verdict matrix, then each violated cell's trace. `partial`
+    (why the run stopped early, and what it had decided) marks the page as partial."""
     env = jinja2.Environment(
         autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
     )
@@ -361,4 +367,6 @@ def render_report(
         variants=variants,
         rows=rows,
         traces=traces,
+        partial=partial,
+        decided=len(cells),
     )

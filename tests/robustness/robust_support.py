@@ -11,6 +11,7 @@ import io
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -235,3 +236,45 @@ def assert_fails(run: Run, exit_code: int, code: str, *, located: bool | None = 
     if located is not None:
         assert first.located == located, f"located={first.located}:\n{run.text}"
     return first
+
+
+# ------------------------------------------------------------------ processes (Linux /proc)
+
+
+def default_sigint() -> None:
+    """In the child: SIGINT's default action. A shell starts background jobs with SIGINT
+    ignored, and an ignored signal stays ignored across exec, so a suite run with `&`
+    would otherwise test nothing (Python installs its Ctrl-C handler only when SIGINT is
+    not ignored at start-up)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct children of `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def cmdline(pid: int) -> list[str]:
+    """The arguments of process `pid` ([] once it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
