@@ -72,7 +72,7 @@ def _table(names: list[str], variants: list[str], results: dict[tuple[str, str],
     )
     lines = [head.rstrip()]
     for n in names:
-        cells = [results[(n, v)] for v in variants]
+        cells = [results.get((n, v), "-") for v in variants]  # "-": not run (interrupted)
         row = "  ".join([n.ljust(width), *(c.ljust(w) for c, w in zip(cells, cols, strict=True))])
         lines.append(row.rstrip())
     return "\n".join(lines)
