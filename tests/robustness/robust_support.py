@@ -21,6 +21,8 @@ from mbind_formal.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE = ROOT / ".venv" / "bin" / "mbind-formal"
+# how a test starts the installed CLI (`python -m` where the tree has no .venv)
+EXE_ARGV = (str(EXE),) if EXE.exists() else (sys.executable, "-m", "mbind_formal")
 
 # A small, valid spec: two variants, two claims (both violated in base, both hold in
 # "fixed"), an enum, a set, a symmetric collection, a two-instance actor and a scenario.
@@ -143,9 +145,8 @@ def cli(*argv: str | Path) -> Run:
 def real_cli(*argv: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
     """Run the installed `mbind-formal` in a child process (real exit codes, real env)."""
     full_env = {**os.environ, **(env or {})}
-    exe = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "mbind_formal"]
     proc = subprocess.run(
-        [*exe, *(str(a) for a in argv)],
+        [*EXE_ARGV, *(str(a) for a in argv)],
         capture_output=True,
         text=True,
         env=full_env,
@@ -173,6 +174,28 @@ def capped_cli(*argv: str | Path, memory_mb: int = 1536) -> Run:
         timeout=300,
         check=False,
     )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+class Stuck(Exception):
+    """The command gave no answer in time (it was killed)."""
+
+
+def answers_within(seconds: int, *argv: str | Path) -> Run:
+    """Run the command in a child process killed after `seconds` (the kill guard of hang
+    tests): an alarm in this process could be swallowed (a signal handler's exception
+    raised inside a z3 `__del__` is only printed), and then a hang runs on for the whole
+    CI budget."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "mbind_formal", *(str(a) for a in argv)],
+            capture_output=True,
+            text=True,
+            timeout=seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise Stuck(f"no answer within {seconds} s") from None
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 

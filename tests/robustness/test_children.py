@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 from robust_support import (
-    EXE,
+    EXE_ARGV,
     SMALL,
     children_of,
     cmdline,
@@ -81,7 +81,7 @@ def _wait_for_java(proc: subprocess.Popen[str], count: int = 1) -> list[Child]:
 @contextlib.contextmanager
 def _started(argv: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
     proc = subprocess.Popen(
-        [str(EXE), *argv],
+        [*EXE_ARGV, *argv],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

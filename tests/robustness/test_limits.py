@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from robust_support import (
     BIG,
     EXE,
     SMALL,
-    Run,
+    answers_within,
     assert_no_traceback,
     capped_cli,
     cli,
@@ -391,30 +390,9 @@ def _bomb(kind: str, levels: int = 26) -> str:
     return "\n".join(lines) + "\n"
 
 
-class _Stuck(Exception):
-    """The command gave no answer in time (it was killed)."""
-
-
-def _answers_within(seconds: int, *argv: str | Path) -> Run:
-    """Run the command in a child process killed after `seconds`: an alarm in this
-    process could be swallowed (a signal handler's exception raised inside a z3
-    `__del__` is only printed), and then a hang runs on for the whole CI budget."""
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "mbind_formal", *(str(a) for a in argv)],
-            capture_output=True,
-            text=True,
-            timeout=seconds,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise _Stuck(f"no answer within {seconds} s") from None
-    return Run(proc.returncode, proc.stdout, proc.stderr)
-
-
 def test_macro_expansion_bomb(tmp_path: Path) -> None:
     spec = write(tmp_path, "macros.mbf", _bomb("macro"))
-    run = _answers_within(30, "check", spec)
+    run = answers_within(30, "check", spec)
     assert_no_traceback(run)
     assert run.code == int(ExitCode.USAGE) and "macros.mbf:" in run.err, run.text
 
@@ -422,7 +400,7 @@ def test_macro_expansion_bomb(tmp_path: Path) -> None:
 def test_definition_bomb_in_bmc(tmp_path: Path) -> None:
     spec = write(tmp_path, "defs.mbf", _bomb("def"))
     assert cli("check", spec).code == 0
-    run = _answers_within(30, "prove", spec, "--engine", "bmc", "--timeout", "2", "--no-save")
+    run = answers_within(30, "prove", spec, "--engine", "bmc", "--timeout", "2", "--no-save")
     assert_no_traceback(run)
     assert run.code in (0, 1, UNKNOWN), run.text
 
@@ -432,7 +410,7 @@ MBIND = Path(__file__).resolve().parents[2] / "spec" / "mbind.mbf"
 
 @pytest.mark.skipif(not MBIND.is_file(), reason="spec/mbind.mbf is not there")
 def test_timeout_while_enumerating_initial_states() -> None:
-    run = _answers_within(30, "prove", MBIND, "--pages", "64", "--variant", "base",
+    run = answers_within(30, "prove", MBIND, "--pages", "64", "--variant", "base",
                           "--claim", "no_false_eio", "--engine", "explicit",
                           "--timeout", "2", "--no-save")  # fmt: skip
     assert_no_traceback(run)
