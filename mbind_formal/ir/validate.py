@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from mbind_formal.diagnostics import Diagnostic, Related, Severity, Span, did_you_mean
+from mbind_formal.ir.depth import too_deep
 from mbind_formal.ir.model import (
     Actor,
     Assign,
@@ -493,14 +494,21 @@ def validate(spec: Spec) -> tuple[Diagnostic, ...]:
                 )
             out.append(d)
 
+    deep = False
     for i, m in enumerate(spec.models):
+        # NOTE(depth): the checks below walk expressions through definitions recursively
+        found = too_deep(m, spec.claims)
+        if found:
+            add(found, None if i == 0 else m.variant)
+            deep = True
+            continue
         ck = _Checker(m)
         ck.declarations()
         for c in spec.claims:
             _check_claim(ck, c)
         ck.symmetry(spec.claims)
         add(ck.diags, None if i == 0 else m.variant)
-    if spec.models:
+    if spec.models and not deep:
         ck = _Checker(spec.models[0])
         ck.unique("claim", ((c.name, c.span) for c in spec.claims))
         ck.unique("scenario", ((s.name, s.span) for s in spec.scenarios))
