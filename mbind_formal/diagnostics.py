@@ -85,6 +85,7 @@ CODES: Mapping[str, str] = {
     "MBF601": "java or the TLC jar is missing",
     "MBF602": "TLC rejected the generated module",
     "MBF603": "an engine's trace does not replay (an encoding bug)",
+    "MBF604": "an integer of the model is outside TLC's 32-bit integers",
     "MBF901": "internal error",
 }
 

@@ -21,8 +21,10 @@ from mbind_formal.cli.common import (
     load,
     pick_claims,
     pick_variants,
+    print_diagnostics,
 )
 from mbind_formal.tla.emit import EmittedModule, emit
+from mbind_formal.tla.limits import tlc_int_errors
 
 NAME = "tla"
 HELP = "write the TLA+ module of each variant and a TLC configuration per claim"
@@ -71,6 +73,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     variants = pick_variants(spec, args.variant, err)
     claims = pick_claims(spec, args.claim, err)
     if variants is None or claims is None:
+        return ExitCode.USAGE
+    beyond = {d for v in variants for d in tlc_int_errors(spec.model(v), claims)}
+    if beyond:  # TLC cannot run such a module: refuse it here, with the places
+        print_diagnostics(list(beyond), loaded.sources, err)
         return ExitCode.USAGE
     files: dict[str, str] = {}
     for v in variants:

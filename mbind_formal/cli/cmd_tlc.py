@@ -20,6 +20,7 @@ from mbind_formal.cli.common import (
     load,
     pick_some_claims,
     pick_variants,
+    print_diagnostics,
     usage_error,
 )
 from mbind_formal.diagnostics import Diagnostic, render
@@ -27,6 +28,7 @@ from mbind_formal.engines.base import Budget, Result, Verdict
 from mbind_formal.engines.tlc import TlcEngine
 from mbind_formal.ir.model import Claim, Model
 from mbind_formal.tla.emit import emit_cell
+from mbind_formal.tla.limits import tlc_int_errors
 from mbind_formal.tlc.distributed import run_distributed
 from mbind_formal.tlc.run import Outcome, TlcSetup, find_tlc
 from mbind_formal.trace.text import write_text
@@ -149,6 +151,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     variants = pick_variants(spec, args.variant, err)
     claims = pick_some_claims(spec, args.claim, args.spec, err)
     if variants is None or claims is None:
+        return ExitCode.USAGE
+    beyond = {d for v in variants for d in tlc_int_errors(spec.model(v), claims)}
+    if beyond:  # TLC cannot run such a module: refuse it here, with the places
+        print_diagnostics(list(beyond), loaded.sources, err)
         return ExitCode.USAGE
     budget = Budget(timeout_s=args.timeout, workers=args.workers, symmetry=not args.no_symmetry)
     codes: list[ExitCode] = []
