@@ -82,6 +82,7 @@ CODES: Mapping[str, str] = {
     "MBF501": "bad command-line value",
     "MBF502": "unknown variant or claim requested on the command line",
     "MBF503": "cannot write the output path, or it is the spec or an include",
+    "MBF504": "two variants would be written to the same TLA+ file",
     "MBF601": "java or the TLC jar is missing",
     "MBF602": "TLC rejected the generated module",
     "MBF603": "an engine's trace does not replay (an encoding bug)",

@@ -21,6 +21,7 @@ from mbind_formal.cli.common import (
     Loaded,
     add_budget_args,
     add_spec_args,
+    atomic_write,
     checked_budget,
     interrupted_note,
     load,
@@ -215,12 +216,12 @@ def save_run(
     }
     try:
         base.mkdir(parents=True, exist_ok=True)
-        (base / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+        atomic_write(base / "run.json", json.dumps(record, indent=2, default=str) + "\n")
         for cell in cells:
             trace = trace_json(loaded, cell)
             if trace is not None:
                 name = f"{cell.variant}-{cell.claim}.trace.json".replace("/", "_")
-                (base / name).write_text(json.dumps(trace, indent=2) + "\n")
+                atomic_write(base / name, json.dumps(trace, indent=2) + "\n")
     except OSError:
         return None
     return base

@@ -13,15 +13,17 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from mbind_formal.cli.cmd_tla import files_of, shown_path
+from mbind_formal.cli.cmd_tla import add_files, files_of, shown_path
 from mbind_formal.cli.common import (
     ExitCode,
+    Loaded,
     add_spec_args,
     load,
     pick_some_claims,
     pick_variants,
     print_diagnostics,
     usage_error,
+    write_files,
 )
 from mbind_formal.diagnostics import Diagnostic, render
 from mbind_formal.engines.base import Budget, Result, Verdict
@@ -122,17 +124,21 @@ def _distributed(
             return ExitCode.UNKNOWN
 
 
-def _keep(model: Model, claim: Claim, args: argparse.Namespace, err: TextIO) -> bool:
+def _keep(
+    model: Model,
+    claim: Claim,
+    args: argparse.Namespace,
+    loaded: Loaded,
+    kept: tuple[dict[str, str], dict[str, Model]],
+    err: TextIO,
+) -> bool:
+    """Write the cell's module and .cfg into --keep DIR (False after an error)."""
     cell = emit_cell(model, claim, spec_path=shown_path(args.spec), symmetry=not args.no_symmetry)
-    keep = Path(args.keep)
-    try:
-        keep.mkdir(parents=True, exist_ok=True)
-        for name, text in files_of(cell).items():
-            (keep / name).write_text(text, encoding="utf-8")
-    except OSError as e:
-        print(f"mbind-formal: error[MBF503]: cannot write {keep}: {e.strerror or e}", file=err)
+    clash = add_files(*kept, cell, model)
+    if clash is not None:
+        print_diagnostics([clash], loaded.sources, err)
         return False
-    return True
+    return write_files(Path(args.keep), files_of(cell), loaded, err)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -158,10 +164,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitCode.USAGE
     budget = Budget(timeout_s=args.timeout, workers=args.workers, symmetry=not args.no_symmetry)
     codes: list[ExitCode] = []
+    kept: tuple[dict[str, str], dict[str, Model]] = ({}, {})
     for v in variants:
         model = spec.model(v)
         for claim in claims:
-            if args.keep and not _keep(model, claim, args, err):
+            if args.keep and not _keep(model, claim, args, loaded, kept, err):
                 return ExitCode.USAGE
             if args.distributed_workers is not None:
                 codes.append(_distributed(setup, model, claim, args, out))

@@ -31,6 +31,7 @@ class Sources:
 
     items: list[ast.Item] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # name -> `shown_text` of the file
+    files: list[Path] = field(default_factory=list)  # the real path of every file read
     diags: list[Diagnostic] = field(default_factory=list)
 
 
@@ -264,4 +265,5 @@ def load_sources(
     loader = _Loader(path.parent if real is not None else directory, allow_outside)
     loader.seen.add(path)
     loader.file(text, (_Link(path, display, None),))
+    loader.out.files = sorted(loader.seen)
     return loader.out
