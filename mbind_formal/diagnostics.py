@@ -58,6 +58,7 @@ CODES: Mapping[str, str] = {
     "MBF207": "unknown variant",
     "MBF208": "unknown parameter",
     "MBF209": "enum value declared in two enums",
+    "MBF210": "name not in Unicode NFKC form, or confusable with another (look-alike letters)",
     "MBF301": "type mismatch",
     "MBF302": "wrong number of arguments",
     "MBF303": "assignment to a constant or a non-variable",
