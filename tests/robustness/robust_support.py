@@ -14,6 +14,7 @@ import resource
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -301,3 +302,31 @@ def cmdline(pid: int) -> list[str]:
     except OSError:
         return []
     return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+
+
+def signalled(
+    argv: list[str],
+    ready: Callable[[subprocess.Popen[str]], None],
+    sig: int = signal.SIGINT,
+    env: dict[str, str] | None = None,
+) -> Run:
+    """Start the CLI in a child (SIGINT at its default action), wait until `ready(proc)`
+    returns (it polls the child; it may assert), send `sig`, and collect the outcome; the
+    child is killed whatever happens (the kill guard)."""
+    proc = subprocess.Popen(
+        [*EXE_ARGV, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        preexec_fn=default_sigint,
+    )
+    try:
+        ready(proc)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return Run(proc.returncode, out, err)

@@ -15,19 +15,17 @@ unchanged.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 from robust_support import (
-    EXE_ARGV,
     SMALL,
     answers_within,
     assert_no_traceback,
     capped_cli,
-    default_sigint,
+    signalled,
     write,
 )
 
@@ -121,28 +119,18 @@ def test_ctrl_c_inside_one_state(tmp_path: Path) -> None:
     """A real SIGINT once the child has spent 2 s of CPU (loading takes well under one):
     it is then inside the doubling evaluation, and must stop with exit 3."""
     spec = write(tmp_path, "dbl.mbf", doubling())
-    proc = subprocess.Popen(
-        [*EXE_ARGV, "prove", str(spec), "--engine", "explicit", "--no-save"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=default_sigint,
-    )
-    try:
+
+    def busy(proc: subprocess.Popen[str]) -> None:
         for _ in range(1200):  # polling the child's CPU time, not a timing assertion
             if proc.poll() is not None or _cpu_seconds(proc.pid) >= 2:
                 break
             time.sleep(0.1)
         assert proc.poll() is None, "the evaluation ended by itself"
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert "Traceback" not in err, err
-    assert proc.returncode == UNKNOWN, err
-    assert "interrupted" in err
+
+    run = signalled(["prove", str(spec), "--engine", "explicit", "--no-save"], busy)
+    assert "Traceback" not in run.err, run.err
+    assert run.code == UNKNOWN, run.err
+    assert "interrupted" in run.err
 
 
 @pytest.mark.parametrize("name", ["small", "mbind"])

@@ -10,8 +10,6 @@ inside an engine, prints the verdicts found so far and exits 3 without a traceba
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,13 +17,12 @@ from typing import Any
 import pytest
 from robust_support import (
     BIG,
-    EXE,
     SMALL,
     answers_within,
     assert_no_traceback,
     capped_cli,
     cli,
-    default_sigint,
+    signalled,
     write,
 )
 
@@ -238,27 +235,17 @@ def test_real_sigint_mid_run(tmp_path: Path) -> None:
         "  reachable exists p in Page: p.level == 0;\n}\n"
     )
     spec = write(tmp_path, "sig.mbf", BIG.replace("claim bounded {", quick + "claim bounded {"))
-    proc = subprocess.Popen(
-        [str(EXE), "prove", str(spec), *HUGE, "--engine", "explicit", "--no-save"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=default_sigint,
-    )
-    try:
+
+    def first_cell_printed(proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert "quick" in first and "violated" in first, first
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert "Traceback" not in err, err
-    assert proc.returncode == UNKNOWN, err
-    assert "interrupted" in err
+
+    run = signalled(["prove", str(spec), *HUGE, "--engine", "explicit", "--no-save"],
+                    first_cell_printed)  # fmt: skip
+    assert "Traceback" not in run.err, run.err
+    assert run.code == UNKNOWN, run.err
+    assert "interrupted" in run.err
 
 
 # ------------------------------------------------------------------ huge domains
