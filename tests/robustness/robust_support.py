@@ -269,8 +269,10 @@ def default_sigint() -> None:
     """In the child: SIGINT's default action. A shell starts background jobs with SIGINT
     ignored, and an ignored signal stays ignored across exec, so a suite run with `&`
     would otherwise test nothing (Python installs its Ctrl-C handler only when SIGINT is
-    not ignored at start-up)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    not ignored at start-up). SIGHUP and SIGTERM too: under `nohup` SIGHUP is ignored,
+    and mbind-formal keeps an ignored signal ignored (as `nohup` asks)."""
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def children_of(pid: int) -> list[int]:
