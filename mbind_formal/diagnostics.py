@@ -35,7 +35,7 @@ class Severity(enum.Enum):
 # MBF4xx: structure (actors, steps, variants, claims); MBF5xx: CLI usage;
 # MBF6xx: engines and external tools; MBF9xx: internal.
 CODES: Mapping[str, str] = {
-    "MBF001": "cannot read the spec file (missing, unreadable, a directory)",
+    "MBF001": "cannot read the spec file (missing, unreadable, a directory, not a regular file)",
     "MBF002": "the spec file is not UTF-8 text (binary or wrong encoding)",
     "MBF003": "the spec file is empty",
     "MBF004": "the spec file is too large",
@@ -58,6 +58,7 @@ CODES: Mapping[str, str] = {
     "MBF207": "unknown variant",
     "MBF208": "unknown parameter",
     "MBF209": "enum value declared in two enums",
+    "MBF210": "name not in Unicode NFKC form, or confusable with another (look-alike letters)",
     "MBF301": "type mismatch",
     "MBF302": "wrong number of arguments",
     "MBF303": "assignment to a constant or a non-variable",
@@ -82,9 +83,11 @@ CODES: Mapping[str, str] = {
     "MBF501": "bad command-line value",
     "MBF502": "unknown variant or claim requested on the command line",
     "MBF503": "cannot write the output path, or it is the spec or an include",
+    "MBF504": "two variants would be written to the same TLA+ file",
     "MBF601": "java or the TLC jar is missing",
     "MBF602": "TLC rejected the generated module",
     "MBF603": "an engine's trace does not replay (an encoding bug)",
+    "MBF604": "an integer of the model is outside TLC's 32-bit integers",
     "MBF901": "internal error",
 }
 
@@ -130,13 +133,30 @@ _EXCERPT_WIDTH = 100  # columns of a source line shown around a span
 _EXCERPT_BEFORE = 30  # ... of them before the span's start, when the line is clipped
 
 
-def _excerpt(span: Span, sources: Mapping[str, str]) -> list[str]:
+class SourceLines:
+    """The lines of each source file, split once per file however many diagnostics
+    point into it (re-splitting a 1 MiB file per diagnostic made rendering quadratic)."""
+
+    def __init__(self, sources: Mapping[str, str]) -> None:
+        self._sources = sources
+        self._lines: dict[str, list[str]] = {}
+
+    def of(self, file: str) -> list[str] | None:
+        lines = self._lines.get(file)
+        if lines is None:
+            text = self._sources.get(file)
+            if text is None:
+                return None
+            lines = self._lines[file] = text.splitlines()
+        return lines
+
+
+def _excerpt(span: Span, sources: SourceLines) -> list[str]:
     """The span's line with carets under the span; a line longer than _EXCERPT_WIDTH
     is clipped to a window around the span's start, its cuts marked with '...'."""
-    text = sources.get(span.file)
-    if text is None:
+    lines = sources.of(span.file)
+    if lines is None:
         return []
-    lines = text.splitlines()
     if not 1 <= span.line <= len(lines):
         return []
     src = lines[span.line - 1].expandtabs(1)
@@ -156,8 +176,10 @@ def _excerpt(span: Span, sources: Mapping[str, str]) -> list[str]:
     ]
 
 
-def render(diag: Diagnostic, sources: Mapping[str, str]) -> str:
+def render(diag: Diagnostic, sources: Mapping[str, str] | SourceLines) -> str:
     """Render one diagnostic as `file:line:col: error[CODE]: message`, an excerpt, a hint."""
+    if not isinstance(sources, SourceLines):
+        sources = SourceLines(sources)
     where = f"{diag.span}: " if diag.span else ""
     out = [f"{where}{diag.severity.value}[{diag.code}]: {diag.message}"]
     if diag.span:
@@ -179,7 +201,8 @@ def render_all(diagnostics: Iterable[Diagnostic], sources: Mapping[str, str]) ->
             d.message,
         ),
     )
-    return "\n".join(render(d, sources) for d in ordered)
+    lines = SourceLines(sources)
+    return "\n".join(render(d, lines) for d in ordered)
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str | None:

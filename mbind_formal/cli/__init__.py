@@ -17,7 +17,8 @@ import traceback
 from types import ModuleType
 from typing import NoReturn, TextIO, cast
 
-from mbind_formal.cli.common import EXIT_CODES_HELP, ExitCode, exits_help
+from mbind_formal.children import signals_raise
+from mbind_formal.cli.common import EXIT_CODES_HELP, ExitCode, exits_help, interrupted_by
 
 
 def _commands() -> list[ModuleType]:
@@ -106,8 +107,8 @@ def run_cli(argv: list[str], out: TextIO, err: TextIO) -> int:
         return ExitCode.USAGE
     try:
         return int(args._run(args, out, err))
-    except KeyboardInterrupt:
-        print("interrupted", file=err)
+    except KeyboardInterrupt as e:
+        print(f"{interrupted_by(e)}: stopped before any result", file=err)
         return ExitCode.UNKNOWN
     except Exception:
         print("internal error, please report: mbind-formal hit a bug.", file=err)
@@ -119,8 +120,9 @@ def run_cli(argv: list[str], out: TextIO, err: TextIO) -> int:
 
 
 class _ReaderMayLeave(io.TextIOBase):
-    """stdout for `main`: a reader that stops early (`| head`) is not a failure, and the
-    command still finishes and returns its own exit code."""
+    """stdout and stderr for `main`: a reader that stops early (`| head`), or a terminal
+    that closed (SIGHUP, then EIO), is not a failure, and the command still finishes and
+    returns its own exit code."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -130,7 +132,7 @@ class _ReaderMayLeave(io.TextIOBase):
         if not self.left:
             try:
                 self._stream.write(text)
-            except BrokenPipeError:
+            except OSError:  # EPIPE (a reader left), EIO (the terminal hung up)
                 self.left = True
         return len(text)
 
@@ -138,7 +140,7 @@ class _ReaderMayLeave(io.TextIOBase):
         if not self.left:
             try:
                 self._stream.flush()
-            except BrokenPipeError:
+            except OSError:
                 self.left = True
 
     def isatty(self) -> bool:
@@ -147,8 +149,14 @@ class _ReaderMayLeave(io.TextIOBase):
 
 def main(argv: list[str] | None = None) -> NoReturn:
     out = _ReaderMayLeave(sys.stdout)
-    code = run_cli(sys.argv[1:] if argv is None else argv, cast(TextIO, out), sys.stderr)
-    out.flush()
-    if out.left:  # keep the interpreter's final flush from failing on the closed pipe
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    err = _ReaderMayLeave(sys.stderr)
+    # SIGTERM and SIGHUP end the run the way Ctrl-C does (children ended, temporary
+    # directories removed, partial results printed): NOTE(children)
+    with signals_raise():
+        code = run_cli(sys.argv[1:] if argv is None else argv, cast(TextIO, out), cast(TextIO, err))
+        out.flush()
+        err.flush()
+    for stream, left in ((sys.stdout, out.left), (sys.stderr, err.left)):
+        if left:  # keep the interpreter's final flush from failing on the closed pipe
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
     sys.exit(code)

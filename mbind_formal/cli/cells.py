@@ -21,7 +21,9 @@ from mbind_formal.cli.common import (
     Loaded,
     add_budget_args,
     add_spec_args,
+    atomic_write,
     checked_budget,
+    interrupted_note,
     load,
     output_ok,
     pick_some_claims,
@@ -116,8 +118,9 @@ def run_cells_cli(
     total_timeout: float | None,
     err: TextIO,
     on_cell: Callable[[Cell], None],
-) -> tuple[list[Cell], bool]:
-    """Run the cells with a progress bar; returns (cells, interrupted)."""
+) -> tuple[list[Cell], str]:
+    """Run the cells with a progress bar; returns (cells, "") or, when Ctrl-C, SIGTERM
+    or SIGHUP stopped the run, (the cells decided so far, a line saying so)."""
     spec = loaded.spec
     deadline = None if total_timeout is None else time.monotonic() + total_timeout
     cells: list[Cell] = []
@@ -140,9 +143,9 @@ def run_cells_cli(
                 cells.append(cell)
                 on_cell(cell)
                 advance(f"{v} / {c}: {cell.verdict.value}")
-        except KeyboardInterrupt:
-            return cells, True
-    return cells, False
+        except KeyboardInterrupt as e:
+            return cells, interrupted_note(e, f"{len(cells)} of {len(todo)} cells decided")
+    return cells, ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,25 +164,32 @@ def run_scenarios(
     budget: Budget,
     err: TextIO,
     only: Sequence[Scenario] | None = None,
-) -> list[ScenarioRun] | None:
+) -> tuple[list[ScenarioRun], str] | None:
     """Every scenario of the spec (or `only` these) on every variant (None after a load
-    error), each within `budget` (its state limit defaults to the scenario runner's own)."""
+    error), each within `budget` (its state limit defaults to the scenario runner's own),
+    and the interruption note ("" when every run finished): an interrupted phase keeps
+    the runs that finished."""
     from mbind_formal.engines.scenarios import DEFAULT_BUDGET, run_scenario
 
     if budget.max_states is None:
         budget = replace(budget, max_states=DEFAULT_BUDGET.max_states)
 
+    chosen = loaded.spec.scenarios if only is None else only
     cache: dict[tuple[tuple[str, int], ...], Spec] = {}
     runs: list[ScenarioRun] = []
-    for sc in loaded.spec.scenarios if only is None else only:
-        spec = spec_for_scenario(args, loaded, sc, cache, err)
-        if spec is None:
-            return None
-        resolved = next(s for s in spec.scenarios if s.name == sc.name)
-        for v in variants:
-            model = spec.model(v)
-            runs.append(ScenarioRun(run_scenario(model, resolved, budget), model))
-    return runs
+    try:
+        for sc in chosen:
+            spec = spec_for_scenario(args, loaded, sc, cache, err)
+            if spec is None:
+                return None
+            resolved = next(s for s in spec.scenarios if s.name == sc.name)
+            for v in variants:
+                model = spec.model(v)
+                runs.append(ScenarioRun(run_scenario(model, resolved, budget), model))
+    except KeyboardInterrupt as e:
+        total = len(chosen) * len(variants)
+        return runs, interrupted_note(e, f"{len(runs)} of {total} scenario runs decided")
+    return runs, ""
 
 
 def scenario_table(runs: Sequence[ScenarioRun]) -> str:
@@ -203,7 +213,7 @@ def scenario_table(runs: Sequence[ScenarioRun]) -> str:
     ]
     lines.append("-" * len(lines[0]))
     for n in names:
-        cells = [shown[(n, v)] for v in variants]
+        cells = [shown.get((n, v), "-") for v in variants]  # "-": not run (interrupted)
         lines.append(
             " | ".join([n.ljust(width), *(c.ljust(w) for c, w in zip(cells, cols, strict=True))])
         )
@@ -246,9 +256,9 @@ def save_run(
     }
     try:
         base.mkdir(parents=True, exist_ok=True)
-        (base / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n")
+        atomic_write(base / "run.json", json.dumps(record, indent=2, default=str) + "\n")
         for name, text in traces.items():
-            (base / name).write_text(text)
+            atomic_write(base / name, text)
     except OSError:
         return None
     return base
@@ -296,13 +306,15 @@ def finish(
     args: argparse.Namespace,
     loaded: Loaded,
     cells: list[Cell],
-    interrupted: bool,
+    interrupted: str,
     out: TextIO,
     err: TextIO,
     scenarios: Sequence[ScenarioRun] = (),
 ) -> int:
     rows = [scenario_json(run.result, run.model) for run in scenarios]
     doc = matrix_document(loaded.spec, cells, args.engine, rows)
+    if interrupted:
+        doc["interrupted"] = interrupted
     text = json.dumps(doc, indent=2, sort_keys=False) + "\n"
     if args.json and not write_output(text, args.json, loaded, out, err):
         return ExitCode.USAGE
@@ -315,6 +327,6 @@ def finish(
         for f in cell.failures:
             print(f"engine {f.engine} failed on {cell.variant}/{cell.claim}: {f.message}", file=err)
     if interrupted:
-        print("interrupted: the verdicts above are partial", file=err)
+        print(interrupted, file=err)
         return ExitCode.UNKNOWN
     return exit_code(cells, [run.result for run in scenarios])

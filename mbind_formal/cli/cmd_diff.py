@@ -140,7 +140,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         loaded, [v1, v2], names, [args.engine], budget, None, err, lambda _: None
     )
     if interrupted:
-        print("interrupted", file=err)
+        print(f"{interrupted}; no difference is reported", file=err)
         return ExitCode.UNKNOWN
     by_key = {(c.variant, c.claim): c for c in cells}
     differ = [c for c in claims if by_key[(v1, c.name)].verdict != by_key[(v2, c.name)].verdict]

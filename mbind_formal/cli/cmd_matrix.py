@@ -6,6 +6,7 @@ import argparse
 from typing import TextIO
 
 from mbind_formal.cli.cells import (
+    ScenarioRun,
     add_cell_args,
     finish,
     resolve,
@@ -44,12 +45,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     cells, interrupted = run_cells_cli(
         loaded, variants, claims, engines, budget, args.total_timeout, err, on_cell
     )
-    scenarios = []
+    scenarios: list[ScenarioRun] = []
     if not args.no_scenarios and not interrupted and loaded.spec.scenarios:
         ran = run_scenarios(args, loaded, variants, budget, err)
         if ran is None:
             return ExitCode.USAGE
-        scenarios = ran
+        scenarios, stopped = ran
+        if stopped:
+            interrupted = f"{stopped} (all {len(cells)} cells decided)"
     if args.json != "-":
         print_matrix(cells, out)
         if scenarios:

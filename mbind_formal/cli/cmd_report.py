@@ -131,7 +131,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         ran = run_scenarios(args, loaded, variants, budget, err)
         if ran is None:
             return ExitCode.USAGE
-        runs = ran
+        runs, stopped = ran
+        if stopped:
+            interrupted = f"{stopped} (all {len(cells)} cells decided)"
     shown = report_cells(loaded.spec, cells, args.no_minimize)
     mode = TraceMode(args.traces) if args.output != "-" else TraceMode.INLINE
     report = render_report(
@@ -142,6 +144,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         scenarios=report_scenarios(runs),
         traces=mode,
         name=Path(args.output).name if args.output != "-" else "report.html",
+        partial=interrupted,
     )
     page, *extra = report.files.items()
     if not write_output(page[1], args.output, loaded, out, err):
@@ -155,6 +158,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=out if args.output != "-" else err,
     )
     if interrupted:
-        print("interrupted: the report is partial", file=err)
+        print(f"{interrupted}; the report says it is partial", file=err)
         return ExitCode.UNKNOWN
     return exit_code(cells, [r.result for r in runs])

@@ -88,15 +88,21 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     scenarios = _pick(spec, args.scenario, err)
     if variants is None or scenarios is None:
         return ExitCode.USAGE
-    runs = run_scenarios(args, loaded, variants, budget, err, scenarios)
-    if runs is None:
+    ran = run_scenarios(args, loaded, variants, budget, err, scenarios)
+    if ran is None:
         return ExitCode.USAGE
+    runs, interrupted = ran
     if args.json is not None:
         doc = scenarios_document(spec, runs)
+        if interrupted:
+            doc["interrupted"] = interrupted
         if not write_output(json.dumps(doc, indent=2) + "\n", args.json, loaded, out, err):
             return ExitCode.USAGE
     if args.json != "-":
         _print_text(scenarios, runs, out)
+    if interrupted:
+        print(interrupted, file=err)
+        return ExitCode.UNKNOWN
     return worst(scenario_exit(run.result) for run in runs)
 
 

@@ -21,8 +21,13 @@ from mbind_formal.cli.common import (
     load,
     pick_claims,
     pick_variants,
+    print_diagnostics,
+    write_files,
 )
+from mbind_formal.diagnostics import Diagnostic, Related
+from mbind_formal.ir.model import Model
 from mbind_formal.tla.emit import EmittedModule, emit
+from mbind_formal.tla.limits import tlc_int_errors
 
 NAME = "tla"
 HELP = "write the TLA+ module of each variant and a TLC configuration per claim"
@@ -73,7 +78,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     claims = pick_claims(spec, args.claim, err)
     if variants is None or claims is None:
         return ExitCode.USAGE
+    beyond = {d for v in variants for d in tlc_int_errors(spec.model(v), claims)}
+    if beyond:  # TLC cannot run such a module: refuse it here, with the places
+        print_diagnostics(list(beyond), loaded.sources, err)
+        return ExitCode.USAGE
     files: dict[str, str] = {}
+    owners: dict[str, Model] = {}
     for v in variants:
         module = emit(
             spec.model(v),
@@ -82,16 +92,37 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             symmetry=not args.no_symmetry,
             witnesses=args.witnesses,
         )
-        files.update(files_of(module))
-    target = Path(args.output)
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
-            (target / name).write_text(text, encoding="utf-8")
-    except OSError as e:
-        print(f"mbind-formal: error[MBF503]: cannot write {target}: {e.strerror or e}", file=err)
-        print("  hint: choose a writable directory with -o DIR", file=err)
+        clash = add_files(files, owners, module, spec.model(v))
+        if clash is not None:
+            print_diagnostics([clash], loaded.sources, err)
+            return ExitCode.USAGE
+    if not write_files(Path(args.output), files, loaded, err):
         return ExitCode.USAGE
     for name in files:
-        print(target / name, file=out)
+        print(Path(args.output) / name, file=out)
     return ExitCode.OK
+
+
+def add_files(
+    files: dict[str, str], owners: dict[str, Model], module: EmittedModule, model: Model
+) -> Diagnostic | None:
+    """Add `module`'s files to `files` (name -> text), or MBF504 when one of its names is
+    already another variant's: variant names become TLA+ module names with every other
+    character than letters, digits and `_` replaced, so "4.19" and "4_19" would write the
+    same file (and the second overwrite the first)."""
+    new = files_of(module)
+    for name in new:
+        other = owners.get(name)
+        if other is not None and other.variant != model.variant:
+            return Diagnostic(
+                code="MBF504",
+                message=f"variants '{other.variant}' and '{model.variant}' both become "
+                f"TLA+ file {name}",
+                span=model.span,
+                related=(Related(span=other.span, message=f"variant '{other.variant}'"),),
+                hint="rename one of them: module names keep only letters, digits and '_'",
+            )
+    for name in new:
+        owners[name] = model
+    files.update(new)
+    return None

@@ -14,20 +14,24 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from mbind_formal.cli.cmd_tla import files_of, shown_path
+from mbind_formal.cli.cmd_tla import add_files, files_of, shown_path
 from mbind_formal.cli.common import (
     ExitCode,
+    Loaded,
     add_spec_args,
     load,
     pick_some_claims,
     pick_variants,
+    print_diagnostics,
     usage_error,
+    write_files,
 )
 from mbind_formal.diagnostics import Diagnostic, render
 from mbind_formal.engines.base import Budget, Result, Verdict
 from mbind_formal.engines.tlc import TlcEngine
 from mbind_formal.ir.model import Claim, Model
 from mbind_formal.tla.emit import emit_cell
+from mbind_formal.tla.limits import tlc_int_errors
 from mbind_formal.tlc.distributed import run_distributed
 from mbind_formal.tlc.run import Outcome, TlcSetup, find_tlc
 from mbind_formal.trace.text import write_text
@@ -128,17 +132,21 @@ def _distributed(
             return ExitCode.UNKNOWN
 
 
-def _keep(model: Model, claim: Claim, args: argparse.Namespace, err: TextIO) -> bool:
+def _keep(
+    model: Model,
+    claim: Claim,
+    args: argparse.Namespace,
+    loaded: Loaded,
+    kept: tuple[dict[str, str], dict[str, Model]],
+    err: TextIO,
+) -> bool:
+    """Write the cell's module and .cfg into --keep DIR (False after an error)."""
     cell = emit_cell(model, claim, spec_path=shown_path(args.spec), symmetry=not args.no_symmetry)
-    keep = Path(args.keep)
-    try:
-        keep.mkdir(parents=True, exist_ok=True)
-        for name, text in files_of(cell).items():
-            (keep / name).write_text(text, encoding="utf-8")
-    except OSError as e:
-        print(f"mbind-formal: error[MBF503]: cannot write {keep}: {e.strerror or e}", file=err)
+    clash = add_files(*kept, cell, model)
+    if clash is not None:
+        print_diagnostics([clash], loaded.sources, err)
         return False
-    return True
+    return write_files(Path(args.keep), files_of(cell), loaded, err)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -158,12 +166,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     claims = pick_some_claims(spec, args.claim, args.spec, err)
     if variants is None or claims is None:
         return ExitCode.USAGE
+    beyond = {d for v in variants for d in tlc_int_errors(spec.model(v), claims)}
+    if beyond:  # TLC cannot run such a module: refuse it here, with the places
+        print_diagnostics(list(beyond), loaded.sources, err)
+        return ExitCode.USAGE
     budget = Budget(timeout_s=args.timeout, workers=args.workers, symmetry=not args.no_symmetry)
     codes: list[ExitCode] = []
+    kept: tuple[dict[str, str], dict[str, Model]] = ({}, {})
     for v in variants:
         model = spec.model(v)
         for claim in claims:
-            if args.keep and not _keep(model, claim, args, err):
+            if args.keep and not _keep(model, claim, args, loaded, kept, err):
                 return ExitCode.USAGE
             if args.distributed_workers is not None:
                 codes.append(_distributed(setup, model, claim, args, out))

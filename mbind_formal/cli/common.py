@@ -6,15 +6,18 @@ Nothing here checks models; it turns arguments into calls and diagnostics into t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import enum
 import math
 import os
+import secrets
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
+from mbind_formal.children import Interrupted
 from mbind_formal.diagnostics import Diagnostic, did_you_mean, has_errors, render_all
 from mbind_formal.engines.base import Budget
 from mbind_formal.ir.model import Claim, Scenario, Spec
@@ -59,6 +62,7 @@ MAX_PARAM = 64  # as `lower.model.MAX_SIZE`: the range `param` declarations acce
 class Loaded:
     spec: Spec
     sources: dict[str, str]
+    files: tuple[Path, ...] = ()  # the real path of every spec file read
 
 
 def add_spec_args(p: argparse.ArgumentParser) -> None:
@@ -130,25 +134,78 @@ def _budget(args: argparse.Namespace) -> Budget:
     )
 
 
-def output_ok(loaded: Loaded, target: str | None, err: TextIO) -> bool:
-    """False, after an MBF503 error, when writing `target` would overwrite the spec or
-    a file it includes: a run must never destroy its own model. Asked before a run
-    starts, so a long run does not end in a refusal."""
+def output_ok(
+    loaded: Loaded, target: str | Path | None, err: TextIO, inputs: Sequence[Path] = ()
+) -> bool:
+    """False, after an MBF503 error, when writing `target` would overwrite an input of
+    the run: the spec, a file it includes (by their real paths, so a symlink or another
+    spelling of the name does not get through), or one of `inputs` (a trace being
+    replayed). A run must never destroy its own model. Asked before a run starts, so a
+    long run does not end in a refusal."""
     if target is None or target == "-":
         return True
-    for source in loaded.sources:
-        try:
-            same = os.path.samefile(target, source)
-        except (OSError, ValueError):
-            continue
-        if same:
+    named = [(Path(f), str(f)) for f in loaded.files]
+    named += [(Path(src), src) for src in loaded.sources]
+    named += [(Path(f), str(f)) for f in inputs]
+    for path, shown in named:
+        if _same(target, path):
+            spec = bool(loaded.spec.source) and _same(path, loaded.spec.source)
+            what = "the spec file" if spec else "an input of this run"
             print(
-                f"mbind-formal: error[MBF503]: refusing to write '{target}': it is the spec "
-                f"file {source}" + ("" if source == loaded.spec.source else " (included)"),
+                f"mbind-formal: error[MBF503]: refusing to write '{target}': it is {what} "
+                f"({shown})",
                 file=err,
             )
             print("  hint: name another output file", file=err)
             return False
+    return True
+
+
+def _same(a: str | Path, b: str | Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write `text` to `path` through a temporary file in the same directory and a
+    rename, so that a reader (or a run interrupted half-way) never sees half a file.
+    The file gets the mode a plain `open(path, "w")` would give it; OSError on failure,
+    with the temporary file removed. A symlink is written through (its target is
+    replaced), and a target that is not a regular file (/dev/stdout, a FIFO, /dev/full)
+    is written in place: a rename would replace the device itself."""
+    real = Path(os.path.realpath(path))
+    if real.exists() and not real.is_file():
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return
+    tmp = real.with_name(f".{real.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_files(directory: Path, files: Mapping[str, str], loaded: Loaded, err: TextIO) -> bool:
+    """Write each `name -> text` into `directory` (made if missing), atomically, none of
+    them over an input of the run; False after an MBF503 error."""
+    targets = [directory / name for name in files]
+    if not all(output_ok(loaded, t, err) for t in targets):
+        return False
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for target, text in zip(targets, files.values(), strict=True):
+            atomic_write(target, text)
+    except OSError as e:
+        print(f"mbind-formal: error[MBF503]: cannot write {directory}: {e.strerror or e}", file=err)
+        print("  hint: choose a writable directory", file=err)
+        return False
     return True
 
 
@@ -161,11 +218,21 @@ def write_output(text: str, target: str | None, loaded: Loaded, out: TextIO, err
     if not output_ok(loaded, target, err):
         return False
     try:
-        Path(target).write_text(text, encoding="utf-8")
+        atomic_write(Path(target), text)
     except OSError as e:
         print(f"mbind-formal: error[MBF503]: cannot write '{target}': {e.strerror or e}", file=err)
         return False
     return True
+
+
+def interrupted_by(e: KeyboardInterrupt) -> str:
+    """ "interrupted", naming the signal when it was not Ctrl-C."""
+    return f"interrupted by {e.args[0]}" if isinstance(e, Interrupted) else "interrupted"
+
+
+def interrupted_note(e: KeyboardInterrupt, decided: str) -> str:
+    """What an interrupted command prints last: by what, and what it had decided."""
+    return f"{interrupted_by(e)}: {decided}; the results above are partial"
 
 
 def usage_error(err: TextIO, message: str, hint: str | None = None) -> int:
@@ -214,7 +281,7 @@ def load(args: argparse.Namespace, err: TextIO) -> Loaded | None:
     print_diagnostics(result.diagnostics, result.sources, err)
     if result.spec is None or has_errors(result.diagnostics):
         return None
-    return Loaded(result.spec, dict(result.sources))
+    return Loaded(result.spec, dict(result.sources), result.files)
 
 
 def spec_for_scenario(

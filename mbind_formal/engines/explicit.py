@@ -28,6 +28,7 @@ from mbind_formal.ir.model import Claim, IndexType, Model
 from mbind_formal.ir.symmetry import symmetric_collections
 from mbind_formal.semantics.layout import Layout, State, Value
 from mbind_formal.semantics.relation import Semantics, SemanticsError
+from mbind_formal.semantics.watch import Expired
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay_with
 
@@ -411,11 +412,21 @@ class ExplicitEngine:
             return self._unknown(model, claim, f"the model cannot be executed: {e}", started)
         search = _Search(memo, claim, budget, report, started, rss0=rss_bytes())
         search.progress("start")
+        # NOTE(watch): long evaluations inside one state poll the same limits
+        memo.sem.watch.check = search.limits
         try:
             _explore(search)
         except SemanticsError as e:
             self._memo = None  # it may hold a half-recorded expansion
             return self._unknown(model, claim, f"evaluation failed: {e}", started)
+        except Expired as e:
+            self._memo = None  # likewise
+            search.stopped = f"{e.reason}, inside the evaluation of one state"
+        except BaseException:
+            self._memo = None  # Ctrl-C: likewise
+            raise
+        finally:
+            memo.sem.watch.check = None
         search.progress(search.stopped or "done")
         return _result(search, sorted(sym))
 

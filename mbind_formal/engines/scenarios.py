@@ -32,6 +32,7 @@ from mbind_formal.engines.explicit import rss_bytes
 from mbind_formal.ir.model import Model, Scenario
 from mbind_formal.semantics.layout import State, instance_name
 from mbind_formal.semantics.relation import Semantics, SemanticsError
+from mbind_formal.semantics.watch import Expired
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 from mbind_formal.trace.replay import replay_with
 
@@ -123,9 +124,15 @@ def run_scenario(
     docstring); `budget.max_states` None means no state limit."""
     started = time.monotonic()
     try:
-        o = _Search(Semantics(model), scenario, budget, started).explore()
+        sem = Semantics(model)
+        search = _Search(sem, scenario, budget, started)
+        sem.watch.check = search.limits  # NOTE(watch)
+        o = search.explore()
     except SemanticsError as e:
         o = _Outcome(False, f"the scenario cannot be executed: {e}")
+    except Expired as e:
+        why = f"{e.reason}, inside the evaluation of one state"
+        o = _Outcome(False, why, states=len(search.parent), stopped=why)
     return ScenarioResult(
         scenario=scenario.name,
         variant=model.variant,

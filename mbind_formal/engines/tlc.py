@@ -25,6 +25,7 @@ from mbind_formal.engines.base import Budget, Progress, ProgressEvent, Result, V
 from mbind_formal.ir.model import Claim, Model
 from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.tla.emit import emit_cell, represented_symmetric
+from mbind_formal.tla.limits import tlc_int_errors
 from mbind_formal.tla.symbols import Symbols, build_symbols
 from mbind_formal.tla.view import uses_symmetry
 from mbind_formal.tlc.counterexample import to_trace
@@ -137,6 +138,15 @@ class TlcEngine:
             hint = f" ({setup.hint})" if setup.hint else ""
             return replace(
                 base, reason=f"{setup.message}{hint}", seconds=time.monotonic() - started
+            )
+        beyond = tlc_int_errors(model, (claim,))
+        if beyond:  # refused before the run, with the place (TLC would stop at it)
+            first = beyond[0]
+            where = f"{first.span}: " if first.span else ""
+            return replace(
+                base,
+                reason=f"not run: {where}{first.message} (MBF604)",
+                seconds=time.monotonic() - started,
             )
         try:
             sem = Semantics(model)

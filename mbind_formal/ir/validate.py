@@ -15,10 +15,12 @@ enumerate (32-bit integers, at most `MAX_VALUES` values), and the symmetry promi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from mbind_formal.diagnostics import Diagnostic, Related, Severity, Span, did_you_mean
+from mbind_formal.ir.confusables import Named, confusable_names
+from mbind_formal.ir.depth import too_deep
 from mbind_formal.ir.model import (
     Actor,
     Assign,
@@ -476,6 +478,28 @@ def _check_scenario(ck: _Checker, sc: Scenario, params: Sequence[str]) -> None:
     ck.check_elem_range = True
 
 
+def _names(spec: Spec) -> Iterator[Named]:
+    """Every name a user chose, with its kind and span (for `ir.confusables`)."""
+    m = spec.models[0]
+    for model in spec.models:
+        yield ("variant", model.variant, model.span)
+    yield from (("claim", c.name, c.span) for c in spec.claims)
+    yield from (("scenario", sc.name, sc.span) for sc in spec.scenarios)
+    yield from (("parameter", name, None) for name, _ in spec.params)
+    for en in m.enums:
+        yield ("enum", en.name, None)
+        yield from (("enum value", v, None) for v in en.values)
+    for c in m.collections:
+        yield ("collection", c.name, c.span)
+        yield from (("field", f"{c.name}.{f.name}", f.span) for f in c.fields)
+    yield from (("variable", g.name, g.span) for g in m.globals)
+    yield from (("definition", d.name, d.span) for d in m.defs)
+    for a in m.actors:
+        yield ("actor", a.name, a.span)
+        yield from (("local", f"{a.name}.{v.name}", v.span) for v in a.locals)
+        yield from (("label", f"{a.name}@{st.label}", st.span) for st in a.steps)
+
+
 def validate(spec: Spec) -> tuple[Diagnostic, ...]:
     """Every problem of `spec` (errors and warnings), each reported once."""
     out: list[Diagnostic] = []
@@ -493,7 +517,14 @@ def validate(spec: Spec) -> tuple[Diagnostic, ...]:
                 )
             out.append(d)
 
+    deep = False
     for i, m in enumerate(spec.models):
+        # NOTE(depth): the checks below walk expressions through definitions recursively
+        found = too_deep(m, spec.claims)
+        if found:
+            add(found, None if i == 0 else m.variant)
+            deep = True
+            continue
         ck = _Checker(m)
         ck.declarations()
         for c in spec.claims:
@@ -501,6 +532,8 @@ def validate(spec: Spec) -> tuple[Diagnostic, ...]:
         ck.symmetry(spec.claims)
         add(ck.diags, None if i == 0 else m.variant)
     if spec.models:
+        add(confusable_names(_names(spec)), None)
+    if spec.models and not deep:
         ck = _Checker(spec.models[0])
         ck.unique("claim", ((c.name, c.span) for c in spec.claims))
         ck.unique("scenario", ((s.name, s.span) for s in spec.scenarios))

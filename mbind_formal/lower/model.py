@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from mbind_formal.build.spec import SpecBuilder
 from mbind_formal.diagnostics import Related, Span, did_you_mean, has_errors
 from mbind_formal.dsl import ast
+from mbind_formal.ir.depth import MAX_EXPANDED_DEPTH, chain, def_depths, expanded_depth
 from mbind_formal.ir.model import (
     Actor,
     BoolType,
@@ -357,9 +358,13 @@ class ModelLowering:
     def lower_defs(self, v: Version, decls: Sequence[ast.DefDecl]) -> None:
         """Lower `decls` into `v.defs`, callees first; cycles are MBF406."""
         todo = {d.name: d for d in decls}
-        state: dict[str, int] = {}
+        state: dict[str, int] = {}  # 1: on the current path, 2: lowered (or broken)
+        depths = def_depths({n: d.body for n, d in v.defs.items() if n not in todo})
+        # Depth-first without recursion (a chain of 500 definitions is fine): each frame
+        # is a definition, the path that led to it and its callees still to visit.
+        stack: list[tuple[ast.DefDecl, list[str], list[str]]] = []
 
-        def visit(d: ast.DefDecl, path: list[str]) -> None:
+        def enter(d: ast.DefDecl, path: list[str]) -> None:
             if state.get(d.name) == 2:
                 return
             if state.get(d.name) == 1:
@@ -373,17 +378,47 @@ class ModelLowering:
                 )
                 return
             state[d.name] = 1
-            for callee in sorted(_calls(d.body)):
-                if callee in todo:
-                    visit(todo[callee], [*path, d.name])
-            if d.name not in self.broken:
-                v.defs[d.name] = self.lower_def(d, v)
-            state[d.name] = 2
+            callees = [c for c in sorted(_calls(d.body), reverse=True) if c in todo]
+            stack.append((d, [*path, d.name], callees))
 
-        for d in decls:
-            visit(d, [])
+        for root in decls:
+            if state.get(root.name) == 2:
+                continue
+            enter(root, [])
+            while stack:
+                d, path, callees = stack[-1]
+                if callees:
+                    enter(todo[callees.pop()], path)
+                    continue
+                stack.pop()
+                if _calls(d.body) & self.broken:  # already reported at the callee
+                    self.broken.add(d.name)
+                elif d.name not in self.broken:
+                    self.lower_deep_enough(d, v, depths)
+                state[d.name] = 2
         # source order, as the builder and `Model.defs` list them
         v.defs = {n: v.defs[n] for n in v.def_asts if n in v.defs}
+
+    def lower_deep_enough(self, d: ast.DefDecl, v: Version, depths: dict[str, int]) -> None:
+        """Lower `d` into `v.defs` unless its expansion nests deeper than later phases
+        can walk (MBF105, NOTE(depth)): then it is reported once and left out, so that
+        no caller's type inference walks it."""
+        lowered = self.lower_def(d, v)
+        depth = expanded_depth(lowered.body, depths)
+        if depth > MAX_EXPANDED_DEPTH:
+            self.broken.add(d.name)
+            bodies = {n: x.body for n, x in v.defs.items()} | {d.name: lowered.body}
+            self.error(
+                "MBF105",
+                f"definition '{d.name}' nests {depth} levels deep once the definitions it "
+                f"calls are expanded ({chain(d.name, bodies, depths)}); the limit is "
+                f"{MAX_EXPANDED_DEPTH}",
+                d.span,
+                "shorten the chain of definitions calling definitions, or merge some",
+            )
+            return
+        depths[d.name] = depth
+        v.defs[d.name] = lowered
 
     def lower_def(self, d: ast.DefDecl, v: Version) -> Def:
         scope = self.scope(v)

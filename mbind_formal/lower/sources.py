@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ class Sources:
 
     items: list[ast.Item] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # name -> `shown_text` of the file
+    files: list[Path] = field(default_factory=list)  # the real path of every file read
     diags: list[Diagnostic] = field(default_factory=list)
 
 
@@ -112,13 +114,37 @@ def decode(
     return text.removeprefix("\ufeff"), None
 
 
+def _kind(mode: int) -> str | None:
+    """What a file that is not a regular file is ("a FIFO", ...), or None."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
 def read(path: Path, display: str, span: Span | None) -> tuple[str | None, Diagnostic | None]:
-    """Read and decode one file (`span`: the include that names it, if any)."""
+    """Read and decode one file (`span`: the include that names it, if any). An included
+    file must be a regular file: opening a FIFO blocks until someone writes to it, so it
+    is opened without blocking and refused (the spec named on the command line may be a
+    pipe, `check <(...)`, read with a bound like any file)."""
     if path.is_dir():
         message = f"'{display}' is a directory, not a spec file"
         return None, Diagnostic(code="MBF001", message=message, span=span)
     try:
-        with path.open("rb") as f:
+        flags = os.O_RDONLY | (os.O_NONBLOCK if span is not None else 0)
+        with open(os.open(path, flags), "rb") as f:
+            kind = _kind(os.fstat(f.fileno()).st_mode) if span is not None else None
+            if kind is not None:
+                message = f"included file '{display}' is {kind}, not a spec file"
+                hint = "include regular files only"
+                return None, Diagnostic(code="MBF001", message=message, span=span, hint=hint)
             data = f.read(MAX_BYTES + 1)  # never more: a huge file is refused unread
     except FileNotFoundError:
         return None, Diagnostic(code="MBF001", message=f"'{display}' does not exist", span=span)
@@ -233,8 +259,11 @@ def load_sources(
     text: str, display: str, real: Path | None, directory: Path, allow_outside: bool
 ) -> Sources:
     """Parse `text` (the root file) and everything it includes."""
-    loader = _Loader(directory, allow_outside)
     path = real.resolve() if real is not None else directory.resolve() / display
+    # The tree includes may not leave is the one around the spec's real path: a spec
+    # opened through a symlink from elsewhere includes its own neighbours.
+    loader = _Loader(path.parent if real is not None else directory, allow_outside)
     loader.seen.add(path)
     loader.file(text, (_Link(path, display, None),))
+    loader.out.files = sorted(loader.seen)
     return loader.out

@@ -44,6 +44,7 @@ class LoadResult:
     # file name -> text as diagnostics quote it (`lower.sources.shown_text`: control
     # characters as visible symbols); a fresh dict per load
     sources: dict[str, str]
+    files: tuple[Path, ...] = ()  # the real path of every file read (outputs must avoid them)
 
 
 def load_text(
@@ -82,10 +83,10 @@ def _load(
 ) -> LoadResult:
     src = load_sources(text, display, real, directory, allow_outside)
     if has_errors(src.diags):
-        return LoadResult(None, tuple(src.diags), src.texts)
+        return LoadResult(None, tuple(src.diags), src.texts, tuple(src.files))
     name = Path(display).stem if not display.startswith("<") else "spec"
     spec, diags = lower(src.items, name=name, source=display, params=params)
-    return LoadResult(spec, (*src.diags, *diags), src.texts)
+    return LoadResult(spec, (*src.diags, *diags), src.texts, tuple(src.files))
 
 
 def lower(

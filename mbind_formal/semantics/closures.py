@@ -49,13 +49,18 @@ from mbind_formal.ir.model import (
     UnOp,
 )
 from mbind_formal.ir.types import TypeEnv, infer
-from mbind_formal.semantics.layout import Layout, State, Value, domain, sizes_of
+from mbind_formal.ir.walk import children
+from mbind_formal.semantics.layout import Layout, State, Value, domain, domain_size, sizes_of
+from mbind_formal.semantics.watch import WATCH_COST, Watch
 
 Choices = tuple[tuple[str, Value], ...]
 Scratch = list[Value]
 ExprFn = Callable[[Sequence[Value], Scratch], Value]
 Emitted = tuple[int, Choices, State]  # (step id, choices, successor)
 Out = list[Emitted]
+
+
+_COST_CAP = 1 << 62  # costs are estimates; past this they only need to be "huge"
 
 
 class SemanticsError(Exception):
@@ -141,12 +146,40 @@ class ExprCompiler:
     `max_depth` grows to the number of scratch positions the compiled code needs.
     """
 
-    def __init__(self, model: Model, layout: Layout) -> None:
+    def __init__(self, model: Model, layout: Layout, watch: Watch | None = None) -> None:
         self.model = model
         self.layout = layout
         self.sizes = sizes_of(model)
         self.max_depth = 1
+        self.watch = watch if watch is not None else Watch()
         self._defs: dict[tuple[str, int], ExprFn] = {}
+        self._def_costs: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ costs
+
+    def cost(self, e: Expr) -> int:
+        """An upper bound on the node evaluations of one evaluation of `e`: definition
+        calls expanded, a quantifier's body counted once per value of its domain (capped
+        at _COST_CAP). NOTE(watch): closures above WATCH_COST tick the watch. The
+        recursion is bounded by `ir.depth.MAX_EXPANDED_DEPTH`."""
+        match e:
+            case Quant(domain=qd, body=body):
+                total = 1 + domain_size(qd, self.sizes) * self.cost(body)
+            case Call(name=cn, args=args):
+                total = 1 + sum(self.cost(a) for a in args) + self.def_cost(cn)
+            case _:
+                total = 1 + sum(self.cost(c) for c in children(e))
+        return min(total, _COST_CAP)
+
+    def def_cost(self, name: str) -> int:
+        if name not in self._def_costs:
+            self._def_costs[name] = 0  # a recursive model is refused before; be safe anyway
+            try:
+                body = self.model.definition(name).body
+            except KeyError:
+                return 0
+            self._def_costs[name] = self.cost(body)
+        return self._def_costs[name]
 
     # ------------------------------------------------------------------ expressions
 
@@ -219,6 +252,8 @@ class ExprCompiler:
                 inner, pos = ctx.bind(qv, qd)
                 fb = self.expr(body, inner)
                 dom = domain(qd, self.sizes)
+                if len(dom) * self.cost(body) > WATCH_COST:  # NOTE(watch)
+                    return self._watched_quant(kind, dom, pos, fb, self.cost(body))
                 if kind is Quantifier.FORALL:
 
                     def forall(s: Sequence[Value], b: Scratch) -> Value:
@@ -244,6 +279,23 @@ class ExprCompiler:
                 return self.all_done()
             case _:
                 assert_never(e)
+
+    def _watched_quant(
+        self, kind: Quantifier, dom: Sequence[Value], pos: int, fb: ExprFn, per: int
+    ) -> ExprFn:
+        """A quantifier over many values (or a costly body) that ticks per value."""
+        tick = self.watch.tick
+        want = kind is not Quantifier.FORALL  # the body value that decides the quantifier
+
+        def quant(s: Sequence[Value], b: Scratch) -> Value:
+            for v in dom:
+                tick(per)
+                b[pos] = v
+                if bool(fb(s, b)) is want:
+                    return want
+            return not want
+
+        return quant
 
     def all_done(self) -> ExprFn:
         pcs: list[int] = []
@@ -418,6 +470,13 @@ class ExprCompiler:
             body = self.expr(d.body, dctx)
             self._defs[key] = body
         fbody = body
+        if self.def_cost(name) > WATCH_COST:  # NOTE(watch): a costly body ticks per call
+            tick, inner = self.watch.tick, body
+
+            def fbody(s: Sequence[Value], b: Scratch) -> Value:
+                tick(WATCH_COST)
+                return inner(s, b)
+
         if len(fargs) == 1:
             a0, p0 = fargs[0], positions[0]
 

@@ -54,11 +54,14 @@ from mbind_formal.semantics.closures import (
     in_type,
 )
 from mbind_formal.semantics.initial_states import InitialStates
-from mbind_formal.semantics.layout import Layout, SlotKind, State, Value, domain
+from mbind_formal.semantics.layout import Layout, SlotKind, State, Value, domain, domain_size
+from mbind_formal.semantics.watch import WATCH_COST, Watch
 
 __all__ = ["Choices", "Emitted", "Out", "Semantics", "SemanticsError", "StepRef", "Transition"]
 
 StmtFn = Callable[[list[Value], Scratch, Choices, Out], None]
+_WIDE_STEP = 4096  # steps that may fork into more successors tick per successor
+_FAN_CAP = 1 << 62
 StepFn = Callable[[State, Scratch, Out], None]
 
 
@@ -85,9 +88,29 @@ class Transition:
 class _StepCompiler(ExprCompiler):
     """Adds statements: a step body becomes a function appending its successors."""
 
-    def __init__(self, model: Model, layout: Layout) -> None:
-        super().__init__(model, layout)
+    def __init__(self, model: Model, layout: Layout, watch: Watch) -> None:
+        super().__init__(model, layout, watch)
         self.blocked: list[int] = []  # per step id: stores refused by a range check
+        self.ticking_ends = False  # NOTE(watch): set while compiling a step of wide fan-out
+
+    def fan_out(self, block: Block) -> int:
+        """An upper bound on the successors one run of `block` appends (picks multiply
+        by their domain, `either` adds its branches), capped at _FAN_CAP."""
+        total = 1
+        for st in block:
+            match st:
+                case If(then=then, orelse=orelse):
+                    total *= max(self.fan_out(then), self.fan_out(orelse))
+                case Either(branches=branches):
+                    total *= sum(self.fan_out(br) for br in branches)
+                case Pick(domain=pd, body=body):
+                    total *= domain_size(pd, self.sizes) * self.fan_out(body)
+                case Assign() | Await() | Goto() | Done():
+                    pass
+                case _:
+                    assert_never(st)
+            total = min(total, _FAN_CAP)
+        return total
 
     def block(self, block: Block, ctx: Ctx, sid: int, pc: int, k: StmtFn) -> StmtFn:
         fn = k
@@ -134,6 +157,10 @@ class _StepCompiler(ExprCompiler):
                 fbody = self.block(body, inner, sid, pc, k)
                 dom = domain(pd, self.sizes)
 
+                per = self.cost(c)
+                if len(dom) * per > WATCH_COST:  # NOTE(watch): many values, or a costly test
+                    fc = self._ticking(fc, per)
+
                 def pick(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
                     found = []
                     for v in dom:
@@ -156,7 +183,26 @@ class _StepCompiler(ExprCompiler):
             case _:
                 assert_never(st)
 
+    def _ticking(self, f: ExprFn, cost: int) -> ExprFn:
+        tick = self.watch.tick
+
+        def ticking(s: Sequence[Value], b: Scratch) -> Value:
+            tick(cost)
+            return f(s, b)
+
+        return ticking
+
     def _end(self, sid: int, pc: int, target: int) -> StmtFn:
+        if self.ticking_ends:  # NOTE(watch): one state may fork into millions
+            tick, width = self.watch.tick, len(self.layout.slots)
+
+            def ticking_end(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
+                tick(width)
+                s[pc] = target
+                out.append((sid, ch, tuple(s)))
+
+            return ticking_end
+
         def end(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
             s[pc] = target
             out.append((sid, ch, tuple(s)))
@@ -294,7 +340,8 @@ class Semantics:
     def __init__(self, model: Model) -> None:
         self.model = model
         self.layout = Layout(model)
-        c = self._c = _StepCompiler(model, self.layout)
+        self.watch = Watch()  # NOTE(watch): engines install their limits in `watch.check`
+        c = self._c = _StepCompiler(model, self.layout, self.watch)
         self.steps: tuple[StepRef, ...] = tuple(
             StepRef(a.name, k, st.label)
             for a in model.actors
@@ -324,6 +371,7 @@ class Semantics:
 
     def _step(self, body: Block, ctx: Ctx, sid: int, pc: int, nxt: int) -> StepFn:
         c = self._c
+        c.ticking_ends = c.fan_out(body) > _WIDE_STEP
         # Falling off the end of a step's body continues at the next step (the DSL's rule).
         fall = c._end(sid, pc, nxt)
         # Leading awaits are tested on the state before it is copied: most steps are

@@ -61,6 +61,15 @@ def sanitize(name: str) -> str:
     return ident
 
 
+def one_line(text: str) -> str:
+    """`text` (a file name, a variant name) fit for one comment line of generated TLA+ or
+    .cfg: every character that would end the line or is not printable (newline, carriage
+    return, U+2028, control characters) is written as its Python escape, `\\n`."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class Namer:
     """Hands out module-level identifiers, each unique and never a reserved word."""
 

@@ -53,6 +53,10 @@ def tla_string(s: str) -> str:
 
 
 def int_text(v: int) -> str:
+    """An integer as TLA+ text TLC reads: `-2147483648` is `-(2147483648)` to TLC, and
+    2147483648 is beyond its integers, so the 32-bit minimum is written as a difference."""
+    if v == -(1 << 31):
+        return "(-2147483647 - 1)"
     return str(v) if v >= 0 else f"-{-v}"
 
 

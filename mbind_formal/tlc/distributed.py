@@ -28,6 +28,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from mbind_formal.children import Children
 from mbind_formal.tla.emit import EmittedModule
 from mbind_formal.tlc.run import (
     TLC_BEHAVIOR_UP_TO_THIS_POINT,
@@ -35,9 +36,7 @@ from mbind_formal.tlc.run import (
     Outcome,
     TlcRun,
     TlcSetup,
-    kill_group,
     read_run,
-    spawn,
     split_messages,
     write_module,
 )
@@ -115,30 +114,29 @@ def run_distributed(
     assert len(emitted.cfgs) == 1, "run_distributed checks one configuration"
     started = time.monotonic()
     deadline = None if timeout is None else started + timeout
-    with tempfile.TemporaryDirectory(prefix="mbind-tlcd-") as tmp:
+    # NOTE(children): every JVM is ended before the directory goes, on every way out
+    with tempfile.TemporaryDirectory(prefix="mbind-tlcd-") as tmp, Children() as kids:
         workdir = Path(tmp)
         write_module(emitted, workdir)
         port = free_port()
         cmd = server_command(setup, workdir, port, emitted.name, emitted.cfgs[0].name)
-        server = spawn(cmd, workdir)
+        server = kids.popen(cmd, cwd=workdir)
         reader = _Reader(server)
         reader.start()
-        procs: list[subprocess.Popen[str]] = []
         timed_out = False
         try:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             reader.ready.wait(left)
             if server.poll() is None and reader.ready.is_set():
                 for _ in range(max(1, workers)):
-                    procs.append(spawn(worker_command(setup, workdir, port), workdir))
+                    kids.popen(worker_command(setup, workdir, port), cwd=workdir)
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             try:
                 server.wait(timeout=left)
             except subprocess.TimeoutExpired:
                 timed_out = True
         finally:
-            for p in (server, *procs):
-                kill_group(p)
+            kids.end_all()
             reader.join(timeout=5)
     text = "\n".join(reader.lines)
     run = read_run(text, None, seconds=time.monotonic() - started, timed_out=timed_out)

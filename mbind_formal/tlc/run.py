@@ -11,25 +11,24 @@ one is the diagnostic MBF601 with an install hint.
 
 Each run gets its own temporary directory: the module, the .cfg, TLC's metadir and the
 JVM's `java.io.tmpdir` (TLC unpacks its standard modules there), so concurrent runs
-never share files. A timeout kills the JVM.
+never share files. The JVM is a `children.Children` child: a timeout, Ctrl-C, SIGTERM,
+SIGHUP or an exception kills it before that directory is removed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import importlib.resources
 import os
 import re
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from mbind_formal.children import Children
 from mbind_formal.diagnostics import Diagnostic
 from mbind_formal.tla.emit import EmittedModule
 from mbind_formal.tlc.values import TlaValue, parse_state
@@ -284,49 +283,6 @@ def write_module(emitted: EmittedModule, workdir: Path) -> None:
         (workdir / f"{c.name}.cfg").write_text(c.text, encoding="utf-8")
 
 
-def spawn(cmd: Sequence[str], cwd: Path) -> subprocess.Popen[str]:
-    """Start java in a session of its own (so that its JVM threads and children can be
-    killed as one group) with stdout and stderr merged. Its output is decoded as UTF-8
-    with undecodable bytes replaced: TLC echoes spec text and file names, and a byte
-    that is not UTF-8 must not become an internal error."""
-    return subprocess.Popen(
-        list(cmd),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        encoding="utf-8",
-        errors="replace",
-        start_new_session=True,
-    )
-
-
-def kill_group(proc: subprocess.Popen[str]) -> None:
-    """Kill `proc`'s session (it runs in its own, see `spawn`) and reap it."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-
-
-def run_process(
-    cmd: Sequence[str], cwd: Path, timeout: float | None
-) -> tuple[str, int | None, bool]:
-    """Run `cmd`; (stdout+stderr, exit status, timed out). A timeout kills its group, and
-    so does anything else that ends the wait (Ctrl-C): java runs in a session of its own,
-    so the terminal's SIGINT never reaches it, and it must not outlive us."""
-    proc = spawn(cmd, cwd)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        return out, proc.returncode, False
-    except subprocess.TimeoutExpired:
-        kill_group(proc)
-        out, _ = proc.communicate()
-        return out, None, True
-    except BaseException:
-        kill_group(proc)
-        raise
-
-
 def run_tlc(
     setup: TlcSetup,
     emitted: EmittedModule,
@@ -339,7 +295,8 @@ def run_tlc(
     """Model-check the single configuration of `emitted` with TLC."""
     assert len(emitted.cfgs) == 1, "run_tlc checks one configuration"
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="mbind-tlc-") as tmp:
+    # NOTE(children): the JVM is ended before its directory goes, on every way out
+    with tempfile.TemporaryDirectory(prefix="mbind-tlc-") as tmp, Children() as kids:
         workdir = Path(tmp)
         write_module(emitted, workdir)
         cmd = tlc_command(
@@ -351,7 +308,7 @@ def run_tlc(
             check_deadlock=check_deadlock,
             quick_jit=quick_jit,
         )
-        out, status, timed_out = run_process(cmd, workdir, timeout)
+        out, status, timed_out = kids.run(cmd, workdir, timeout)
     run = read_run(out, status, seconds=time.monotonic() - started, timed_out=timed_out)
     return replace(run, command=tuple(cmd))
 
@@ -360,14 +317,14 @@ def parse_check(setup: TlcSetup, directory: Path, module: str, cfg: str) -> str:
     """Whether TLC accepts `directory/module.tla` with `cfg.cfg`: SANY's parse and
     semantic analysis, the configuration, the initial states and one step (a one-trace
     simulation of depth 1, so that nothing is explored). "" if so, else the errors."""
-    with tempfile.TemporaryDirectory(prefix="mbind-sany-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="mbind-sany-") as tmp, Children() as kids:
         workdir = Path(tmp)
         (workdir / "tmp").mkdir()
         for name in (f"{module}.tla", f"{cfg}.cfg"):
             shutil.copy(directory / name, workdir / name)
         extra = ("-simulate", "num=1", "-depth", "1")
         cmd = tlc_command(setup, workdir, module, cfg, quick_jit=True, extra=extra)
-        out, status, _ = run_process(cmd, workdir, None)
+        out, status, _ = kids.run(cmd, workdir, None)
     messages, loose = split_messages(out)
     errors = [m for m in messages if m.severity in _ERROR_CLASSES]
     if status == EXIT_SUCCESS and not errors:

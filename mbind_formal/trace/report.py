@@ -166,9 +166,11 @@ def render_report(
     scenarios: Sequence[ReportScenario] = (),
     traces: TraceMode = TraceMode.AUTO,
     name: str = "report.html",
+    partial: str = "",
 ) -> Report:
     """The report's files: the page `name` first, then (linked traces) the trace pages
-    and ITF files under `<stem>.traces/`."""
+    and ITF files under `<stem>.traces/`. `partial` (why the run stopped early, and what
+    it had decided) marks the page as partial."""
     sources = sources or {}
     violated = [c for c in cells if c.result.verdict is Verdict.VIOLATED and c.result.trace]
     mode = traces
@@ -225,6 +227,8 @@ def render_report(
         else [],
         back="",
         single=False,
+        partial=partial,
+        decided=len(cells),
     )
     return Report({name: main, **files})
 
@@ -252,6 +256,8 @@ def _page(spec: Spec, engine: str, command: str, sections: list[dict[str, Any]],
         linked=[],
         back=back,
         single=True,
+        partial="",
+        decided=0,
     )
 
 

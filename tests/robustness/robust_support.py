@@ -11,8 +11,10 @@ import io
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +22,8 @@ from mbind_formal.cli import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXE = ROOT / ".venv" / "bin" / "mbind-formal"
+# how a test starts the installed CLI (`python -m` where the tree has no .venv)
+EXE_ARGV = (str(EXE),) if EXE.exists() else (sys.executable, "-m", "mbind_formal")
 
 # A small, valid spec: two variants, two claims (both violated in base, both hold in
 # "fixed"), an enum, a set, a symmetric collection, a two-instance actor and a scenario.
@@ -142,9 +146,8 @@ def cli(*argv: str | Path) -> Run:
 def real_cli(*argv: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
     """Run the installed `mbind-formal` in a child process (real exit codes, real env)."""
     full_env = {**os.environ, **(env or {})}
-    exe = [str(EXE)] if EXE.exists() else [sys.executable, "-m", "mbind_formal"]
     proc = subprocess.run(
-        [*exe, *(str(a) for a in argv)],
+        [*EXE_ARGV, *(str(a) for a in argv)],
         capture_output=True,
         text=True,
         env=full_env,
@@ -172,6 +175,28 @@ def capped_cli(*argv: str | Path, memory_mb: int = 1536) -> Run:
         timeout=300,
         check=False,
     )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+class Stuck(Exception):
+    """The command gave no answer in time (it was killed)."""
+
+
+def answers_within(seconds: int, *argv: str | Path) -> Run:
+    """Run the command in a child process killed after `seconds` (the kill guard of hang
+    tests): an alarm in this process could be swallowed (a signal handler's exception
+    raised inside a z3 `__del__` is only printed), and then a hang runs on for the whole
+    CI budget."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "mbind_formal", *(str(a) for a in argv)],
+            capture_output=True,
+            text=True,
+            timeout=seconds,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise Stuck(f"no answer within {seconds} s") from None
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -235,3 +260,75 @@ def assert_fails(run: Run, exit_code: int, code: str, *, located: bool | None = 
     if located is not None:
         assert first.located == located, f"located={first.located}:\n{run.text}"
     return first
+
+
+# ------------------------------------------------------------------ processes (Linux /proc)
+
+
+def default_sigint() -> None:
+    """In the child: SIGINT's default action. A shell starts background jobs with SIGINT
+    ignored, and an ignored signal stays ignored across exec, so a suite run with `&`
+    would otherwise test nothing (Python installs its Ctrl-C handler only when SIGINT is
+    not ignored at start-up). SIGHUP and SIGTERM too: under `nohup` SIGHUP is ignored,
+    and mbind-formal keeps an ignored signal ignored (as `nohup` asks)."""
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def children_of(pid: int) -> list[int]:
+    """Direct children of `pid`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid):
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def cmdline(pid: int) -> list[str]:
+    """The arguments of process `pid` ([] once it is gone)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+
+
+def signalled(
+    argv: list[str],
+    ready: Callable[[subprocess.Popen[str]], None],
+    sig: int = signal.SIGINT,
+    env: dict[str, str] | None = None,
+) -> Run:
+    """Start the CLI in a child (SIGINT at its default action), wait until `ready(proc)`
+    returns (it polls the child; it may assert), send `sig`, and collect the outcome; the
+    child is killed whatever happens (the kill guard)."""
+    proc = subprocess.Popen(
+        [*EXE_ARGV, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        preexec_fn=default_sigint,
+    )
+    try:
+        ready(proc)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return Run(proc.returncode, out, err)

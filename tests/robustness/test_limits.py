@@ -9,18 +9,22 @@ inside an engine, prints the verdicts found so far and exits 3 without a traceba
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from robust_support import BIG, EXE, SMALL, Run, assert_no_traceback, capped_cli, cli, write
+from robust_support import (
+    BIG,
+    SMALL,
+    answers_within,
+    assert_no_traceback,
+    capped_cli,
+    cli,
+    signalled,
+    write,
+)
 
 from mbind_formal.cli.common import ExitCode
 from mbind_formal.engines.base import Budget, Result
@@ -225,14 +229,6 @@ def test_ctrl_c_while_loading(small: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert "interrupted" in run.err
 
 
-def _default_sigint() -> None:
-    """In the child: SIGINT's default action. A shell starts background jobs with SIGINT
-    ignored, and an ignored signal stays ignored across exec, so a suite run with `&`
-    would otherwise test nothing (Python installs its Ctrl-C handler only when SIGINT is
-    not ignored at start-up)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_real_sigint_mid_run(tmp_path: Path) -> None:
     """A real SIGINT to a real process, sent once the first cell has printed its line (so
     the run is certainly inside the engine loop): partial output, exit 3, no traceback."""
@@ -241,27 +237,17 @@ def test_real_sigint_mid_run(tmp_path: Path) -> None:
         "  reachable exists p in Page: p.level == 0;\n}\n"
     )
     spec = write(tmp_path, "sig.mbf", BIG.replace("claim bounded {", quick + "claim bounded {"))
-    proc = subprocess.Popen(
-        [str(EXE), "prove", str(spec), *HUGE, "--engine", "explicit", "--no-save"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        preexec_fn=_default_sigint,
-    )
-    try:
+
+    def first_cell_printed(proc: subprocess.Popen[str]) -> None:
         assert proc.stdout is not None
         first = proc.stdout.readline()
         assert "quick" in first and "violated" in first, first
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert "Traceback" not in err, err
-    assert proc.returncode == UNKNOWN, err
-    assert "interrupted" in err
+
+    run = signalled(["prove", str(spec), *HUGE, "--engine", "explicit", "--no-save"],
+                    first_cell_printed)  # fmt: skip
+    assert "Traceback" not in run.err, run.err
+    assert run.code == UNKNOWN, run.err
+    assert "interrupted" in run.err
 
 
 # ------------------------------------------------------------------ huge domains
@@ -322,72 +308,6 @@ def test_scenario_with_too_many_initial_states(tmp_path: Path) -> None:
     run = capped_cli("scenarios", spec, memory_mb=512)
     assert_no_traceback(run)
     assert run.code in (int(ExitCode.VIOLATED), int(ExitCode.USAGE), UNKNOWN), run.text
-
-
-def _children(pid: int) -> list[int]:
-    """Direct children of `pid` (from /proc; Linux)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[1] == str(pid):
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def _cmdline(pid: int) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
-
-
-def test_ctrl_c_stops_tlc(tmp_path: Path, small: Path) -> None:
-    """SIGINT while TLC runs: exit 3, and nothing left running. The `java` here is a
-    script that execs `sleep` (no real JVM), so an orphan is certain, not a race with
-    a TLC that dies on its own when its work directory disappears."""
-    fake = write(tmp_path / "bin", "java", "#!/bin/sh\nexec sleep 600\n")
-    fake.chmod(0o755)
-    env = {**os.environ, "PATH": f"{fake.parent}:/usr/bin:/bin", "JAVA_HOME": ""}
-    proc = subprocess.Popen(
-        [str(EXE), "prove", str(small), "--engine", "tlc", "--no-save"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        preexec_fn=_default_sigint,
-    )
-    java: list[int] = []
-    try:
-        for _ in range(1200):  # until "java" runs (polling, not a timing assert)
-            java = [p for p in _children(proc.pid) if b"sleep" in _cmdline(p)]
-            if java or proc.poll() is not None:
-                break
-            time.sleep(0.1)
-        assert java, "the fake java never started"
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == UNKNOWN, err
-        assert "Traceback" not in err, err
-        left = [pid for pid in java if _running(pid)]
-        assert not left, f"'java' {left} still running after mbind-formal exited"
-    finally:
-        for pid in java:  # our own child's child: never leave it running
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.tlc
@@ -459,30 +379,9 @@ def _bomb(kind: str, levels: int = 26) -> str:
     return "\n".join(lines) + "\n"
 
 
-class _Stuck(Exception):
-    """The command gave no answer in time (it was killed)."""
-
-
-def _answers_within(seconds: int, *argv: str | Path) -> Run:
-    """Run the command in a child process killed after `seconds`: an alarm in this
-    process could be swallowed (a signal handler's exception raised inside a z3
-    `__del__` is only printed), and then a hang runs on for the whole CI budget."""
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "mbind_formal", *(str(a) for a in argv)],
-            capture_output=True,
-            text=True,
-            timeout=seconds,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise _Stuck(f"no answer within {seconds} s") from None
-    return Run(proc.returncode, proc.stdout, proc.stderr)
-
-
 def test_macro_expansion_bomb(tmp_path: Path) -> None:
     spec = write(tmp_path, "macros.mbf", _bomb("macro"))
-    run = _answers_within(30, "check", spec)
+    run = answers_within(30, "check", spec)
     assert_no_traceback(run)
     assert run.code == int(ExitCode.USAGE) and "macros.mbf:" in run.err, run.text
 
@@ -490,7 +389,7 @@ def test_macro_expansion_bomb(tmp_path: Path) -> None:
 def test_definition_bomb_in_bmc(tmp_path: Path) -> None:
     spec = write(tmp_path, "defs.mbf", _bomb("def"))
     assert cli("check", spec).code == 0
-    run = _answers_within(30, "prove", spec, "--engine", "bmc", "--timeout", "2", "--no-save")
+    run = answers_within(30, "prove", spec, "--engine", "bmc", "--timeout", "2", "--no-save")
     assert_no_traceback(run)
     assert run.code in (0, 1, UNKNOWN), run.text
 
@@ -500,7 +399,7 @@ MBIND = Path(__file__).resolve().parents[2] / "spec" / "mbind.mbf"
 
 @pytest.mark.skipif(not MBIND.is_file(), reason="spec/mbind.mbf is not there")
 def test_timeout_while_enumerating_initial_states() -> None:
-    run = _answers_within(30, "prove", MBIND, "--pages", "64", "--variant", "base",
+    run = answers_within(30, "prove", MBIND, "--pages", "64", "--variant", "base",
                           "--claim", "no_false_eio", "--engine", "explicit",
                           "--timeout", "2", "--no-save")  # fmt: skip
     assert_no_traceback(run)
