@@ -24,7 +24,7 @@ from mbind_formal.engines.z3.bmc import BmcEngine
 from mbind_formal.engines.z3.induction import InductionEngine
 from mbind_formal.engines.z3.pdr import PdrEngine
 from mbind_formal.ir.model import Claim, Model
-from mbind_formal.lower.spec import load_spec, load_text
+from mbind_formal.lower.spec import load_text
 from mbind_formal.trace.itf import read_itf, write_itf
 from mbind_formal.trace.model import TraceKind
 from mbind_formal.trace.replay import replay
@@ -42,9 +42,8 @@ BUDGET = Budget(max_depth=12, timeout_s=60, seed=0)
 
 def load(text: str | None = None, variant: str = "base") -> tuple[Model, Claim]:
     if text is None:
-        result = load_spec(str(UNDERFLOW), {})
-    else:
-        result = load_text(text, "underflow.mbf")
+        text = UNDERFLOW.read_text()
+    result = load_text(text, str(UNDERFLOW))
     assert result.spec is not None, [d.message for d in result.diagnostics]
     return result.spec.model(variant), result.spec.claim("exclusive")
 
