@@ -23,6 +23,7 @@ from mbind_formal.engines.registry import EnginePool
 from mbind_formal.engines.scenarios import ScenarioResult
 from mbind_formal.ir.model import Claim, Model, Spec
 from mbind_formal.schema import DocKind, header
+from mbind_formal.trace.model import TraceKind
 
 # Decided verdicts that cannot both be right for one cell.
 _CONFLICTS = frozenset(
@@ -214,6 +215,11 @@ def how(result: Result) -> str:
     match result.verdict:
         case Verdict.VIOLATED:
             n = len(result.trace) if result.trace is not None else result.depth
+            kind = result.trace.kind if result.trace is not None else TraceKind.VIOLATION
+            if kind is TraceKind.TYPE_VIOLATION:
+                return f"violated: type violation after {n} steps"
+            if kind is TraceKind.DEADLOCK:
+                return f"violated: deadlock after {n} steps"
             return f"violated ({n} steps)"
         case Verdict.HOLDS:
             return f"holds ({result.method})"
@@ -235,6 +241,9 @@ def cell_json(cell: Cell) -> dict[str, Any]:
         "method": r.method,
         "bound": bounded(r),
         "trace_length": len(r.trace) if r.trace is not None else None,
+        # the trace's kind: `violation`, `type-violation` (a store outside its type) or
+        # `deadlock` (README "Type violations and deadlocks"); None without a trace
+        "kind": r.trace.kind.value if r.trace is not None else None,
         "states": r.states,
         "reason": r.reason,
         "seconds": round(sum(x.seconds for x in cell.results), 3),

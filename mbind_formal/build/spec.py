@@ -102,9 +102,17 @@ def _make_var(
     one_of: Sequence[ExprLike] | None,
     const: bool,
     span: Span | None,
+    guarded: bool = False,
 ) -> Var:
     typ = b.type(t)
-    return Var(name=name, type=typ, init=_make_init(b, typ, init, one_of), const=const, span=span)
+    return Var(
+        name=name,
+        type=typ,
+        init=_make_init(b, typ, init, one_of),
+        const=const,
+        span=span,
+        guarded=guarded,
+    )
 
 
 class CollectionBuilder:
@@ -133,9 +141,11 @@ class CollectionBuilder:
         *,
         one_of: Sequence[ExprLike] | None = None,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> None:
-        """A per-element variable (its init may read `self`, the element)."""
-        self._owner._add_field(self.name, name, type, init, one_of, False, span)
+        """A per-element variable (its init may read `self`, the element); `guarded`:
+        a store outside its type disables the step (ir.model NOTE(type rule))."""
+        self._owner._add_field(self.name, name, type, init, one_of, False, span, guarded)
 
     def const(
         self,
@@ -167,9 +177,10 @@ class ActorBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None = None,
         const: bool = False,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> Expr:
         """An actor-local variable; returns the `LocalVar` naming it."""
-        v = _make_var(self, name, type, init, one_of, const, span)
+        v = _make_var(self, name, type, init, one_of, const, span, guarded)
         self._owner._update_actor(self.name, lambda a: replace(a, locals=(*a.locals, v)))
         return self.local(name)
 
@@ -230,9 +241,10 @@ class VariantBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None = None,
         const: bool = False,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> Expr:
         """Add a global variable (or constant) to this variant."""
-        v = _make_var(self, name, type, init, one_of, const, span)
+        v = _make_var(self, name, type, init, one_of, const, span, guarded)
         self._delta.globals.append(v)
         return self.global_var(name)
 
@@ -246,12 +258,13 @@ class VariantBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None = None,
         const: bool = False,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> None:
         """Add a per-element field to collection `collection` in this variant."""
         saved = self._self_type
         self._self_type = self.type(collection)
         try:
-            v = _make_var(self, name, type, init, one_of, const, span)
+            v = _make_var(self, name, type, init, one_of, const, span, guarded)
         finally:
             self._self_type = saved
         self._delta.fields.append((collection, v))
@@ -359,11 +372,12 @@ class SpecBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None,
         const: bool,
         span: Span | None,
+        guarded: bool = False,
     ) -> None:
         saved = self._self_type
         self._self_type = self.type(coll)
         try:
-            v = _make_var(self, name, type, init, one_of, const, span)
+            v = _make_var(self, name, type, init, one_of, const, span, guarded)
         finally:
             self._self_type = saved
         self._collections = [
@@ -379,9 +393,11 @@ class SpecBuilder(ExprBuilder):
         *,
         one_of: Sequence[ExprLike] | None = None,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> Expr:
-        """A global variable; returns the `GlobalVar` naming it."""
-        return self._global(name, type, init, one_of, False, span)
+        """A global variable; returns the `GlobalVar` naming it. `guarded`: a store
+        outside its type disables the step (ir.model NOTE(type rule))."""
+        return self._global(name, type, init, one_of, False, span, guarded)
 
     def const(
         self,
@@ -403,8 +419,9 @@ class SpecBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None,
         const: bool,
         span: Span | None,
+        guarded: bool = False,
     ) -> Expr:
-        self._globals.append(_make_var(self, name, type, init, one_of, const, span))
+        self._globals.append(_make_var(self, name, type, init, one_of, const, span, guarded))
         self._changed()
         return self.global_var(name)
 

@@ -9,6 +9,7 @@ from typing import TextIO
 from mbind_formal.cli.cells import add_cell_args, finish, resolve, run_cells_cli
 from mbind_formal.cli.common import ExitCode, spec_words
 from mbind_formal.engines.base import Verdict
+from mbind_formal.trace.model import TraceKind
 from mbind_formal.verdicts import Cell, how
 
 NAME = "prove"
@@ -51,6 +52,8 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
     if show_invariant and r.invariant:
         lines.append(f"  invariant: {r.invariant}")
     if cell.verdict is Verdict.VIOLATED:
+        if r.trace is not None and r.trace.kind is TraceKind.TYPE_VIOLATION and r.reason:
+            lines.append(f"  {r.reason}")
         variant, claim = shlex.quote(cell.variant), shlex.quote(cell.claim)
         lines.append(f"  see: mbind-formal trace {spec} --variant {variant} --claim {claim}")
     return lines

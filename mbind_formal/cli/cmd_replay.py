@@ -147,6 +147,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             ending = f"; the last state satisfies a witness of claim {claim.name}"
         case TraceKind.DEADLOCK:
             ending = "; the last state is a deadlock"
+        case TraceKind.TYPE_VIOLATION:
+            ending = "; the last state has a type violation"
         case _:
             ending = " (no claim named: only the steps were checked)"
     print(f"{args.trace}: ok: {what}{ending}", file=out)

@@ -417,9 +417,11 @@ Initializer = InitEq | InitChoice
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VarDecl:
-    """`var|const name: type [init];` (a global, a collection field or an actor local).
+    """`[guarded] var|const name: type [init];` (a global, a collection field or an
+    actor local).
 
-    `init` None means any value of the type.
+    `init` None means any value of the type. `guarded`: a store outside the type
+    disables the step instead of being a type violation (ir.model NOTE(type rule)).
     """
 
     kind: VarKind
@@ -427,6 +429,7 @@ class VarDecl:
     type: TypeExpr
     init: Initializer | None = None
     span: Span | None = field(default=None, compare=False)
+    guarded: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

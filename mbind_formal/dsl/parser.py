@@ -259,10 +259,13 @@ class _Builder:
         )
 
     def r_var_decl(self, span: Span | None, c: list[object]) -> ast.VarDecl:
+        guarded, c = c[0] is not None, c[1:]
         init = c[3]
         assert init is None or isinstance(init, ast.InitEq | ast.InitChoice)
         kind = ast.VarKind.CONST if _s(c[0]) == "const" else ast.VarKind.VAR
-        return ast.VarDecl(kind=kind, name=_s(c[1]), type=_t(c[2]), init=init, span=span)
+        return ast.VarDecl(
+            kind=kind, name=_s(c[1]), type=_t(c[2]), init=init, span=span, guarded=guarded
+        )
 
     def r_init_eq(self, span: Span | None, c: list[object]) -> ast.InitEq:
         return ast.InitEq(value=_e(c[0]), span=span)

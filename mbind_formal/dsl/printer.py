@@ -401,7 +401,7 @@ class _Printer:
     # ------------------------------------------------------------------ items
 
     def var(self, d: ast.VarDecl, col: int, depth: int) -> str:
-        text = f"{d.kind.value} {d.name}: {print_type(d.type)}"
+        text = f"{'guarded ' if d.guarded else ''}{d.kind.value} {d.name}: {print_type(d.type)}"
         match d.init:
             case None:
                 return text + ";"

@@ -33,6 +33,7 @@ ITEM_KEYWORDS = frozenset(
         "type",
         "collection",
         "symmetric",
+        "guarded",
         "var",
         "const",
         "init",

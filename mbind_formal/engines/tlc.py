@@ -31,7 +31,7 @@ from mbind_formal.tla.view import uses_symmetry
 from mbind_formal.tlc.counterexample import to_trace
 from mbind_formal.tlc.run import Outcome, TlcRun, TlcSetup, find_tlc, run_tlc
 from mbind_formal.trace.model import Trace, TraceKind
-from mbind_formal.trace.replay import replay_with
+from mbind_formal.trace.replay import replay_with, violation_kind, violation_reason
 
 
 class _Stop(Exception):
@@ -94,11 +94,21 @@ class _Cell:
             case _:
                 return out
 
-    def trace(self, out: TlcRun, kind: TraceKind, claim: Claim | None) -> Trace:
+    def trace(self, out: TlcRun, kind: TraceKind | None, claim: Claim | None) -> Trace:
+        """TLC's trace, replayed; `kind` None: a violation of the claim or of
+        `StoresInType`, told apart by the last state (`trace.replay.violation_kind`)."""
         try:
             trace = to_trace(
-                self.sem, self.syms, out.states, out.actions, kind=kind, claim=self.claim.name
+                self.sem,
+                self.syms,
+                out.states,
+                out.actions,
+                kind=kind or TraceKind.VIOLATION,
+                claim=self.claim.name,
             )
+            if kind is None:
+                found = violation_kind(self.sem, trace.last, claim)
+                trace = replace(trace, kind=found or TraceKind.VIOLATION)
         except (ValueError, SemanticsError) as e:
             raise _Stop(f"internal error (MBF603): TLC's trace cannot be read back: {e}") from e
         checked = replay_with(self.sem, trace, claim)
@@ -181,14 +191,14 @@ def _check(cell: _Cell, base: Result) -> Result:
     depth = out.depth - 1 if out.depth is not None else None
     base = replace(base, deadlock=deadlock, states=out.distinct, depth=depth, stats=stats)
     if out.outcome is Outcome.VIOLATED:
-        trace = cell.trace(out, TraceKind.VIOLATION, claim)
+        trace = cell.trace(out, None, claim)
         return replace(
             base,
             verdict=Verdict.VIOLATED,
             trace=trace,
             depth=len(trace),
             witnesses=tuple(None for _ in claim.witnesses),
-            reason=f"counterexample of {len(trace)} steps (TLC, breadth-first)",
+            reason=violation_reason(cell.sem, trace, "TLC, breadth-first"),
         )
     if out.outcome is not Outcome.NO_ERROR:
         return replace(base, reason=f"TLC: unexpected outcome {out.outcome.value}")

@@ -13,7 +13,9 @@ NOTE(values): every engine encodes values the same way, so traces can cross engi
 NOTE(step semantics): a step of one actor instance runs its body atomically and
 sequentially (later statements read earlier writes, as in PlusCal). A path of the body
 is *enabled* iff every `Await` on it holds, every `Pick` finds a value, and every value
-it stores lies in the target's type. Every path ends in `Goto` or `Done`. A state where
+it stores lies in the target's type; a path that reaches a store outside the type of a
+variable that is not `guarded` makes the state a type violation (NOTE(type rule) at
+`Var`). Every path ends in `Goto` or `Done`. A state where
 every instance is done is *final* and only stutters; a non-final state with no enabled
 step is a deadlock.
 """
@@ -376,13 +378,19 @@ Init = InitAny | InitIn | InitValue
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Var:
-    """A global, a collection field or an actor local. `const` ones never change."""
+    """A global, a collection field or an actor local. `const` ones never change.
+
+    NOTE(type rule): a store of a value outside `type` is a *type violation* of every
+    claim (the state before it violates the claim, as TLC checks TypeOK with every
+    invariant), unless the variable is `guarded`: then the store only disables its path.
+    """
 
     name: str
     type: Type
     init: Init = InitAny()
     const: bool = False
     span: Span | None = field(default=None, compare=False)
+    guarded: bool = False  # a store outside `type` disables the path (NOTE(type rule))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

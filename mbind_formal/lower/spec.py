@@ -273,13 +273,28 @@ class _Lowering(ModelLowering):
             g2 = replace(g, init=self.init(gd, g, scope))
             v.globals[v.globals.index(g)] = g2
             choices, value = init_parts(g2.init)
-            vb.var(g2.name, g2.type, value, one_of=choices, const=g2.const, span=g2.span)
+            vb.var(
+                g2.name,
+                g2.type,
+                value,
+                one_of=choices,
+                const=g2.const,
+                span=g2.span,
+                guarded=g2.guarded,
+            )
         for coll, fd, f in additions:
             f2 = replace(f, init=self.init(fd, f, self.scope(v, self_type=IndexType(coll))))
             v.fields[coll] = [f2 if x is f else x for x in v.fields[coll]]
             choices, value = init_parts(f2.init)
             vb.add_field(
-                coll, f2.name, f2.type, value, one_of=choices, const=f2.const, span=f2.span
+                coll,
+                f2.name,
+                f2.type,
+                value,
+                one_of=choices,
+                const=f2.const,
+                span=f2.span,
+                guarded=f2.guarded,
             )
         if has_errors(self.sink.diags):
             return v

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import assert_never
 
 from mbind_formal.ir.model import (
@@ -86,6 +86,8 @@ class Symbols:
     inits: Mapping[str, str]  # claim with an assume -> its initial predicate
     specs: Mapping[str, str]  # claim with an assume -> its specification
     fixed: Mapping[str, str]  # TypeOK, vars, Init, Next, Spec, AllDone, Terminating, Symmetry
+    # (actor, label) -> the step's type-violation predicate (NOTE(type rule), tla.actions)
+    bad_stores: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -146,7 +148,14 @@ class Symbols:
             self.specs,
         ):
             out.update(table.values())
-        for keyed in (self.fields, self.locals, self.actions, self.witnesses, self.unreached):
+        for keyed in (
+            self.fields,
+            self.locals,
+            self.actions,
+            self.witnesses,
+            self.unreached,
+            self.bad_stores,
+        ):
             out.update(keyed.values())
         for names in self.elements.values():
             out.update(names)
@@ -158,7 +167,17 @@ def _bound(v: int) -> str:
     return int_text(v) if v >= 0 else f"({int_text(v)})"
 
 
-FIXED = ("TypeOK", "vars", "Init", "Next", "Spec", "AllDone", "Terminating", "Symmetry")
+FIXED = (
+    "TypeOK",
+    "vars",
+    "Init",
+    "Next",
+    "Spec",
+    "AllDone",
+    "Terminating",
+    "Symmetry",
+    "StoresInType",
+)
 
 
 def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[str]) -> Symbols:
@@ -226,6 +245,12 @@ def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[
         if cl.assume is not None:
             inits[cl.name] = namer.fresh(f"Init_{cl.name}")
             specs[cl.name] = namer.fresh(f"Spec_{cl.name}")
+    # Last, so that every name above is the same with or without them.
+    bad_stores = {
+        (a.name, st.label): namer.fresh(f"{a.name}_{st.label}_out_of_type")
+        for a in model.actors
+        for st in a.steps
+    }
     return Symbols(
         model=model,
         symmetric=symmetric,
@@ -249,4 +274,5 @@ def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[
         inits=inits,
         specs=specs,
         fixed=fixed,
+        bad_stores=bad_stores,
     )

@@ -71,6 +71,7 @@ class ModuleView:
     sections: tuple[SectionView, ...]
     top_rule: str
     bottom_rule: str
+    stores_in_type: bool = False  # the module states StoresInType (NOTE(type rule))
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,7 @@ class _ModuleBuilder:
         self.scope = Scope(names | set(self.init_parts))
         self.ctx = ExprCtx(syms, self.scope, TypeEnv(model=self.model), def_reads=self.reads)
         self.plan = plan_init(syms, self.ctx, self.assumes)
+        self.faults: list[Formula] = []  # NOTE(type rule): calls of the fault predicates
 
     def where(self, span: Span | None) -> str:
         """` (file:line)` of a declaration: the spec as the header names it, or the
@@ -213,6 +215,19 @@ class _ModuleBuilder:
                 ops.append(
                     op(self.syms.actions[(a.name, st.label)] + param, tr.action(st), comment)
                 )
+                bad = tr.fault(st)
+                if bad is not None:
+                    name = self.syms.bad_stores[(a.name, st.label)]
+                    why = (f"{a.name}.{st.label} stores a value outside its variable's type",)
+                    ops.append(op(name + param, bad, why))
+                    dom = self.syms.instance_sets.get(a.name)
+                    self.faults.append(
+                        Atom(
+                            f"~{name}"
+                            if dom is None
+                            else f"\\A {SELF} \\in {dom} : ~{name}({SELF})"
+                        )
+                    )
             if a.steps:
                 calls = [Atom(self.syms.actions[(a.name, st.label)] + param) for st in a.steps]
                 ops.append(op(self.syms.actor_ops[a.name] + param, disj(calls)))
@@ -239,6 +254,17 @@ class _ModuleBuilder:
         nxt = op(fixed["Next"], disj([*moves, Atom(fixed["Terminating"])]))
         spec = op(fixed["Spec"], Atom(f"{fixed['Init']} /\\ [][{fixed['Next']}]_{fixed['vars']}"))
         return [term, nxt, spec]
+
+    def type_rule(self) -> list[OpView]:
+        """NOTE(type rule): `StoresInType`, checked with every claim (after it, as the
+        other engines test the claim first): no enabled step stores out of type."""
+        if not self.faults:
+            return []
+        comment = (
+            "No enabled step stores a value outside the type of a variable that is not",
+            "guarded: a type violation of every claim (NOTE(type rule) in ir/model.py).",
+        )
+        return [op(self.fixed["StoresInType"], conj(self.faults), comment)]
 
     def claim_ops(self, c: Claim) -> SectionView:
         syms, fixed = self.syms, self.fixed
@@ -317,6 +343,7 @@ class _ModuleBuilder:
             SectionView("initial states", tuple(inits)),
             *actors,
             SectionView("next-state relation", tuple(self.next_state())),
+            SectionView("type rule", tuple(self.type_rule())),
             *(self.claim_ops(c) for c in self.claims),
             SectionView("symmetry", tuple(self.symmetry())),
         ]
@@ -335,6 +362,7 @@ class _ModuleBuilder:
             sections=tuple(s for s in sections if s.ops),
             top_rule="-" * side + head + "-" * side,
             bottom_rule="=" * (2 * side + len(head)),
+            stores_in_type=bool(self.faults),
         )
 
 
@@ -367,7 +395,13 @@ def module_view(
 
 
 def cfg_view(
-    syms: Symbols, claim: Claim, witnesses: tuple[int, ...], *, spec_path: str, symmetry: bool
+    syms: Symbols,
+    claim: Claim,
+    witnesses: tuple[int, ...],
+    *,
+    spec_path: str,
+    symmetry: bool,
+    stores_in_type: bool = False,
 ) -> CfgView:
     """The TLC configuration checking `claim`, or (given `witnesses`) whether any of
     those witnesses is reachable: TLC then violates one of their negations."""
@@ -404,7 +438,11 @@ def cfg_view(
         header=header,
         specification=syms.specs.get(claim.name, fixed["Spec"]),
         constants=tuple(constants),
-        invariants=(fixed["TypeOK"], *targets),
+        invariants=(
+            fixed["TypeOK"],
+            *targets,
+            *((fixed["StoresInType"],) if stores_in_type and not witnesses else ()),
+        ),
         symmetry=fixed["Symmetry"] if use_symmetry else None,
     )
 

@@ -44,8 +44,9 @@ from mbind_formal.ir.model import (
 )
 from mbind_formal.schema import DocKind
 from mbind_formal.semantics.layout import Layout, Slot, SlotKind, State, Value, instance_name
+from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
-from mbind_formal.trace.text import choice_type
+from mbind_formal.trace.text import choice_type, who
 
 ACTION_VAR = "mbf::action"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
@@ -150,6 +151,19 @@ def _sort_sets(doc: Any, order: dict[str, int]) -> Any:
     return doc
 
 
+def _type_violation(model: Model, trace: Trace) -> str:
+    """`mbind-formal type-violation trace: x := -1 outside 0..3 (reader[1] unlock)`."""
+    try:
+        bad = Semantics(model).bad_stores(trace.last)
+    except SemanticsError:
+        bad = ()
+    if not bad:
+        return f"mbind-formal {trace.kind.value} trace"
+    b = bad[0]
+    what = b.describe(f"{who(model, b.actor, b.instance)} {b.label}")
+    return f"mbind-formal trace: {what}"
+
+
 def to_itf(
     model: Model,
     trace: Trace,
@@ -161,6 +175,8 @@ def to_itf(
     """The trace as an ITF JSON document (a dict); `params`: the spec parameters the
     model was built with (replay needs the same ones)."""
     layout = Layout(model)
+    if not description and trace.kind is TraceKind.TYPE_VIOLATION:
+        description = _type_violation(model, trace)
     meta = {
         "format": "ITF",
         "format-description": FORMAT_DESCRIPTION,

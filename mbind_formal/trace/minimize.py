@@ -87,6 +87,8 @@ def goal_of(sem: Semantics, trace: Trace, claim: Claim | None) -> Goal | None:
             return lambda s: not holds(s)
         case TraceKind.DEADLOCK:
             return lambda s: not sem.is_final(s) and not sem.raw_successors(s)
+        case TraceKind.TYPE_VIOLATION:
+            return lambda s: bool(sem.bad_stores(s))
         case TraceKind.WITNESS:
             if claim is None or not claim.witnesses:
                 return None

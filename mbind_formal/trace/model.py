@@ -18,6 +18,9 @@ class TraceKind(enum.Enum):
     WITNESS = "witness"  # the last state satisfies a witness
     DEADLOCK = "deadlock"  # the last state is non-final and has no enabled step
     RUN = "run"  # a scenario run or any other path
+    # the last state has a type violation: an enabled step stores a value outside the
+    # type of a variable that is not guarded (ir.model NOTE(type rule))
+    TYPE_VIOLATION = "type-violation"
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,8 @@ that is not what `semantics.relation` allows, with the slots that differ.
 A trace replays when its first state is initial (and satisfies the claim's assume),
 every step is an enabled path of the named actor instance at the named label leading
 to exactly the next state, and its last state is what its kind says: a violation of
-the claim's invariant, a state satisfying one of its witnesses, or a deadlock.
+the claim's invariant, a state satisfying one of its witnesses, a deadlock, or a state
+with a type violation (some enabled step stores outside a variable's type).
 """
 
 from __future__ import annotations
@@ -120,11 +121,42 @@ def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResul
                 return ReplayResult(
                     False, k, f"the last state is not a deadlock: {e.actor} {e.label} is enabled"
                 )
+        case TraceKind.TYPE_VIOLATION:
+            if not sem.bad_stores(last):
+                return ReplayResult(
+                    False, k, "the last state has no type violation (every store is in its type)"
+                )
         case TraceKind.RUN:
             pass
         case _:
             assert_never(trace.kind)
     return ReplayResult(True)
+
+
+def violation_kind(sem: Semantics, state: State, claim: Claim | None) -> TraceKind | None:
+    """What `state` violates: the claim's invariant (VIOLATION), else the type rule
+    (TYPE_VIOLATION: an enabled store outside its type), else nothing (None)."""
+    if claim is not None and not sem.eval(claim.invariant, state):
+        return TraceKind.VIOLATION
+    if sem.bad_stores(state):
+        return TraceKind.TYPE_VIOLATION
+    return None
+
+
+def violation_reason(sem: Semantics, trace: Trace, how: str) -> str:
+    """A violated result's reason: `counterexample of 5 steps (how)`, or for a type
+    violation `type violation: x := -1 outside 0..3 (r[1] unlock) after 5 steps (how)`."""
+    n = len(trace)
+    steps = f"{n} step{'s' if n != 1 else ''}"
+    if trace.kind is TraceKind.TYPE_VIOLATION:
+        bad = sem.bad_stores(trace.last)
+        if bad:
+            b = bad[0]
+            by = f"{_who(sem.model, TraceStep(b.actor, b.instance, b.label, trace.last))}"
+            return f"{b.describe(by)} after {steps} ({how})"
+    if trace.kind is TraceKind.DEADLOCK:
+        return f"deadlock after {steps} ({how})"
+    return f"counterexample of {steps} ({how})"
 
 
 def replay(model: Model, trace: Trace, claim: Claim | None = None) -> ReplayResult:

@@ -282,13 +282,25 @@ def _title(trace: Trace) -> str:
             what = f"witness of claim {trace.claim} reached" if trace.claim else "witness reached"
         case TraceKind.DEADLOCK:
             what = "deadlock"
+        case TraceKind.TYPE_VIOLATION:
+            what = f"claim {trace.claim} violated" if trace.claim else "claim violated"
+            what = f"type violation ({what})"
         case TraceKind.RUN:
             what = "run"
     return f"{what} in {where} ({n}{engine})"
 
 
-def _ending(trace: Trace) -> str:
+def _ending(trace: Trace, model: Model, sem: Semantics | None) -> str:
     match trace.kind:
+        case TraceKind.TYPE_VIOLATION:
+            try:
+                bad = sem.bad_stores(trace.last) if sem is not None else ()
+            except SemanticsError:
+                bad = ()
+            if not bad:
+                return "=> type violation: the last state has an enabled store outside its type"
+            b = bad[0]
+            return f"=> {b.describe(f'{who(model, b.actor, b.instance)} {b.label}')}"
         case TraceKind.VIOLATION:
             claim = f"claim {trace.claim}" if trace.claim else "the claim"
             return f"=> the last state violates {claim}"
@@ -319,7 +331,7 @@ def describe(model: Model, trace: Trace) -> TraceView:
     instances = tuple(s.name.removesuffix(".pc") for s in layout.slots if s.kind is SlotKind.PC)
     return TraceView(
         title=_title(trace),
-        ending=_ending(trace),
+        ending=_ending(trace, model, sem),
         init=_init_groups(layout, trace.init),
         steps=tuple(steps),
         instances=instances,

@@ -20,6 +20,7 @@ KEYWORDS = frozenset(
         "type",
         "collection",
         "symmetric",
+        "guarded",
         "const",
         "var",
         "init",
@@ -176,7 +177,12 @@ inits = st.one_of(
     st.builds(ast.InitChoice, choices=_small_tuple(small_exprs)),
 )
 var_decls = st.builds(
-    ast.VarDecl, kind=st.sampled_from(ast.VarKind), name=names, type=type_exprs, init=inits
+    ast.VarDecl,
+    kind=st.sampled_from(ast.VarKind),
+    name=names,
+    type=type_exprs,
+    init=inits,
+    guarded=st.booleans(),
 )
 def_decls = st.builds(
     ast.DefDecl,

@@ -43,7 +43,8 @@ def agree(model: Model, claim: Claim, *, symmetry: bool) -> Result:
     if tlc.verdict is Verdict.VIOLATED:
         assert tlc.trace is not None and ref.trace is not None
         assert len(tlc.trace) == len(ref.trace), where
-        assert tlc.trace.kind is TraceKind.VIOLATION and tlc.trace.engine == "tlc"
+        assert tlc.trace.kind is ref.trace.kind and tlc.trace.engine == "tlc", where
+        assert tlc.trace.kind in (TraceKind.VIOLATION, TraceKind.TYPE_VIOLATION)
         assert replay(model, tlc.trace, claim).ok
     else:
         assert tlc.states == ref.states, where

@@ -113,6 +113,7 @@ class Encoding:
         self._facts: dict[Expr | None, Term] = {}
         self._props: dict[Expr, Term] = {}
         self.steps: tuple[StepInfo, ...] = ()
+        self._fault0: Term = None  # NOTE(type rule): set by `_build_trans`
         self._trans[0] = self._build_trans()
 
     # ------------------------------------------------------------------ variables
@@ -252,6 +253,7 @@ class Encoding:
         sel = self.selector(0)
         infos: list[StepInfo] = []
         guards: list[Term] = []
+        faults: list[Term] = []
         writes: list[dict[int, Value]] = []
         for a in self.model.actors:
             for i in range(a.instances):
@@ -262,9 +264,12 @@ class Encoding:
                     eff = self.ev.step(a.name, j, i, s0.__getitem__, prefix, TEMPLATE)
                     domains = [c.domain for c in eff.choices]
                     guards.append(t.and_((t.num_eq(pc, t.num(j)), eff.guard, *domains)))
+                    if not z3.is_false(eff.fault):
+                        faults.append(t.and_((t.num_eq(pc, t.num(j)), eff.fault, *domains)))
                     writes.append(dict(eff.writes))
                     infos.append(StepInfo(a.name, i, step.label, eff.choices))
         self.steps = tuple(infos)
+        self._fault0 = t.or_(faults)
         guards.append(self.ev.all_done(s0.__getitem__))  # the final stutter
         writes.append({})
         picked = [t.num_eq(sel, t.num(k)) for k in range(len(guards))]
@@ -284,6 +289,22 @@ class Encoding:
         if e not in self._props:
             self._props[e] = self.ev.boolean(e, self.state(0).__getitem__, Scope())
         return self.at_time(self._props[e], t)
+
+    def fault(self, t: int) -> Term:
+        """State t has a type violation (ir.model NOTE(type rule)): some step enabled up
+        to a store outside the type of a variable that is not guarded. Over state t
+        and the choice variables of the step from t (free when `trans(t)` is not
+        asserted, as at the last state of a query)."""
+        return self.at_time(self._fault0, t)
+
+    def bad(self, invariant: Expr, t: int) -> Term:
+        """State t violates `invariant` or has a type violation: what every claim
+        forbids (TLC checks TypeOK with every invariant)."""
+        return self.terms.or_((self.terms.not_(self.prop(invariant, t)), self.fault(t)))
+
+    def good(self, invariant: Expr, t: int) -> Term:
+        """Not `bad`: the invariant holds at t and no enabled step stores out of type."""
+        return self.terms.not_(self.bad(invariant, t))
 
     def final(self, t: int) -> Term:
         return self.ev.all_done(self.state(t).__getitem__)

@@ -100,7 +100,7 @@ class InductionEngine:
         except SemanticsError as e:
             return cannot_run(self.name, model, claim, clock, e)
         run = Unrolling(enc, claim, budget, clock, replayer, simple=True)
-        step = StepCase(enc, lambda t: enc.prop(claim.invariant, t), claim.assume, budget, clock)
+        step = StepCase(enc, lambda t: enc.good(claim.invariant, t), claim.assume, budget, clock)
         proof, closing = "", 0  # how the claim was proved, and the k (or depth) that did it
         while not proof and step.k < bound:
             if not run.advance():

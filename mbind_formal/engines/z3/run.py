@@ -31,7 +31,7 @@ from mbind_formal.ir.model import Claim, Model
 from mbind_formal.ir.walk import claim_exprs
 from mbind_formal.semantics.relation import Semantics
 from mbind_formal.trace.model import Trace, TraceKind
-from mbind_formal.trace.replay import replay_with
+from mbind_formal.trace.replay import replay_with, violation_kind
 
 DEFAULT_DEPTH = 30  # BMC / k-induction bound when the budget sets none
 
@@ -132,8 +132,12 @@ class Replayer:
         self.engine = engine
         self.sem = Semantics(enc.model)
 
-    def trace(self, zmodel: Term, depth: int, kind: TraceKind, claim: Claim) -> Trace:
-        tr = self.enc.decode(zmodel, depth, kind, claim.name, self.engine)
+    def trace(self, zmodel: Term, depth: int, kind: TraceKind | None, claim: Claim) -> Trace:
+        """The replayed trace; `kind` None: a violation, its kind read off the last
+        state (the claim fails, else a type violation; `trace.replay.violation_kind`)."""
+        tr = self.enc.decode(zmodel, depth, kind or TraceKind.VIOLATION, claim.name, self.engine)
+        if kind is None:
+            tr = replace(tr, kind=violation_kind(self.sem, tr.last, claim) or tr.kind)
         res = replay_with(self.sem, tr, claim)
         if not res.ok:
             raise EncodingBug(
