@@ -25,10 +25,10 @@ from dataclasses import dataclass, replace
 import z3
 
 from mbind_formal.engines.base import Budget, Progress, ProgressEvent, Result, Verdict
-from mbind_formal.engines.z3.encode import Encoding, bv_width
+from mbind_formal.engines.z3.encode import Encoding
+from mbind_formal.engines.z3.ranges import Ranges
 from mbind_formal.engines.z3.terms import EncodeOptions, NumSort, SetSort, Term
-from mbind_formal.ir.model import Claim, Model
-from mbind_formal.ir.walk import claim_exprs
+from mbind_formal.ir.model import Claim, Expr, Model
 from mbind_formal.semantics.relation import Semantics
 from mbind_formal.trace.model import Trace, TraceKind
 from mbind_formal.trace.replay import replay_with
@@ -156,11 +156,12 @@ class EncodingCache:
         self.options = options
         self.size = size
         self._items: OrderedDict[tuple[Model, int], Encoding] = OrderedDict()
+        self._ranges: OrderedDict[Model, Ranges] = OrderedDict()
 
     def get(self, model: Model, claim: Claim) -> Encoding:
         width = 0
         if self.options.numbers is NumSort.BV:
-            width = bv_width(model, tuple(claim_exprs(claim)))
+            width = self.ranges(model).width(claim_roots(claim))
         key = (model, width)
         enc = self._items.get(key)
         if enc is None:
@@ -170,6 +171,23 @@ class EncodingCache:
                 self._items.popitem(last=False)
         self._items.move_to_end(key)
         return enc
+
+    def ranges(self, model: Model) -> Ranges:
+        """The interval analysis of `model` (NOTE(bit-vector widths)), kept per model."""
+        r = self._ranges.get(model)
+        if r is None:
+            r = self._ranges[model] = Ranges(model)
+            while len(self._ranges) > self.size:
+                self._ranges.popitem(last=False)
+        self._ranges.move_to_end(model)
+        return r
+
+
+def claim_roots(claim: Claim) -> tuple[Expr, ...]:
+    """The expressions a claim's encoding evaluates: prop (as its invariant), witnesses,
+    assume."""
+    assume = () if claim.assume is None else (claim.assume,)
+    return (claim.invariant, *claim.witnesses, *assume)
 
 
 def settle(proof: str, witnesses: Sequence[bool | None], how: Sequence[str]) -> tuple[Verdict, str]:
