@@ -58,6 +58,7 @@ class Clock:
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
         self.start = time.monotonic()
+        self._query: tuple[float, int | None] = (self.start, None)  # last query's start, ms
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
@@ -70,6 +71,21 @@ class Clock:
     def expired(self) -> bool:
         left = self.remaining()
         return left is not None and left <= 0
+
+    def start_query(self) -> int | None:
+        """`query_ms`, remembered with the query's start (see `query_left`)."""
+        ms = self.query_ms()
+        self._query = (time.monotonic(), ms)
+        return ms
+
+    def query_left(self) -> bool:
+        """The last query stopped clearly before its time limit (so not by it)."""
+        began, ms = self._query
+        return ms is None or (time.monotonic() - began) * 1000 < 0.9 * ms
+
+    def rlimit(self) -> int:
+        """z3's resource limit for one query (0: none)."""
+        return self.budget.query_rlimit or 0
 
     def query_ms(self) -> int | None:
         """The time one query may take, in ms (None: unlimited)."""
@@ -99,8 +115,9 @@ def check(solver: Term, clock: Clock, *assumptions: Term) -> Answer:
     """`solver.check(assumptions)` within the clock's limits."""
     if clock.expired():
         return Answer(Status.UNKNOWN, "timeout")
-    ms = clock.query_ms()
+    ms = clock.start_query()
     solver.set("timeout", 4294967295 if ms is None else ms)
+    solver.set("rlimit", clock.rlimit())
     try:
         r = solver.check(*assumptions)
     except z3.Z3Exception as e:  # canceled by the timeout, or out of memory: a limit
@@ -114,6 +131,11 @@ def check(solver: Term, clock: Clock, *assumptions: Term) -> Answer:
 
 def limit_reason(clock: Clock, why: str) -> str:
     """z3's reason for giving up, as a user reads it."""
+    # z3 says "max. resource limit exceeded", or (the bit-blasting SAT core)
+    # "sat.canceled", which a query timeout also gives: the clock tells them apart.
+    spent = "resource" in why or ("canceled" in why and clock.query_left())
+    if clock.rlimit() and not clock.expired() and "timeout" not in why and spent:
+        return f"resource limit ({clock.rlimit()} per query)"
     if clock.expired() or "timeout" in why or "canceled" in why:
         return "timeout"
     return f"z3 gave up: {why}"
