@@ -82,9 +82,11 @@ def pdr_reach(enc: Encoding, assume: Expr | None, bad: Term, budget: Budget, clo
     fp = z3.Fixedpoint(ctx=ctx)
     fp.set(engine="spacer")
     fp.set("spacer.random_seed", budget.seed)
-    ms = clock.query_ms()
+    ms = clock.start_query()
     if ms is not None:
         fp.set("timeout", ms)
+    if clock.rlimit():
+        fp.set("rlimit", clock.rlimit())
     inv = z3.Function("Inv", *[a.sort() for a in s0], z3.BoolSort(ctx))
     err = z3.Function("Bad", z3.BoolSort(ctx))
     fp.register_relation(inv, err)
