@@ -95,18 +95,18 @@ def _explore(
     while queue:
         i = queue.popleft()
         count += 1
-        if count % _CHECK_EVERY == 0:
-            if budget.timeout_s is not None and time.monotonic() - started > budget.timeout_s:
-                return g, f"timeout after {budget.timeout_s:g} s ({len(g.states)} states)"
+        late = budget.timeout_s is not None and time.monotonic() - started > budget.timeout_s
+        if count % _CHECK_EVERY == 0 and late:
+            return g, f"timeout after {budget.timeout_s:g} s ({len(g.states)} states)"
         s = g.states[i]
         out = g.succ[i]
         for sid, _, t in sem.raw_successors(s):
             t = norm(t)
             if t == s:
                 continue  # a stutter (NOTE(fair lasso))
-            if budget.max_states is not None and len(g.states) >= budget.max_states:
-                if t not in g.index:
-                    return g, f"state limit of {budget.max_states} reached"
+            full = budget.max_states is not None and len(g.states) >= budget.max_states
+            if full and t not in g.index:
+                return g, f"state limit of {budget.max_states} reached"
             j, new = g.add(t, i, sid)
             out.append((sid, j))
             if new:

@@ -213,9 +213,8 @@ def violates(
     if states[-1] != states[loop]:
         return f"the last state is not state {loop}, where the cycle starts"
     cycle_states = states[loop:-1] if len(states) - 1 > loop else states[loop:]
-    cycle_sids = [
-        sid for sid, a, b in zip(sids[loop:], states[loop:], states[loop + 1 :]) if a != b
-    ]
+    steps = zip(sids[loop:], states[loop:], states[loop + 1 :], strict=False)
+    cycle_sids = [sid for sid, a, b in steps if a != b]
     bad = unfair(sem, cycle_states, cycle_sids, constraints(sem, claim_fairness(sem.model, claim)))
     if bad is not None:
         return f"the cycle is not fair: it breaks '{bad.text}'"
