@@ -387,7 +387,7 @@ class _Lowering(ModelLowering):
             self.b.live_claim(
                 it.name,
                 leads_to=(lhs, rhs),
-                over=over,  # type: ignore[arg-type]  # IR types are TypeLike
+                over=over,
                 **common,  # type: ignore[arg-type]
             )
             return

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from mbind_formal.ir.model import (
     BoolLit,
@@ -112,6 +113,7 @@ def instances(sem: Semantics, claim: Claim) -> Iterator[Instance]:
             prop = substitute(prop, name, lit)
             trigger = None if trigger is None else substitute(trigger, name, lit)
         goal = sem.predicate(prop)
+        start: Callable[[State], bool]
         match claim.kind:
             case ClaimKind.EVENTUALLY:
                 start = _always
@@ -151,8 +153,8 @@ def substitute(e: Expr, name: str, value: Expr) -> Expr:
         return value if e.name == name else e
     if isinstance(e, Quant) and e.var == name:
         return e  # shadowed
-    changes: dict[str, object] = {}
-    for f in fields(e):  # type: ignore[arg-type]  # every Expr is a dataclass
+    changes: dict[str, Any] = {}
+    for f in fields(e):
         v = getattr(e, f.name)
         if _is_expr(v):
             nv: object = substitute(v, name, value)
@@ -162,7 +164,7 @@ def substitute(e: Expr, name: str, value: Expr) -> Expr:
             continue
         if nv is not v:
             changes[f.name] = nv
-    return replace(e, **changes) if changes else e  # type: ignore[type-var]
+    return replace(e, **changes) if changes else e
 
 
 def _is_expr(v: object) -> bool:
