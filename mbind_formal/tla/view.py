@@ -296,12 +296,12 @@ class _ModuleBuilder:
             ops.append(op(syms.specs[c.name], Atom(self.spec_text(init, c))))
         if c.temporal:
             ops.extend(self.temporal(c))
-            return SectionView(f"claim {c.name}{self.where(c.span)}", tuple(ops))
-        kind = "holds in every final state" if c.kind is ClaimKind.FINAL else "always holds"
-        inv = as_formula(c.invariant, self.ctx)
-        if self.constant(c.invariant):
-            inv, kind = conj([Atom(fixed["TypeOK"]), inv]), f"{kind}; {CONSTANT_NOTE}"
-        ops.append(op(syms.claims[c.name], inv, (*_doc(c.doc), kind)))
+        else:
+            kind = "holds in every final state" if c.kind is ClaimKind.FINAL else "always holds"
+            inv = as_formula(c.invariant, self.ctx)
+            if self.constant(c.invariant):
+                inv, kind = conj([Atom(fixed["TypeOK"]), inv]), f"{kind}; {CONSTANT_NOTE}"
+            ops.append(op(syms.claims[c.name], inv, (*_doc(c.doc), kind)))
         for i, w in enumerate(c.witnesses):
             w_op = syms.witnesses[(c.name, i)]
             ops.append(op(w_op, as_formula(w, self.ctx), ("witness: must be reachable",)))

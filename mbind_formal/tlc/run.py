@@ -292,6 +292,10 @@ def tlc_command(
         f"{cfg}.cfg",
         "-metadir",
         str(workdir / "states"),
+        # A fixed fingerprint function: TLC otherwise picks one at random, and the
+        # lasso its liveness check prints follows the order states land in its table.
+        "-fp",
+        "0",
     ]
     if not check_deadlock:
         cmd.append("-deadlock")  # TLC's flag *disables* the deadlock check
