@@ -432,6 +432,7 @@ def check_liveness(
                 verdict=Verdict.VACUOUS,
                 witnesses=reached,
                 states=len(g.states),
+                depth=max(g.depth, default=0),
                 reason=f"witness {shown} is never reached",
                 stats=stats,
             )
@@ -440,6 +441,7 @@ def check_liveness(
             verdict=Verdict.HOLDS,
             witnesses=reached,
             states=len(g.states),
+            depth=max(g.depth, default=0),
             reason="; ".join(
                 [f"no fair behaviour of the {len(g.states)} states violates it{fairness}", *notes]
             ),
