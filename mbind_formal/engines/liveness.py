@@ -395,6 +395,7 @@ def check_liveness(
             report(ProgressEvent(engine="explicit", phase="liveness", message="start"))
         g, stopped = _explore(sem, claim, budget, started, canon)
         cons = constraints(sem, claim_fairness(model, claim))
+        blocked = sem.blocked_stores()
         notes = []
         if budget.symmetry and symmetric_collections(model, claim) and canon is None:
             notes.append(REDUCTIONS_OFF)
@@ -406,6 +407,8 @@ def check_liveness(
             "fairness": "; ".join(c.text for c in cons),
             "symmetry": "quotient (test only)" if canon is not None else "",
             "reductions": "off",
+            "blocked_stores": sum(blocked.values()),
+            "blocked_steps": ",".join(f"{a}.{lab}={n}" for (a, lab), n in sorted(blocked.items())),
         }
         if stopped:
             return done(reason=stopped, states=len(g.states), stats=stats)
