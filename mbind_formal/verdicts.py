@@ -95,6 +95,8 @@ def _conflict(a: Result, b: Result) -> str | None:
             and b.trace is not None
             and a.engine in exact
             and b.engine in exact
+            and a.trace.loop is None  # a lasso is not a shortest counterexample (TLC's)
+            and b.trace.loop is None
             and len(a.trace) != len(b.trace)
         ):
             return (

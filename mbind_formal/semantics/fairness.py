@@ -103,29 +103,42 @@ class Instance:
         return ", ".join(f"{n} = {v}" for n, v in self.binding)
 
 
-def instances(sem: Semantics, claim: Claim) -> Iterator[Instance]:
-    """The claim's instances, in the order of the values of its `over` names."""
+@dataclass(frozen=True, slots=True)
+class InstanceExprs:
+    """One instance of a temporal claim as expressions (`start` None: any state)."""
+
+    binding: tuple[tuple[str, str], ...]
+    start: Expr | None
+    goal: Expr
+    from_init: bool
+
+
+def instance_exprs(model: Model, claim: Claim) -> Iterator[InstanceExprs]:
+    """The claim's instances (one per value of its `over` names), in value order."""
     assert claim.temporal
-    domains = [[(n, v, text) for v, text in _values(sem.model, t)] for n, t in claim.over]
+    domains = [[(n, v, text) for v, text in _values(model, t)] for n, t in claim.over]
     for combo in itertools.product(*domains):
         prop, trigger = claim.prop, claim.trigger
         for name, lit, _ in combo:
             prop = substitute(prop, name, lit)
             trigger = None if trigger is None else substitute(trigger, name, lit)
-        goal = sem.predicate(prop)
-        start: Callable[[State], bool]
         match claim.kind:
-            case ClaimKind.EVENTUALLY:
-                start = _always
-            case ClaimKind.ALWAYS_EVENTUALLY:
-                start = _always
+            case ClaimKind.EVENTUALLY | ClaimKind.ALWAYS_EVENTUALLY:
+                start = None
             case ClaimKind.LEADS_TO:
                 assert trigger is not None
-                start = sem.predicate(trigger)
+                start = trigger
             case _:
                 raise AssertionError(f"not a temporal claim: {claim.kind}")
         binding = tuple((n, text) for n, _, text in combo)
-        yield Instance(binding, start, goal, claim.kind is ClaimKind.EVENTUALLY)
+        yield InstanceExprs(binding, start, prop, claim.kind is ClaimKind.EVENTUALLY)
+
+
+def instances(sem: Semantics, claim: Claim) -> Iterator[Instance]:
+    """The claim's instances with compiled predicates."""
+    for x in instance_exprs(sem.model, claim):
+        start = _always if x.start is None else sem.predicate(x.start)
+        yield Instance(x.binding, start, sem.predicate(x.goal), x.from_init)
 
 
 def _always(s: State) -> bool:
