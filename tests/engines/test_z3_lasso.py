@@ -7,14 +7,18 @@ is "no fair lasso up to k" (a bound, not a proof). The longer runs are nightly.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from model_strategies import RandomCase, random_cases, render
 
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.explicit import ExplicitEngine
 from mbind_formal.engines.z3.lasso import LassoEngine
-from mbind_formal.ir.model import Spec
+from mbind_formal.ir.model import ClaimKind, Fairness, FairnessKind, Spec
 from mbind_formal.lower.spec import load_spec, load_text
 from mbind_formal.trace.model import TraceKind
 from mbind_formal.trace.replay import replay
@@ -93,3 +97,34 @@ def test_qrwlock_cells(variant: str, claim: str) -> None:
     spec = load_spec(ROOT / "spec" / "examples" / "qrwlock.mbf").spec
     assert spec is not None
     _agree(spec, variant, claim, 12)
+
+
+# ----------------------------------------------------------------------------- random
+
+LASSO_DEPTH = 8
+
+
+@pytest.mark.nightly  # minutes: 25 models, a bounded search each
+@settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(random_cases(), st.sampled_from([ClaimKind.EVENTUALLY, ClaimKind.ALWAYS_EVENTUALLY]))
+def test_random_models_agree(case: RandomCase, kind: ClaimKind) -> None:
+    """Random models, their random property as `eventually` / `always eventually`,
+    every actor weakly fair: the same verdict up to the bound, and the bounded search's
+    lasso (the shortest) never longer than the explicit engine's."""
+    fair = tuple(Fairness(kind=FairnessKind.WEAK, actor=a.name) for a in case.model.actors)
+    claim = replace(case.claim, kind=kind, fairness=fair)
+    model = case.model
+    ref = ExplicitEngine().check(model, claim, Budget(max_states=50_000))
+    got = LassoEngine().check(model, claim, Budget(max_depth=LASSO_DEPTH))
+    if got.trace is not None:
+        assert replay(model, got.trace, claim).ok
+        assert ref.verdict is Verdict.VIOLATED, render(model, claim)
+        assert ref.trace is not None and len(got.trace) <= len(ref.trace)
+    elif ref.verdict is Verdict.VIOLATED and ref.trace is not None:
+        assert len(ref.trace) > LASSO_DEPTH, ("lasso missed one", render(model, claim))
