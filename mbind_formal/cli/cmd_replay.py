@@ -149,6 +149,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             ending = "; the last state is a deadlock"
         case TraceKind.TYPE_VIOLATION:
             ending = "; the last state has a type violation"
+
+        case TraceKind.LASSO if claim is not None:
+            ending = (
+                f"; a fair lasso (cycle from state {trace.loop}, {trace.cycle} steps) "
+                f"violating claim {claim.name}"
+            )
         case _:
             ending = " (no claim named: only the steps were checked)"
     print(f"{args.trace}: ok: {what}{ending}", file=out)

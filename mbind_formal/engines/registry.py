@@ -15,6 +15,7 @@ ENGINES: dict[str, tuple[str, str]] = {
     "bmc": ("mbind_formal.engines.z3.bmc", "BmcEngine"),
     "kind": ("mbind_formal.engines.z3.induction", "InductionEngine"),
     "pdr": ("mbind_formal.engines.z3.pdr", "PdrEngine"),
+    "lasso": ("mbind_formal.engines.z3.lasso", "LassoEngine"),
     "auto": ("mbind_formal.engines.auto", "AutoEngine"),
     "tlc": ("mbind_formal.engines.tlc", "TlcEngine"),
 }

@@ -105,6 +105,8 @@ class _Cell:
                 out.actions,
                 kind=kind or TraceKind.VIOLATION,
                 claim=self.claim.name,
+                loop=out.loop if kind is TraceKind.LASSO else None,
+                back=out.back,
             )
             if kind is None:
                 found = violation_kind(self.sem, trace.last, claim)
@@ -175,7 +177,9 @@ class TlcEngine:
 
 def _check(cell: _Cell, base: Result) -> Result:
     claim = cell.claim
-    out = cell.run("claim", (), deadlock=True)
+    # NOTE(liveness): a deadlock is a behaviour that stutters forever, which the
+    # temporal property judges; TLC's deadlock check would stop before it.
+    out = cell.run("claim", (), deadlock=not claim.temporal)
     deadlock = None
     if out.outcome is Outcome.DEADLOCK:
         deadlock = cell.trace(out, TraceKind.DEADLOCK, None)
@@ -190,6 +194,21 @@ def _check(cell: _Cell, base: Result) -> Result:
     # TLC counts the states on the longest path; we count the steps.
     depth = out.depth - 1 if out.depth is not None else None
     base = replace(base, deadlock=deadlock, states=out.distinct, depth=depth, stats=stats)
+    if out.outcome is Outcome.VIOLATED and claim.temporal:
+        if out.loop is None:
+            return replace(base, reason="TLC: a temporal violation without a lasso")
+        trace = cell.trace(out, TraceKind.LASSO, claim)
+        cycle = trace.cycle
+        shape = f"cycle of {cycle} steps" if cycle else "then stuttering forever"
+        return replace(
+            base,
+            verdict=Verdict.VIOLATED,
+            trace=trace,
+            depth=len(trace),
+            witnesses=tuple(None for _ in claim.witnesses),
+            reason=f"fair lasso (TLC): prefix of {trace.loop} steps, {shape}",
+            stats={**base.stats, "lasso_prefix": trace.loop or 0, "lasso_cycle": cycle},
+        )
     if out.outcome is Outcome.VIOLATED:
         trace = cell.trace(out, None, claim)
         return replace(

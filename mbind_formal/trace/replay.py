@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from mbind_formal.ir.model import Claim, Model
+from mbind_formal.semantics.fairness import step_id, violates
 from mbind_formal.semantics.layout import Layout, Slot, State, Value, instance_name
 from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
@@ -128,6 +129,8 @@ def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResul
                 )
         case TraceKind.RUN:
             pass
+        case TraceKind.LASSO:
+            return _check_lasso(sem, trace, claim)
         case _:
             assert_never(trace.kind)
     return ReplayResult(True)
@@ -157,6 +160,25 @@ def violation_reason(sem: Semantics, trace: Trace, how: str) -> str:
     if trace.kind is TraceKind.DEADLOCK:
         return f"deadlock after {steps} ({how})"
     return f"counterexample of {steps} ({how})"
+
+
+def _check_lasso(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResult:
+    """NOTE(fair lasso): the cycle closes, is fair, and violates the temporal claim."""
+    k, loop = len(trace.steps), trace.loop
+    if loop is None or not 0 <= loop <= k:
+        return ReplayResult(False, k, f"a lasso needs a loop index in 0..{k}, not {loop}")
+    states = trace.states
+    if claim is None:
+        if states[-1] != states[loop]:
+            return ReplayResult(False, k, f"the last state is not state {loop}, the loop's start")
+        return ReplayResult(True)
+    if not claim.temporal:
+        return ReplayResult(
+            False, k, f"claim '{claim.name}' is not temporal: a lasso violates none"
+        )
+    sids = [step_id(sem, st.actor, st.instance, st.label) for st in trace.steps]
+    why = violates(sem, claim, states, sids, loop)
+    return ReplayResult(True) if why is None else ReplayResult(False, k, why)
 
 
 def replay(model: Model, trace: Trace, claim: Claim | None = None) -> ReplayResult:

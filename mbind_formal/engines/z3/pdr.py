@@ -40,6 +40,7 @@ from mbind_formal.engines.z3.run import (
     limit_reason,
     max_depth,
     new_solver,
+    not_safety,
     progress,
     settle,
     unknown,
@@ -155,6 +156,8 @@ class PdrEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:
+            return not_safety(self.name, model, claim, clock)
         base = replace(unknown(self.name, model, claim, clock), method="pdr")
         benc = self._bmc_encodings.get(model, claim)
         try:

@@ -236,6 +236,16 @@ def cannot_run(engine: str, model: Model, claim: Claim, clock: Clock, e: Excepti
     return replace(r, reason=f"the model cannot be executed: {e}")
 
 
+def not_safety(engine: str, model: Model, claim: Claim, clock: Clock) -> Result:
+    """UNKNOWN: a temporal claim (NOTE(liveness)); this engine checks invariants only."""
+    r = unknown(engine, model, claim, clock)
+    return replace(
+        r,
+        reason=f"claim {claim.name} is temporal ({claim.kind.value}): {engine} checks "
+        "invariants only; use explicit, tlc or lasso",
+    )
+
+
 def unknown(engine: str, model: Model, claim: Claim, clock: Clock) -> Result:
     """An UNKNOWN result stamped with the engine, variant, claim and elapsed time;
     engines `dataclasses.replace` what they found into it."""
