@@ -209,14 +209,14 @@ class ParamEngine:
                 f"unreachable at {fam.param} = {fam.given}",
                 invariant=text,
                 witnesses=witnessed,
-                method=f"parametric invariant, {size_words}",
+                method=f"parametric invariant: all sizes, {size_words}",
             )
         return done(
             Verdict.HOLDS,
             f"holds for every {size_words}",
             invariant=text,
             witnesses=witnessed,
-            method=f"parametric invariant, {size_words}",
+            method=f"parametric invariant: all sizes, {size_words}",
         )
 
 

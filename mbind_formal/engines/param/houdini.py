@@ -24,6 +24,9 @@ from mbind_formal.engines.param.infer import Clause
 from mbind_formal.ir.model import Expr
 
 
+CTI_SIZES_UP_TO = 8  # sizes tried for a concrete CTI when the symbolic query is undecided
+
+
 @dataclass(frozen=True, slots=True)
 class Houdini:
     kept: tuple[int, ...]  # indices into (claim, *cands) that survived
@@ -336,6 +339,16 @@ def houdini(
         ok = run.at_size(None)
         if sum(run.alive) == before:
             break
+    if ok and not run.alive[0] and run.cti is None:
+        # The symbolic query for the claim was undecided: look for a counterexample to
+        # induction at sizes beyond the sampled ones (quantifier-free, decidable).
+        run.alive[0] = True
+        for n in range(max(sizes or [1]) + 1, CTI_SIZES_UP_TO + 1):
+            ok = run.at_size(n)
+            if not ok or not run.alive[0]:
+                break
+        run.alive[0] = False
+        ok = True
     c = run.count
     if not ok:
         return Houdini(
