@@ -150,7 +150,11 @@ def test_the_certificate_accepts_a_right_invariant() -> None:
         "(forall p in Cpu: forall q in Cpu: p != q => !(p.in_cs && q.in_cs))"
     )
     cert = certify(
-        respec, spec.models[0], spec.claim("exclusive"), inv, Budget(timeout_s=20),
+        respec,
+        spec.models[0],
+        spec.claim("exclusive"),
+        inv,
+        Budget(timeout_s=20),
         time.monotonic() + 20,
     )
     assert cert.ok, cert.failed

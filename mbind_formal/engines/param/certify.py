@@ -121,8 +121,8 @@ def certify(
             )
         m = spec.model(model.variant)
         c = spec.claim(INVARIANT_CLAIM)
-        assume = spec.claim(claim.name).assume
-        probe = Claim(name=INVARIANT_CLAIM, kind=ClaimKind.ALWAYS, prop=c.prop, assume=assume)
+        assume_n = spec.claim(claim.name).assume
+        probe = Claim(name=INVARIANT_CLAIM, kind=ClaimKind.ALWAYS, prop=c.prop, assume=assume_n)
         r2 = ExplicitEngine().check(m, probe, Budget(timeout_s=left, max_states=budget.max_states))
         inst.append((n, r2.verdict.value, r2.states))
         if r2.verdict is not Verdict.HOLDS:

@@ -23,7 +23,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import assert_never
+from typing import (
+    Any,
+    TypeAlias,
+    assert_never,
+)
 
 import z3
 
@@ -74,9 +78,10 @@ from mbind_formal.ir.model import (
     Var,
 )
 
-FnI = Callable[[z3.ArithRef], z3.BoolRef]
-V = z3.ExprRef | tuple[z3.BoolRef, ...]  # a value: Bool, Int, or a set's bits
-Arr = z3.ArrayRef | tuple[z3.ArrayRef, ...]  # an indexed location (sets: one per bit)
+# z3 is untyped (its values are `Any`): a value is a Bool, an Int, or a tuple of Bools
+# (a set's bits); an indexed location is an array (a set: a tuple of arrays).
+V: TypeAlias = Any
+FnI: TypeAlias = Callable[[Any], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,7 +285,7 @@ class PEncoding:
             return v
         assert i is not None
         if isinstance(v, tuple):
-            return tuple(z3.Select(a, i) for a in v)  # type: ignore[arg-type]
+            return tuple(z3.Select(a, i) for a in v)
         assert isinstance(v, z3.ArrayRef)
         return z3.Select(v, i)
 
@@ -291,7 +296,7 @@ class PEncoding:
             out[loc] = val
         elif isinstance(old, tuple):
             assert isinstance(val, tuple) and i is not None
-            out[loc] = tuple(z3.Store(a, i, b) for a, b in zip(old, val, strict=True))  # type: ignore[arg-type]
+            out[loc] = tuple(z3.Store(a, i, b) for a, b in zip(old, val, strict=True))
         else:
             assert isinstance(old, z3.ArrayRef) and i is not None
             out[loc] = z3.Store(old, i, val)
@@ -302,28 +307,28 @@ class PEncoding:
         parts: list[z3.BoolRef] = [self.fam.min_size <= self.N]
         for loc in self.locs:
             t = loc.type
-            if loc.kind == "pc":
-                steps = len(self.model.actor(loc.owner).steps)
-
-                def ok(v: V, steps: int = steps) -> z3.BoolRef:
-                    assert isinstance(v, z3.ArithRef)
-                    return z3.And(v >= 0, v <= steps)
-            else:
+            if loc.kind != "pc":
                 assert t is not None
                 if self.bounds(t) is None:
                     continue
-
-                def ok(v: V, t: Type = t) -> z3.BoolRef:
-                    return self.in_type(t, v)
-
+            ok = self._ok_of(loc)
             if loc.kind == "global":
                 parts.append(ok(st[loc]))
             else:
                 size, fixed = self._domain_of(loc)
                 parts.append(
-                    self.forall_in(size, fixed, lambda i, loc=loc, ok=ok: ok(self.read(st, loc, i)))
+                    self.forall_in(size, fixed, lambda i, loc=loc, ok=ok: ok(self.read(st, loc, i)))  # type: ignore[misc]
                 )
         return z3.And(parts)
+
+    def _ok_of(self, loc: Loc) -> Callable[[V], V]:
+        """The type check of one value stored at `loc`."""
+        if loc.kind == "pc":
+            steps = len(self.model.actor(loc.owner).steps)
+            return lambda v: z3.And(v >= 0, v <= steps)
+        t = loc.type
+        assert t is not None
+        return lambda v: self.in_type(t, v)
 
     def same_consts(self, a: State, b: State) -> z3.BoolRef:
         return z3.And([_eq(a[loc], b[loc]) for loc in self.locs if loc.const] or [z3.BoolVal(True)])
@@ -342,14 +347,14 @@ class PEncoding:
                     self.forall_in(
                         self.size(c.name),
                         self.fixed_size(c.name),
-                        lambda i, loc=loc, f=f: self._init_var(st, loc, f, i, None),
+                        lambda i, loc=loc, f=f: self._init_var(st, loc, f, i, None),  # type: ignore[misc]
                     )
                 )
         for a in m.actors:
             size, fixed = self.instances(a.name)
             pc = self.loc("pc", a.name, "pc")
             parts.append(
-                self.forall_in(size, fixed, lambda i, pc=pc: _num(self.read(st, pc, i)) == 0)
+                self.forall_in(size, fixed, lambda i, pc=pc: _num(self.read(st, pc, i)) == 0)  # type: ignore[misc]
             )
             for v in a.locals:
                 loc = self.loc("local", a.name, v.name)
@@ -357,7 +362,7 @@ class PEncoding:
                     self.forall_in(
                         size,
                         fixed,
-                        lambda i, loc=loc, v=v, a=a: self._init_var(st, loc, v, i, a.name),
+                        lambda i, loc=loc, v=v, a=a: self._init_var(st, loc, v, i, a.name),  # type: ignore[misc]
                     )
                 )
         for e in m.init:
@@ -573,8 +578,8 @@ class PEncoding:
                 return _num(pc) == k
             case Unary(op=op, arg=arg):
                 return self._unary(op, self.expr(arg, ctx))
-            case Binary(op=op, left=l, right=r):
-                return self._binary(op, self.expr(l, ctx), self.expr(r, ctx))
+            case Binary(op=op, left=lhs, right=rhs):
+                return self._binary(op, self.expr(lhs, ctx), self.expr(rhs, ctx))
             case Ite(cond=c, then=t, orelse=o):
                 return _ite(_bool(self.expr(c, ctx)), self.expr(t, ctx), self.expr(o, ctx))
             case Quant(kind=kind, var=var, domain=dom, body=body):
@@ -599,7 +604,7 @@ class PEncoding:
                         self.forall_in(
                             size,
                             fixed,
-                            lambda i, pcl=pcl, done=done: (
+                            lambda i, pcl=pcl, done=done: (  # type: ignore[misc]
                                 _num(self.read(ctx.state, pcl, i)) == done
                             ),
                         )
@@ -623,7 +628,7 @@ class PEncoding:
         assert b is not None
         lo, hi = z3.simplify(b[0]), z3.simplify(b[1])
         if z3.is_int_value(lo) and z3.is_int_value(hi):
-            vals = range(lo.as_long(), hi.as_long() + 1)  # type: ignore[attr-defined]
+            vals = range(lo.as_long(), hi.as_long() + 1)
             return many([at(z3.IntVal(v)) for v in vals] or [z3.BoolVal(kind is Quantifier.FORALL)])
         x = z3.Int(f"{var}!{next(self._fresh)}")
         rng = z3.And(lo <= x, x <= hi)
@@ -648,40 +653,40 @@ class PEncoding:
             case _:
                 assert_never(op)
 
-    def _binary(self, op: BinOp, l: V, r: V) -> V:
+    def _binary(self, op: BinOp, lhs: V, r: V) -> V:
         match op:
             case BinOp.AND:
-                return z3.And(_bool(l), _bool(r))
+                return z3.And(_bool(lhs), _bool(r))
             case BinOp.OR:
-                return z3.Or(_bool(l), _bool(r))
+                return z3.Or(_bool(lhs), _bool(r))
             case BinOp.IMPLIES:
-                return z3.Implies(_bool(l), _bool(r))
+                return z3.Implies(_bool(lhs), _bool(r))
             case BinOp.EQ:
-                return _eq(l, r)
+                return _eq(lhs, r)
             case BinOp.NE:
-                return z3.Not(_eq(l, r))
+                return z3.Not(_eq(lhs, r))
             case BinOp.LT:
-                return _num(l) < _num(r)
+                return _num(lhs) < _num(r)
             case BinOp.LE:
-                return _num(l) <= _num(r)
+                return _num(lhs) <= _num(r)
             case BinOp.GT:
-                return _num(l) > _num(r)
+                return _num(lhs) > _num(r)
             case BinOp.GE:
-                return _num(l) >= _num(r)
+                return _num(lhs) >= _num(r)
             case BinOp.ADD:
-                return _num(l) + _num(r)
+                return _num(lhs) + _num(r)
             case BinOp.SUB:
-                return _num(l) - _num(r)
+                return _num(lhs) - _num(r)
             case BinOp.IN:
                 assert isinstance(r, tuple)
-                x = _num(l)
+                x = _num(lhs)
                 return z3.Or([z3.And(x == k, b) for k, b in enumerate(r)])
             case BinOp.UNION:
-                assert isinstance(l, tuple) and isinstance(r, tuple)
-                return tuple(z3.Or(a, b) for a, b in zip(l, r, strict=True))
+                assert isinstance(lhs, tuple) and isinstance(r, tuple)
+                return tuple(z3.Or(a, b) for a, b in zip(lhs, r, strict=True))
             case BinOp.INTER:
-                assert isinstance(l, tuple) and isinstance(r, tuple)
-                return tuple(z3.And(a, b) for a, b in zip(l, r, strict=True))
+                assert isinstance(lhs, tuple) and isinstance(r, tuple)
+                return tuple(z3.And(a, b) for a, b in zip(lhs, r, strict=True))
             case _:
                 assert_never(op)
 
@@ -713,13 +718,13 @@ def _eq(a: V, b: V) -> z3.BoolRef:
     if isinstance(a, tuple):
         assert isinstance(b, tuple)
         return z3.And([x == y for x, y in zip(a, b, strict=True)] or [z3.BoolVal(True)])
-    return a == b  # type: ignore[return-value]
+    return a == b
 
 
 def _ite(c: z3.BoolRef, a: V, b: V) -> V:
     if isinstance(a, tuple):
         assert isinstance(b, tuple)
         return tuple(z3.If(c, x, y) for x, y in zip(a, b, strict=True))
-    if a.eq(b):  # type: ignore[union-attr]
+    if a.eq(b):
         return a
     return z3.If(c, a, b)

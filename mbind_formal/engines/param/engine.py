@@ -17,14 +17,14 @@ by the explicit engine at sizes 2..6).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import z3
 
 from mbind_formal.engines.base import Budget, Progress, ProgressEvent, Result, Verdict
 from mbind_formal.engines.param.certify import certify
-from mbind_formal.engines.param.encode import Loc, PEncoding, State
+from mbind_formal.engines.param.encode import Loc, PEncoding
 from mbind_formal.engines.param.family import Family, NotParametric, SpecAt, family
 from mbind_formal.engines.param.houdini import houdini
 from mbind_formal.engines.param.infer import Clause, candidates
@@ -42,7 +42,7 @@ from mbind_formal.ir.model import (
     RangeType,
     SetType,
 )
-from mbind_formal.semantics.layout import Layout
+from mbind_formal.semantics.layout import Layout, State
 
 SAMPLE_SIZES = (2, 3, 4)
 DEFAULT_TIMEOUT_S = 120.0
@@ -225,7 +225,7 @@ def _minimal(kept: tuple[Expr, ...]) -> tuple[Expr, ...]:
     return tuple(dict.fromkeys(kept))
 
 
-def _scaled_ranges(fam: Family) -> object:
+def _scaled_ranges(fam: Family) -> Callable[[RangeType], bool]:
     def scaled(t: RangeType) -> bool:
         return fam.shape.num(t, "lo").b != 0 or fam.shape.num(t, "hi").b != 0
 
@@ -256,16 +256,11 @@ def _show_model(enc: PEncoding, mdl: z3.ModelRef, tag: str) -> str:
         if loc.kind == "global":
             items.append(f"{loc.key} = {_val(enc, loc, mdl, st[loc])}")
             continue
-        size, fixed = (n, None) if loc.kind == "field" and loc.owner == enc.coll else (None, None)
         if loc.kind == "field":
             count = n if loc.owner == enc.coll else enc.fixed_size(loc.owner) or 0
         else:
             a = enc.model.actor(loc.owner)
-            if a.self_collection == enc.coll:
-                count = n
-            else:
-                count = a.instances
-        del size, fixed
+            count = n if a.self_collection == enc.coll else a.instances
         for i in range(min(count, 8)):
             v = enc.read(st, loc, z3.IntVal(i))
             name = (
@@ -286,14 +281,14 @@ def _val(enc: PEncoding, loc: Loc, mdl: z3.ModelRef, v: object) -> str:
             if z3.is_true(mdl.eval(b, model_completion=True))
         ]
         return "{" + ", ".join(on) + "}"
-    got = mdl.eval(v, model_completion=True)  # type: ignore[arg-type]
+    got = mdl.eval(v, model_completion=True)
     if z3.is_true(got):
         return "true"
     if z3.is_false(got):
         return "false"
     if not z3.is_int_value(got):
         return str(got)
-    k = got.as_long()  # type: ignore[attr-defined]
+    k = got.as_long()
     if loc.kind == "pc":
         labels = (*enc.model.actor(loc.owner).labels, "done")
         return labels[k] if 0 <= k < len(labels) else str(k)

@@ -23,7 +23,6 @@ from mbind_formal.engines.param.encode import Ctx, PEncoding, State
 from mbind_formal.engines.param.infer import Clause
 from mbind_formal.ir.model import Expr
 
-
 CTI_SIZES_UP_TO = 8  # sizes tried for a concrete CTI when the symbolic query is undecided
 
 
@@ -238,7 +237,7 @@ class _Run:
             nv = m.eval(enc.N, model_completion=True)
             if not z3.is_int_value(nv):
                 return 0
-            n = nv.as_long()  # type: ignore[attr-defined]
+            n = nv.as_long()
             if n > 64:
                 return 0
         dropped = 0

@@ -229,7 +229,7 @@ def atoms(
         if t.type is None:  # a pc
             assert isinstance(t.expr, AtLabel)
             for k, label in enumerate(t.labels):
-                e = AtLabel(actor=t.expr.actor, instance=t.expr.instance, label=label)
+                e: Expr = AtLabel(actor=t.expr.actor, instance=t.expr.instance, label=label)
                 add(e, t.uses, _eq_const(t.slot, k))
             continue
         match t.type:
@@ -278,7 +278,9 @@ def atoms(
                         add(e, t.uses, _eq_const(t.slot, k))
     # comparisons between two integer terms of the same kind
     nums = [
-        t for t in terms if (t.type is not None and t.kind in ("int",)) or t.kind.startswith("elem:")
+        t
+        for t in terms
+        if (t.type is not None and t.kind in ("int",)) or t.kind.startswith("elem:")
     ]
     for a, b in itertools.combinations(nums, 2):
         if a.kind != b.kind or a.type is None or b.type is None:

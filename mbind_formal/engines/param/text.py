@@ -123,14 +123,14 @@ class Printer:
                 return f"{n}({', '.join(self.expr(x) for x in args)})"
             case AllDone():
                 parts = []
-                for a in self.model.actors:
-                    if a.self_collection is None and a.instances == 1:
-                        parts.append(f"{a.name}@done")
-                    elif a.self_collection is not None:
-                        c = a.self_collection
-                        parts.append(f"(forall x_ in {c}: {a.name}[x_]@done)")
+                for act in self.model.actors:
+                    if act.self_collection is None and act.instances == 1:
+                        parts.append(f"{act.name}@done")
+                    elif act.self_collection is not None:
+                        c = act.self_collection
+                        parts.append(f"(forall x_ in {c}: {act.name}[x_]@done)")
                     else:
-                        parts.extend(f"{a.name}[{i}]@done" for i in range(a.instances))
+                        parts.extend(f"{act.name}[{i}]@done" for i in range(act.instances))
                 return "(" + " && ".join(parts) + ")"
             case _:
                 assert_never(e)
