@@ -26,8 +26,8 @@ from mbind_formal.engines.base import Budget, Progress, ProgressEvent, Result, V
 from mbind_formal.engines.param.certify import certify
 from mbind_formal.engines.param.encode import Loc, PEncoding
 from mbind_formal.engines.param.family import Family, NotParametric, SpecAt, family
-from mbind_formal.engines.param.houdini import houdini
-from mbind_formal.engines.param.infer import Clause, candidates
+from mbind_formal.engines.param.houdini import CTI_SIZES_UP_TO, houdini
+from mbind_formal.engines.param.infer import Clause, candidates, const_facts, rich_atoms
 from mbind_formal.engines.param.reach import reach
 from mbind_formal.engines.param.text import Printer
 from mbind_formal.ir.model import (
@@ -47,7 +47,7 @@ from mbind_formal.semantics.layout import Layout, State
 SAMPLE_SIZES = (2, 3, 4)
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_QUERY_S = 20.0
-MAX_CANDIDATES = 400
+MAX_CANDIDATES = 1000
 MAX_SAMPLE_STATES = 4000  # per size, for enumerating candidates (all are checked later)
 MAX_REACH_STATES = 400_000
 SCOPE = "all sizes"
@@ -149,8 +149,11 @@ class ParamEngine:
         # 2. candidates
         say("infer", "candidate clauses")
         scaled_ranges = _scaled_ranges(fam)
+        rich = rich_atoms(
+            fam.models, {n: c.invariant for n, c in fam.claims.items()}, fam.collection, fam.base
+        )
         cands = candidates(
-            fam.model, fam.collection, samples, scaled_ranges, deadline, MAX_CANDIDATES
+            fam.model, fam.collection, samples, scaled_ranges, deadline, MAX_CANDIDATES, rich
         )
         extra = _structural(fam)
         all_cands: tuple[Expr | Clause, ...] = (*extra, *cands.clauses)
@@ -183,7 +186,11 @@ class ParamEngine:
                     "counterexample to induction: " + _show_model(enc, h.cti, h.cti_tag)
                 )
             else:
-                why = "the solver could not decide whether the claim is inductive"
+                why = (
+                    "the solver could not decide whether the claim is inductive for every "
+                    f"size (relative to the candidates, it is at {fam.param} <= "
+                    f"{CTI_SIZES_UP_TO}: no counterexample to induction there)"
+                )
             return done(Verdict.UNKNOWN, why, witnesses=witnessed)
         # 4. certificate
         printer = Printer(fam.model, fam.shape, fam.param)
@@ -235,7 +242,7 @@ def _scaled_ranges(fam: Family) -> Callable[[RangeType], bool]:
 def _structural(fam: Family) -> tuple[Expr, ...]:
     """Candidates that need no template: the model's and the claim's constraints on
     initial states (true forever when they read constants only; Houdini decides)."""
-    out: list[Expr] = list(fam.model.init)
+    out: list[Expr] = [*const_facts(fam.model, fam.collection), *fam.model.init]
     if fam.claim.assume is not None:
         out.append(fam.claim.assume)
     return tuple(out)

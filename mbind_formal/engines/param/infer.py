@@ -20,10 +20,13 @@ Clauses subsumed by a kept shorter one are skipped, and the enumeration stops at
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import time
-from collections.abc import Callable, Sequence
+import typing
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mbind_formal.ir.model import (
     ActorLocal,
@@ -33,6 +36,7 @@ from mbind_formal.ir.model import (
     BoolLit,
     BoolType,
     Bound,
+    Call,
     ElemLit,
     EnumLit,
     EnumType,
@@ -40,18 +44,24 @@ from mbind_formal.ir.model import (
     Field,
     GlobalVar,
     IndexType,
+    InitAny,
+    InitValue,
     IntLit,
     Model,
     NoneLit,
     Quant,
     Quantifier,
     RangeType,
+    SelfRef,
     SetType,
     Type,
     Unary,
     UnOp,
 )
+from mbind_formal.ir.types import TypeEnv, infer
+from mbind_formal.ir.walk import children
 from mbind_formal.semantics.layout import Layout, State
+from mbind_formal.semantics.relation import Semantics
 
 MAX_LITERALS = 3
 MAX_CONST_RANGE = 4  # ranges with at most this many values get `x == k` atoms
@@ -215,6 +225,192 @@ def _lslot_k(a: str, n: str) -> Callable[[Layout, tuple[int, ...]], int]:
 Maker = Callable[[Layout, tuple[int, ...]], Callable[[State], bool]]
 
 
+_EXPRS = typing.get_args(Expr)  # the expression node classes
+
+
+def _subst(e: Expr, var: str, by: Expr) -> Expr:
+    """`e` with the bound name `var` (`self` when `var` is "") replaced by `by` (not
+    under a rebinding)."""
+    match e:
+        case SelfRef() if var == "":
+            return by
+        case Bound(name=n):
+            return by if n == var else e
+        case Quant(var=v) if v == var:
+            return e
+    if not dataclasses.is_dataclass(e):
+        return e
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(e):
+        v = getattr(e, f.name)
+        if isinstance(v, _EXPRS):
+            nv = _subst(v, var, by)
+            if nv is not v:
+                changes[f.name] = nv
+        elif isinstance(v, tuple) and v and isinstance(v[0], _EXPRS):
+            nt = tuple(_subst(x, var, by) for x in v)
+            if any(a is not b for a, b in zip(nt, v, strict=True)):
+                changes[f.name] = nt
+    return dataclasses.replace(e, **changes) if changes else e
+
+
+def _compiled(coll: str, per_size: Mapping[int, Expr], sems: dict[int, Semantics]) -> Maker:
+    """An atom given by an expression (per size, over Bound p/q), compiled by the
+    executable semantics of the sampled model (so it agrees with the explicit engine);
+    `sems` holds one `Semantics` per sampled size, shared by the atoms."""
+    cache: dict[tuple[int, tuple[int, ...]], Callable[[State], bool]] = {}
+
+    def mk(lay: Layout, b: tuple[int, ...]) -> Callable[[State], bool]:
+        n = lay.model.collection(coll).size
+        key = (n, b)
+        got = cache.get(key)
+        if got is None:
+            e = per_size[n]
+            for var, i in zip(VARS, b, strict=True):
+                e = _subst(e, var, ElemLit(collection=coll, index=i))
+            sem = sems.get(n)
+            if sem is None:
+                sem = sems[n] = Semantics(lay.model)
+            got = cache[key] = sem.predicate(e)
+        return got
+
+    return mk
+
+
+def rich_atoms(
+    models: Mapping[int, Model], claims: Mapping[int, Expr], coll: str, base: int
+) -> list[tuple[Atom, Maker]]:
+    """Atoms in the model's own words, tried first: its Boolean definitions of no
+    argument or of one element of `coll`, the claim's Boolean sub-formulas (quantifier
+    bodies with their variable as p), and, per actor that runs once, "past step k"."""
+    m = models[base]
+    out: list[tuple[Atom, Maker]] = []
+    seen: set[str] = set()
+    sems: dict[int, Semantics] = {}
+
+    def add(per: dict[int, Expr], uses: frozenset[str]) -> None:
+        e = per[base]
+        key = repr(e)
+        if key in seen:
+            return
+        seen.add(key)
+        out.append((Atom(e, uses, key), _compiled(coll, per, sems)))
+
+    env = TypeEnv(m)
+    elem = IndexType(collection=coll)
+    for d in m.defs:
+        if len(d.params) == 0 and infer(d.body, env) == BoolType():
+            add({n: Call(name=d.name, args=()) for n in models}, frozenset())
+        elif (
+            len(d.params) == 1
+            and d.params[0].type == elem
+            and infer(d.body, env.bind(d.params[0].name, elem)) == BoolType()
+        ):
+            for var in VARS:
+                call = Call(name=d.name, args=(Bound(name=var),))
+                add({n: call for n in models}, frozenset({var}))
+
+    # the claim's sub-formulas, walked in step at every size
+    def walk(per: dict[int, Expr], scope: dict[str, str]) -> None:
+        e = per[base]
+        free = _free(e)
+        if free <= scope.keys() and not isinstance(e, BoolLit):
+            uses = frozenset(scope[v] for v in free)
+            if len(uses) <= 1 and infer(e, _env_with(env, scope, elem)) == BoolType():
+                add({n: _rename(x, scope) for n, x in per.items()}, uses)
+        if isinstance(e, Quant):
+            inner = dict(scope)
+            if e.domain == elem and "p" not in scope.values():
+                inner[e.var] = "p"
+            else:
+                return
+            walk({n: x.body for n, x in per.items() if isinstance(x, Quant)}, inner)
+            return
+        kids = [children(x) for x in per.values()]
+        for i in range(len(children(e))):
+            walk({n: children(x)[i] for n, x in per.items()}, scope)
+        del kids
+
+    walk(dict(claims), {})
+    for a in m.actors:
+        if a.instances != 1 or a.self_collection is not None:
+            continue
+        labels = (*a.labels, "done")
+        for k in range(1, len(labels) - 1):
+            e: Expr | None = None
+            for label in labels[k:]:
+                at = AtLabel(actor=a.name, instance=IntLit(value=0), label=label)
+                e = at if e is None else Binary(op=BinOp.OR, left=e, right=at)
+            assert e is not None
+            key = repr(e)
+            if key not in seen:
+                seen.add(key)
+                out.append((Atom(e, frozenset(), key), _past(a.name, k)))
+    return out
+
+
+def const_facts(m: Model, coll: str) -> list[Expr]:
+    """What the declarations say about constants, true in every state: `forall p in C:
+    p.f == init` (or one of its choices) for a constant field of C, and the same for a
+    constant global."""
+    out: list[Expr] = []
+    p = Bound(name="p")
+    for c in m.collections:
+        if c.name != coll:
+            continue
+        for f in c.fields:
+            if not f.const or isinstance(f.init, InitAny):
+                continue
+            cur = Field(collection=c.name, name=f.name, index=p)
+            vals = (f.init.value,) if isinstance(f.init, InitValue) else f.init.choices
+            body: Expr | None = None
+            for v in vals:
+                eq = Binary(op=BinOp.EQ, left=cur, right=_subst(v, "", p))
+                body = eq if body is None else Binary(op=BinOp.OR, left=body, right=eq)
+            assert body is not None
+            out.append(
+                Quant(kind=Quantifier.FORALL, var="p", domain=IndexType(collection=coll), body=body)
+            )
+    for g in m.globals:
+        if g.const and isinstance(g.init, InitValue):
+            out.append(Binary(op=BinOp.EQ, left=GlobalVar(name=g.name), right=g.init.value))
+    return out
+
+
+def _past(actor: str, k: int) -> Maker:
+    def mk(lay: Layout, b: tuple[int, ...]) -> Callable[[State], bool]:
+        i = lay.pc_slot(actor, 0)
+        return lambda s: int(s[i]) >= k
+
+    return mk
+
+
+def _free(e: Expr) -> set[str]:
+    """The bound names `e` refers to without binding them."""
+    match e:
+        case Bound(name=n):
+            return {n}
+        case Quant(var=v, body=body):
+            return _free(body) - {v}
+    out: set[str] = set()
+    for c in children(e):
+        out |= _free(c)
+    return out
+
+
+def _env_with(env: TypeEnv, scope: dict[str, str], elem: IndexType) -> TypeEnv:
+    for v in scope:
+        env = env.bind(v, elem)
+    return env
+
+
+def _rename(e: Expr, scope: dict[str, str]) -> Expr:
+    for v, new in scope.items():
+        if v != new:
+            e = _subst(e, v, Bound(name=new))
+    return e
+
+
 def atoms(
     m: Model, coll: str, scaled_ranges: Callable[[RangeType], bool]
 ) -> list[tuple[Atom, Maker]]:
@@ -376,9 +572,11 @@ def candidates(
     scaled: Callable[[RangeType], bool],
     deadline: float,
     max_candidates: int,
+    rich: Sequence[tuple[Atom, Maker]] = (),
 ) -> Candidates:
     """The template clauses true in every sampled state, as closed IR expressions."""
-    table = atoms(m, coll, scaled)
+    texts = {a.text for a, _ in rich}
+    table = [*rich, *(am for am in atoms(m, coll, scaled) if am[0].text not in texts)]
     out: list[Expr] = []
     cls: list[Clause] = []
     tried = 0
