@@ -59,11 +59,12 @@ from mbind_formal.ir.model import (
     UnOp,
 )
 from mbind_formal.ir.types import TypeEnv, infer
-from mbind_formal.ir.walk import children
+from mbind_formal.ir.walk import children, subexprs
 from mbind_formal.semantics.layout import Layout, State
 from mbind_formal.semantics.relation import Semantics
 
 MAX_LITERALS = 3
+MAX_TRIED_PER_BUCKET = 400_000  # clauses tested per (prefix, size): bounds the time
 MAX_CONST_RANGE = 4  # ranges with at most this many values get `x == k` atoms
 VARS = ("p", "q")
 
@@ -75,6 +76,7 @@ class Atom:
     expr: Expr  # over Bound("p") / Bound("q")
     uses: frozenset[str]  # which of p, q it mentions
     text: str  # a stable sort key
+    term: str = ""  # for `x == constant`: the term x (two such atoms on one x exclude)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,6 +306,7 @@ def rich_atoms(
         elif (
             len(d.params) == 1
             and d.params[0].type == elem
+            and not _has_quant(d.body, m)  # a quantifier under a quantifier is slow
             and infer(d.body, env.bind(d.params[0].name, elem)) == BoolType()
         ):
             for var in VARS:
@@ -316,7 +319,14 @@ def rich_atoms(
         free = _free(e)
         if free <= scope.keys() and not isinstance(e, BoolLit):
             uses = frozenset(scope[v] for v in free)
-            if len(uses) <= 1 and infer(e, _env_with(env, scope, elem)) == BoolType():
+            nested = _has_quant(e, m)
+            whole = e is claims[base]  # the claim itself: already a candidate
+            if (
+                len(uses) <= 1
+                and not (uses and nested)  # a quantifier under a quantifier is slow
+                and not whole
+                and infer(e, _env_with(env, scope, elem)) == BoolType()
+            ):
                 add({n: _rename(x, scope) for n, x in per.items()}, uses)
         if isinstance(e, Quant):
             inner = dict(scope)
@@ -385,6 +395,16 @@ def _past(actor: str, k: int) -> Maker:
     return mk
 
 
+def _has_quant(e: Expr, m: Model) -> bool:
+    """`e` holds a quantifier, definitions expanded."""
+    for x in subexprs(e):
+        if isinstance(x, Quant):
+            return True
+        if isinstance(x, Call) and _has_quant(m.definition(x.name).body, m):
+            return True
+    return False
+
+
 def _free(e: Expr) -> set[str]:
     """The bound names `e` refers to without binding them."""
     match e:
@@ -418,15 +438,15 @@ def atoms(
     terms = _terms(m, coll, fixed_bits=True)
     out: list[tuple[Atom, Maker]] = []
 
-    def add(e: Expr, uses: frozenset[str], mk: Maker) -> None:
-        out.append((Atom(e, uses, repr(e)), mk))
+    def add(e: Expr, uses: frozenset[str], mk: Maker, term: str = "") -> None:
+        out.append((Atom(e, uses, repr(e), term), mk))
 
     for t in terms:
         if t.type is None:  # a pc
             assert isinstance(t.expr, AtLabel)
             for k, label in enumerate(t.labels):
                 e: Expr = AtLabel(actor=t.expr.actor, instance=t.expr.instance, label=label)
-                add(e, t.uses, _eq_const(t.slot, k))
+                add(e, t.uses, _eq_const(t.slot, k), repr(t.expr))
             continue
         match t.type:
             case BoolType():
@@ -434,12 +454,12 @@ def atoms(
             case EnumType(values=vals) as en:
                 for k, val in enumerate(vals):
                     e = Binary(op=BinOp.EQ, left=t.expr, right=EnumLit(enum=en, value=val))
-                    add(e, t.uses, _eq_const(t.slot, k))
+                    add(e, t.uses, _eq_const(t.slot, k), repr(t.expr))
             case RangeType(lo=lo, hi=hi) as rt:
                 if not scaled_ranges(rt) and hi - lo + 1 <= MAX_CONST_RANGE:
                     for k in range(lo, hi + 1):
                         e = Binary(op=BinOp.EQ, left=t.expr, right=IntLit(value=k))
-                        add(e, t.uses, _eq_const(t.slot, k))
+                        add(e, t.uses, _eq_const(t.slot, k), repr(t.expr))
             case SetType(enum=en):
                 for k, val in enumerate(en.values):
                     e = Binary(op=BinOp.IN, left=EnumLit(enum=en, value=val), right=t.expr)
@@ -471,7 +491,7 @@ def atoms(
                     size = m.collection(c).size
                     for k in range(size):
                         e = Binary(op=BinOp.EQ, left=t.expr, right=ElemLit(collection=c, index=k))
-                        add(e, t.uses, _eq_const(t.slot, k))
+                        add(e, t.uses, _eq_const(t.slot, k), repr(t.expr))
     # comparisons between two integer terms of the same kind
     nums = [
         t
@@ -610,12 +630,22 @@ def candidates(
                     return Candidates((), (), len(table), nvec, tried, False)
         nvec += len(vecs)
         tables.append(_Table.of(prefix, mine, sorted(vecs)))
+    # each (prefix, clause size) gets its share, so that the many clauses without a
+    # quantifier cannot crowd out the quantified ones
+    buckets = len(tables) * MAX_LITERALS
     for size in range(1, MAX_LITERALS + 1):
         for t in tables:
+            quota = max(1, (max_candidates - len(out)) // buckets)  # unused share flows on
+            buckets -= 1
+            tried_here = 0
             for combo in itertools.combinations(t.lits, size):
                 if len({k for k, _ in combo}) < size:
                     continue
+                if t.made.get(size, 0) >= quota or tried_here >= MAX_TRIED_PER_BUCKET:
+                    complete = False
+                    break
                 tried += 1
+                tried_here += 1
                 if tried % 4096 == 0 and time.monotonic() > deadline:
                     return Candidates(tuple(out), tuple(cls), len(table), nvec, tried, False)
                 fs = frozenset(combo)
@@ -627,6 +657,10 @@ def candidates(
                 if mask != t.full:
                     continue
                 t.kept.append(fs)  # subsumes its supersets, even when not a candidate
+                terms = [t.atoms[k].term for k, pol in combo if not pol and t.atoms[k].term]
+                if len(terms) != len(set(terms)):
+                    continue  # `x != a || x != b`: true of every state, says nothing
+                t.made[size] = t.made.get(size, 0) + 1
                 if len(t.prefix) == 2:
                     if len({u for k, _ in combo for u in t.atoms[k].uses}) < 2:
                         continue
@@ -655,6 +689,7 @@ class _Table:
     swap: list[int]  # atom index -> the index of the same atom with p and q swapped
     kept: list[frozenset[tuple[int, bool]]]
     seen: set[frozenset[tuple[int, bool]]]
+    made: dict[int, int]  # clause size -> candidates made
 
     @staticmethod
     def of(prefix: tuple[str, ...], mine: list[tuple[Atom, Maker]], vecs: list[int]) -> _Table:
@@ -676,7 +711,7 @@ class _Table:
         lits = [lt for lt in lits if lt not in ones] + ones
         index = {a.text: k for k, (a, _) in enumerate(mine)}
         swap = [index.get(_swapped(a.text), k) for k, (a, _) in enumerate(mine)]
-        return _Table(prefix, [a for a, _ in mine], pos, neg, full, lits, swap, [], set())
+        return _Table(prefix, [a for a, _ in mine], pos, neg, full, lits, swap, [], set(), {})
 
 
 def _swapped(text: str) -> str:
