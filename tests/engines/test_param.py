@@ -158,3 +158,15 @@ def test_the_certificate_accepts_a_right_invariant() -> None:
         time.monotonic() + 20,
     )
     assert cert.ok, cert.failed
+
+
+def test_the_json_scope_says_which_kind_of_holds() -> None:
+    from mbind_formal.engines.base import Result
+    from mbind_formal.verdicts import scope
+
+    def r(verdict: Verdict, stats: dict[str, float | int | str]) -> Result:
+        return Result(verdict=verdict, engine="e", method="m", variant="v", claim="c", stats=stats)
+
+    assert scope(r(Verdict.HOLDS, {"scope": SCOPE})) == "all sizes"
+    assert scope(r(Verdict.HOLDS, {})) == "this size"
+    assert scope(r(Verdict.UNKNOWN, {"scope": SCOPE})) is None

@@ -17,7 +17,7 @@ by the explicit engine at sizes 2..6).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import z3
@@ -41,6 +41,7 @@ from mbind_formal.ir.model import (
     Model,
     RangeType,
     SetType,
+    Spec,
 )
 from mbind_formal.semantics.layout import Layout, State
 
@@ -64,11 +65,22 @@ class ParamEngine:
     name = "param"
 
     def __init__(self, respec: SpecAt | None = None) -> None:
-        self.respec = respec
+        self.respec: SpecAt | None = None
+        if respec is not None:
+            self.use_spec(respec)
 
     def use_spec(self, respec: SpecAt) -> None:
-        """The CLI hands over how to rebuild the spec at other sizes."""
-        self.respec = respec
+        """The CLI hands over how to rebuild the spec at other sizes. Rebuilt specs are
+        kept for the engine's life (one run), so the claims of a spec share them."""
+        built: dict[tuple[tuple[tuple[str, int], ...], str], Spec | None] = {}
+
+        def cached(params: Mapping[str, int], extra: str) -> Spec | None:
+            key = (tuple(sorted(params.items())), extra)
+            if key not in built:
+                built[key] = respec(params, extra)
+            return built[key]
+
+        self.respec = cached
 
     def check(
         self, model: Model, claim: Claim, budget: Budget, report: Progress | None = None
@@ -188,8 +200,8 @@ class ParamEngine:
             else:
                 why = (
                     "the solver could not decide whether the claim is inductive for every "
-                    f"size (relative to the candidates, it is at {fam.param} <= "
-                    f"{CTI_SIZES_UP_TO}: no counterexample to induction there)"
+                    "size (relative to the candidates, no counterexample to induction at "
+                    f"{fam.param} <= {CTI_SIZES_UP_TO})"
                 )
             return done(Verdict.UNKNOWN, why, witnesses=witnessed)
         # 4. certificate
