@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
@@ -82,7 +83,9 @@ def run(text: str, claim: str, timeout: float = 60.0) -> tuple[Verdict, str, dic
     respec = respec_of(text)
     spec = respec({}, "")
     assert spec is not None
-    r = ParamEngine(respec).check(spec.models[0], spec.claim(claim), Budget(timeout_s=timeout))
+    r = ParamEngine(respec).check(
+        spec.models[0], spec.claim(claim), Budget(timeout_s=timeout, query_timeout_s=3)
+    )
     return r.verdict, r.reason, {**r.stats, "invariant": r.invariant}
 
 
@@ -170,3 +173,26 @@ def test_the_json_scope_says_which_kind_of_holds() -> None:
     assert scope(r(Verdict.HOLDS, {"scope": SCOPE})) == "all sizes"
     assert scope(r(Verdict.HOLDS, {})) == "this size"
     assert scope(r(Verdict.UNKNOWN, {"scope": SCOPE})) is None
+
+
+def test_the_cli_proves_for_every_size_and_says_so(tmp_path: Path) -> None:
+    import io
+    import json
+
+    from mbind_formal.cli import run_cli
+
+    spec = tmp_path / "lock.mbf"
+    spec.write_text(LOCK, encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    doc_path = tmp_path / "cells.json"
+    argv = ["prove", str(spec), "--engine", "param", "--show-invariant", "--json", str(doc_path)]
+    code = run_cli([*argv, "--no-save"], out, err)
+    assert code == 0, err.getvalue()
+    text = out.getvalue()
+    assert "holds (parametric invariant: all sizes, n >= 1)" in text
+    assert "  invariant: " in text
+    (cell,) = json.loads(doc_path.read_text(encoding="utf-8"))["cells"]
+    assert cell["scope"] == "all sizes" and cell["engine"] == "param"
+    from mbind_formal.cli.render import proof_method
+
+    assert proof_method(cell["method"]) == "∀N"  # the matrix mark, beside ✓exh
