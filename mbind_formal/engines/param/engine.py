@@ -31,8 +31,6 @@ from mbind_formal.engines.param.infer import Clause, candidates, const_facts, ri
 from mbind_formal.engines.param.reach import reach
 from mbind_formal.engines.param.text import Printer
 from mbind_formal.ir.model import (
-    Binary,
-    BinOp,
     BoolType,
     Claim,
     EnumType,
@@ -186,7 +184,11 @@ class ParamEngine:
         stats["unneeded"] = h.unneeded
         stats["queries"] = h.queries
         if h.timed_out:
-            return done(Verdict.UNKNOWN, "out of time during Houdini", witnesses=witnessed)
+            why = (
+                f"out of time during Houdini ({len(all_cands)} candidates, {h.queries} "
+                "solver queries; a larger --timeout may decide it)"
+            )
+            return done(Verdict.UNKNOWN, why, witnesses=witnessed)
         if not h.claim_kept:
             if h.cti is not None and h.cti_init:
                 why = "the claim fails in an initial state at some size: " + _show_model(
@@ -321,4 +323,4 @@ def _val(enc: PEncoding, loc: Loc, mdl: z3.ModelRef, v: object) -> str:
     return str(k)
 
 
-__all__ = ("SCOPE", "BinOp", "Binary", "ParamEngine")
+__all__ = ("SCOPE", "ParamEngine")
