@@ -196,3 +196,39 @@ def test_the_cli_proves_for_every_size_and_says_so(tmp_path: Path) -> None:
     from mbind_formal.cli.render import proof_method
 
     assert proof_method(cell["method"]) == "∀N"  # the matrix mark, beside ✓exh
+
+
+MUTANTS = {
+    # no await: two CPUs walk in
+    "no_await": (LOCK.replace("    await !locked;\n", ""), False),
+    # check, then set the lock in a later step: the classic race
+    "split": (LOCK.replace("    await !locked;\n", "    await !locked;\n  grab:\n"), False),
+    # correct, with one more field to infer about
+    "counted": (
+        LOCK.replace(
+            "var in_cs: bool = false;", "var in_cs: bool = false;\n  var turns: 0..1 = 0;"
+        ).replace("    self.in_cs = false;\n", "    self.in_cs = false;\n    self.turns = 1;\n"),
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "name", ["no_await", "split", pytest.param("counted", marks=pytest.mark.nightly)]
+)
+def test_holds_for_every_size_agrees_with_the_explicit_engine(name: str) -> None:
+    from mbind_formal.engines.explicit import ExplicitEngine
+
+    text, correct = MUTANTS[name]
+    verdict, reason, _ = run(text, "exclusive")
+    explicit = []
+    for n in (2, 3, 4, 5):
+        spec = respec_of(text)({"n": n}, "")
+        assert spec is not None
+        r = ExplicitEngine().check(spec.models[0], spec.claim("exclusive"), Budget(timeout_s=20))
+        explicit.append(r.verdict)
+    if verdict is Verdict.HOLDS:
+        assert explicit == [Verdict.HOLDS] * 4
+    assert (verdict is Verdict.HOLDS) == correct, reason
+    if not correct:
+        assert reason.startswith("does not hold for every size: violated at n = 2")
