@@ -243,12 +243,21 @@ def how(result: Result) -> str:
             return f"unknown ({result.reason or result.method})"
 
 
+def scope(result: Result) -> str | None:
+    """What a `holds` covers: "all sizes" (a certified parametric invariant) or "this
+    size" (the model as built); None for any other verdict (schema key `scope`)."""
+    if result.verdict is not Verdict.HOLDS:
+        return None
+    return "all sizes" if result.stats.get("scope") == "all sizes" else "this size"
+
+
 def cell_json(cell: Cell) -> dict[str, Any]:
     r = cell.result
     return {
         "variant": cell.variant,
         "claim": cell.claim,
         "verdict": verdict_name(r),
+        "scope": scope(r),
         "engine": r.engine,
         "method": r.method,
         "bound": bounded(r),
