@@ -89,6 +89,52 @@ def run(text: str, claim: str, timeout: float = 60.0) -> tuple[Verdict, str, dic
     return r.verdict, r.reason, {**r.stats, "invariant": r.invariant}
 
 
+# The lock with a release that stores -1 into a 0..1 counter: a type violation at every
+# size (ir.model NOTE(type rule)), although `exclusive` holds where the store would only
+# disable the release.
+UNDERFLOW = (
+    LOCK.replace("var locked: bool = false;", "var locked: bool = false;\nvar holders: 0..1 = 0;")
+    .replace("    locked = true;\n", "    locked = true;\n    holders++;\n")
+    .replace("    self.in_cs = false;\n", "    self.in_cs = false;\n    holders = holders - 2;\n")
+)
+
+
+def test_a_type_violation_is_never_proved() -> None:
+    assert UNDERFLOW.count("holders") == 4
+    verdict, reason, _ = run(UNDERFLOW, "exclusive")
+    assert verdict is Verdict.UNKNOWN
+    assert "violated at" in reason, reason
+
+
+def test_the_certificate_checks_the_type_rule() -> None:
+    """An invariant inductive where out-of-type stores disable their step, so only the
+    certificate's `types` query can reject it (NOTE(param type rule))."""
+    respec = respec_of(UNDERFLOW)
+    spec = respec({}, "")
+    assert spec is not None
+    model, claim = spec.models[0], spec.claim("exclusive")
+    inv = (
+        "(forall p in Cpu: p.in_cs => locked)"
+        " && (forall p in Cpu: forall q in Cpu: p.in_cs && q.in_cs => p == q)"
+        " && (locked => exists r in Cpu: r.in_cs)"
+    )
+    cert = certify(respec, model, claim, inv, Budget(timeout_s=60), time.monotonic() + 60)
+    assert not cert.ok
+    assert cert.failed.startswith("types"), cert.failed
+    fixed = respec_of(UNDERFLOW.replace("var holders", "guarded var holders"))
+    spec2 = fixed({}, "")
+    assert spec2 is not None
+    cert2 = certify(
+        fixed,
+        spec2.models[0],
+        spec2.claim("exclusive"),
+        inv,
+        Budget(timeout_s=60),
+        time.monotonic() + 60,
+    )
+    assert ("types", "unsat") in cert2.checks
+
+
 def test_a_lock_is_proved_for_every_size() -> None:
     verdict, reason, stats = run(LOCK, "exclusive")
     assert verdict is Verdict.HOLDS, reason

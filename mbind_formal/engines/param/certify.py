@@ -3,7 +3,8 @@
 Stage: engines (parametric). Input: the invariant as spec text, the `SpecAt` that
 appends it to the spec as a claim, the checked model and claim. Output: `Certificate`:
 whether the text parsed, the three queries (initiation, consecution, implies-claim) on a
-fresh encoding of the *re-parsed* text with fresh solvers, and the explicit engine's
+fresh encoding of the *re-parsed* text with fresh solvers, a fourth (types: no state of
+the invariant stores outside a type, NOTE(param type rule)), and the explicit engine's
 verdict on the invariant at sizes 2..6 (it must hold in every reachable state there).
 Any failure is named in `failed`; `ok` only when every check passed.
 """
@@ -77,7 +78,7 @@ def certify(
     cl = fam_claim.claim
     assume = [] if cl.assume is None else [_b(enc_c.expr(cl.assume, Ctx(t0)))]
     goal = _b(enc_c.expr(cl.invariant, Ctx(t0)))
-    queries = (
+    queries: tuple[tuple[str, list[z3.BoolRef]], ...] = (
         ("initiation", [enc.init(s0, None), *assume, z3.Not(f(inv, s0))]),
         (
             "consecution",
@@ -91,6 +92,16 @@ def certify(
         ),
         ("implies-claim", [enc.domain(s0), f(inv, s0), z3.Not(goal)]),
     )
+    # NOTE(param type rule): the invariant holds where a store outside its type disables
+    # its path; the real relation makes such a store a violation (ir.model NOTE(type
+    # rule)), so no state of the invariant may have one enabled: a well-typed state of
+    # the invariant whose successor under the undisabled relation leaves the types.
+    enc.type_rule = True
+    try:
+        types = ("types", [enc.domain(s0), f(inv, s0), enc.trans(s0, s1), z3.Not(enc.domain(s1))])
+    finally:
+        enc.type_rule = False
+    queries = (*queries, types)
     for name, parts in queries:
         s = z3.Solver()
         s.set("timeout", max(1, int(min(query_s, max(0.1, deadline - time.monotonic())) * 1000)))

@@ -93,6 +93,7 @@ class Loc:
     name: str
     type: Type | None  # None for a pc
     const: bool = False
+    guarded: bool = False  # a store outside `type` disables its path (NOTE(type rule))
 
     @property
     def key(self) -> str:
@@ -141,18 +142,23 @@ class PEncoding:
         self.coll = fam.collection
         self.N = z3.Int("N")
         self.at_n: int | None = None  # set: encode at this one size (quantifiers expanded)
+        # NOTE(param type rule): False, the proof's relation, where a store outside its
+        # type disables its path; True, the relation where only a `guarded` variable's
+        # store does, so that a state with an enabled type violation has a successor
+        # outside `domain` (certify's "types" query looks for one)
+        self.type_rule = False
         self._fresh = itertools.count()
         self.locs: list[Loc] = []
         m = self.model
         for v in m.globals:
-            self.locs.append(Loc("global", "", v.name, v.type, v.const))
+            self.locs.append(Loc("global", "", v.name, v.type, v.const, v.guarded))
         for c in m.collections:
             for f in c.fields:
-                self.locs.append(Loc("field", c.name, f.name, f.type, f.const))
+                self.locs.append(Loc("field", c.name, f.name, f.type, f.const, f.guarded))
         for a in m.actors:
             self.locs.append(Loc("pc", a.name, "pc", None))
             for v in a.locals:
-                self.locs.append(Loc("local", a.name, v.name, v.type, v.const))
+                self.locs.append(Loc("local", a.name, v.name, v.type, v.const, v.guarded))
         self._check_fragment()
 
     # ------------------------------------------------------------------ fragment
@@ -533,6 +539,8 @@ class PEncoding:
             case _:
                 assert_never(tgt)
         assert loc.type is not None
+        if self.type_rule and not loc.guarded:
+            return _Path(self.write(p.state, loc, idx, val), p.cond, p.bound)
         ok = self.in_type(loc.type, val)
         return _Path(self.write(p.state, loc, idx, val), [*p.cond, ok], p.bound)
 

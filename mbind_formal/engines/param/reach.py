@@ -2,8 +2,9 @@
 
 Stage: engines (parametric). Input: a `Model`, the claim's `assume`, a deadline and a
 state limit. Output: `Reached`: the states (tuples in `semantics.layout` order) and
-whether the search was complete, or, when the claim's invariant fails in one of them,
-that state. A plain breadth-first search over `semantics.relation` (no symmetry: the
+whether the search was complete, or, when the claim's invariant fails in one of them
+or one of them has a type violation (an enabled store outside its type), that state.
+A plain breadth-first search over `semantics.relation` (no symmetry: the
 candidates distinguish elements), so it agrees with the explicit engine by construction.
 """
 
@@ -43,6 +44,7 @@ def reach(
     wits = [sem.predicate(w) for w in witnesses]
     seen_w = [False] * len(wits)
     seen: set[State] = set()
+    faults = sem.fault_log  # NOTE(type rule): the type violations of an expansion
     order: list[State] = []
     todo: deque[State] = deque()
     try:
@@ -62,7 +64,11 @@ def reach(
             k += 1
             if k % 256 == 0 and time.monotonic() > deadline:
                 return Reached(tuple(order), False, "timeout")
-            for _, _, nxt in sem.raw_successors(s):
+            del faults[:]
+            out = sem.raw_successors(s)
+            if faults:  # an enabled store outside its type: `s` violates every claim
+                return Reached(tuple(order), False, "violated", s, tuple(seen_w))
+            for _, _, nxt in out:
                 if nxt not in seen:
                     if len(seen) >= max_states:
                         return Reached(tuple(order), False, f"more than {max_states} states")
