@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -134,7 +135,8 @@ def test_fields_stored_through_a_pick_are_checked_too(engine: str) -> None:
     assert r.trace is not None and r.trace.kind is TraceKind.TYPE_VIOLATION
     assert len(r.trace) == 1
     assert replay(model, r.trace, claim).ok
-    assert ".refs := -1 outside 0..2 (put[0] again)" in r.reason
+    # which of the symmetric instances is the engine's (Z3's) choice
+    assert re.search(r"\.refs := -1 outside 0\.\.2 \(put\[[01]\] again\)", r.reason), r.reason
 
 
 LOCAL = FIELDS.replace("var mine: 0..2 = 0;", "var mine: 0..1 = 0;").replace(
@@ -152,7 +154,9 @@ def test_locals_are_checked_too(engine: str) -> None:
     r = check(engine, model, claim)
     assert r.trace is not None and r.trace.kind is TraceKind.TYPE_VIOLATION
     assert len(r.trace) == 1
-    assert "put[0].mine := 2 outside 0..1 (put[0] again)" in r.reason
+    assert re.search(r"put\[([01])\]\.mine := 2 outside 0\.\.1 \(put\[\1\] again\)", r.reason), (
+        r.reason
+    )
 
 
 def test_the_text_and_itf_renderings_name_the_store_and_the_type() -> None:
