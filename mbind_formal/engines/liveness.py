@@ -44,7 +44,7 @@ from mbind_formal.semantics.fairness import (
 from mbind_formal.semantics.layout import State
 from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
-from mbind_formal.trace.replay import replay_with
+from mbind_formal.trace.replay import replay_with, violation_reason
 
 _CHECK_EVERY = 512
 REDUCTIONS_OFF = "no symmetry or partial-order reduction (not sound for liveness under fairness)"
@@ -60,6 +60,7 @@ class _Graph:
     parent: list[tuple[int, int]] = field(default_factory=list)  # (parent, step id); -1
     depth: list[int] = field(default_factory=list)
     inits: list[int] = field(default_factory=list)
+    bad: int | None = None  # a state with a type violation (ir.model NOTE(type rule))
     transitions: int = 0
 
     def add(self, s: State, parent: int, sid: int) -> tuple[int, bool]:
@@ -86,6 +87,7 @@ def _explore(
     g = _Graph()
     norm = canon or (lambda s: s)
     queue: deque[int] = deque()
+    faults = sem.fault_log
     for s in sem.initial_states(claim.assume):
         i, new = g.add(norm(s), -1, -1)
         if new:
@@ -100,7 +102,12 @@ def _explore(
             return g, f"timeout after {budget.timeout_s:g} s ({len(g.states)} states)"
         s = g.states[i]
         out = g.succ[i]
-        for sid, _, t in sem.raw_successors(s):
+        del faults[:]
+        kids = sem.raw_successors(s)
+        if faults:  # an enabled store outside its type: a violation of every claim
+            g.bad = i
+            return g, ""
+        for sid, _, t in kids:
             t = norm(t)
             if t == s:
                 continue  # a stutter (NOTE(fair lasso))
@@ -367,6 +374,35 @@ def _trace(sem: Semantics, g: _Graph, claim: Claim, lasso: _Lasso) -> Trace:
     return trace
 
 
+def _path_trace(sem: Semantics, g: _Graph, claim: Claim, end: int) -> Trace:
+    """The BFS path to `end`, a state with a type violation, as a replayed trace."""
+    path: list[tuple[int, int]] = []
+    v = end
+    while g.parent[v][0] >= 0:
+        path.append((v, g.parent[v][1]))
+        v = g.parent[v][0]
+    steps: list[TraceStep] = []
+    prev = v
+    for w, sid in reversed(path):
+        s, t = g.states[prev], g.states[w]
+        ch = next(c for i, c, u in sem.raw_successors(s) if i == sid and u == t)
+        ref = sem.steps[sid]
+        steps.append(TraceStep(ref.actor, ref.instance, ref.label, t, ch))
+        prev = w
+    trace = Trace(
+        variant=sem.model.variant,
+        init=g.states[v],
+        steps=tuple(steps),
+        kind=TraceKind.TYPE_VIOLATION,
+        claim=claim.name,
+        engine="explicit",
+    )
+    checked = replay_with(sem, trace, claim)
+    if not checked.ok:
+        raise RuntimeError(f"internal error: explicit trace does not replay: {checked.message}")
+    return trace
+
+
 def check_liveness(
     model: Model,
     claim: Claim,
@@ -412,6 +448,16 @@ def check_liveness(
         }
         if stopped:
             return done(reason=stopped, states=len(g.states), stats=stats)
+        if g.bad is not None:
+            trace = _path_trace(sem, g, claim, g.bad)
+            return done(
+                verdict=Verdict.VIOLATED,
+                trace=trace,
+                depth=len(trace),
+                states=len(g.states),
+                reason=violation_reason(sem, trace, "shortest, BFS"),
+                stats=stats,
+            )
         for inst in instances(sem, claim):
             lasso = _search(g, inst, cons)
             if lasso is None:

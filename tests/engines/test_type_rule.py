@@ -216,3 +216,23 @@ def test_tlc_agrees_with_explicit(guarded: bool) -> None:
     if not guarded:
         assert r.trace is not None and r.trace.kind is TraceKind.TYPE_VIOLATION
         assert "readers := -1 outside 0..3" in r.reason
+
+
+def test_temporal_claims_see_type_violations_too() -> None:
+    """The liveness engine explores every state: a reachable store outside its type is a
+    violation of a temporal claim as of any other (the writer would get the lock, had
+    read-unlock not underflowed); the fixed variant's claim holds."""
+    text = (
+        UNDERFLOW.read_text()
+        + "\nfair actor wr;\nfair actor reader;\nclaim writer_done {\n  eventually wr@done;\n}\n"
+    )
+    result = load_text(text, str(UNDERFLOW))
+    assert result.spec is not None, [d.message for d in result.diagnostics]
+    claim = result.spec.claim("writer_done")
+    r = ExplicitEngine().check(result.spec.model("base"), claim, BUDGET)
+    assert r.verdict is Verdict.VIOLATED, r.reason
+    assert r.trace is not None and r.trace.kind is TraceKind.TYPE_VIOLATION
+    assert r.reason.startswith("type violation: readers := -1 outside 0..3"), r.reason
+    assert replay(result.spec.model("base"), r.trace, claim).ok
+    fixed = ExplicitEngine().check(result.spec.model("fixed"), claim, BUDGET)
+    assert fixed.verdict is Verdict.HOLDS, fixed.reason
