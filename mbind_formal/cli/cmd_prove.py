@@ -49,7 +49,10 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
         refused = ", ".join(f"{a}.{label} ({n}x)" for a, label, n in r.coverage.blocked)
         lines.append(f"  note: stores out of their type's range disabled: {refused}")
     if show_invariant and r.invariant:
-        lines.append(f"  invariant: {r.invariant}")
+        lines.append("  invariant:")  # spec syntax (NOTE(printed invariants)), one conjunct a line
+        lines += [f"    {line}" for line in r.invariant.splitlines()]
+    elif show_invariant and r.stats.get("invariant"):
+        lines.append(f"  invariant: {r.stats['invariant']}")
     if cell.verdict is Verdict.VIOLATED:
         variant, claim = shlex.quote(cell.variant), shlex.quote(cell.claim)
         lines.append(f"  see: mbind-formal trace {spec} --variant {variant} --claim {claim}")
