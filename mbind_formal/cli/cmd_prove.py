@@ -17,7 +17,7 @@ EXITS = (
     (ExitCode.OK, "every claim holds, or holds up to the printed bound (bmc, kind)"),
     (ExitCode.VIOLATED, "some claim is violated"),
     (ExitCode.UNKNOWN, "some verdict is unknown or vacuous"),
-    (ExitCode.DISAGREE, "engines disagree (--engine all)"),
+    (ExitCode.DISAGREE, "engines disagree (--engine all, or auto's cross-check)"),
 )
 
 
@@ -37,6 +37,8 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
         lines.append(f"  {r.reason}")
     if r.states is not None:
         lines.append(f"  {r.states} distinct states")
+    if r.stats.get("crosscheck"):
+        lines.append(f"  cross-check: {r.stats['crosscheck']}")
     if r.deadlock is not None:
         lines.append(f"  note: a deadlock is reachable in {len(r.deadlock)} steps")
     # Coverage is only true of a search that saw every reachable state: a stopped or

@@ -43,7 +43,7 @@ from mbind_formal.engines.z3.run import (
     settle,
     unknown,
 )
-from mbind_formal.engines.z3.terms import Term
+from mbind_formal.engines.z3.terms import EncodeOptions, Term
 from mbind_formal.ir.model import Claim, Expr, Model
 from mbind_formal.semantics.relation import SemanticsError
 
@@ -82,8 +82,10 @@ class InductionEngine:
 
     name = "kind"
 
-    def __init__(self) -> None:
-        self._encodings = EncodingCache(BMC_OPTIONS)
+    def __init__(self, options: EncodeOptions = BMC_OPTIONS) -> None:
+        """`options`: the sorts (NOTE(z3 sorts)); `auto` re-proves a bit-vector proof
+        over integers (PDR_OPTIONS) as its cross-check."""
+        self._encodings = EncodingCache(options)
 
     def check(
         self,
