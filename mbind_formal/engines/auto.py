@@ -6,8 +6,10 @@ first method that decides, re-labelled `engine="auto"`, `method="auto: <engine>
 does) and in `stats["tried"]`.
 
 Order: (1) the explicit engine, exhaustive when the product of the slot domains is at
-most `EXPLICIT_STATES` and otherwise capped at that many states (it decides most small
-models at once and gives the shortest trace); (2) BMC to depth `QUICK_DEPTH` for
+most `EXPLICIT_STATES`; otherwise, with a time limit, it gets `TIMED_SHARE` of the time
+left (and `EXPLICIT_MEMORY_STATES` states at most), without one it is capped at
+`EXPLICIT_STATES` states (it decides most models of this size at once and gives the
+shortest trace); (2) BMC to depth `QUICK_DEPTH` for
 shallow bugs; (3) k-induction up to the budget's depth; (4) PDR. Each phase gets a
 share of the remaining time, so a slow phase cannot starve the ones after it.
 
@@ -37,6 +39,8 @@ from mbind_formal.ir.model import Claim, Model
 from mbind_formal.semantics.layout import Layout, SlotKind, domain, sizes_of
 
 EXPLICIT_STATES = 200_000  # states the explicit engine may visit before Z3 takes over
+EXPLICIT_MEMORY_STATES = 5_000_000  # with a time limit: the explicit phase's memory guard
+TIMED_SHARE = 0.6  # with a time limit: the explicit phase's share of it (big models)
 QUICK_DEPTH = 10  # BMC depth of the quick bug hunt
 CROSS_DEPTH = 20  # BMC depth of the cross-check of a PDR proof
 CROSS_FACTOR = 4.0  # NOTE(auto cross-check): its time, in multiples of the proof's
@@ -78,12 +82,18 @@ class AutoEngine:
         clock = Clock(budget)
         estimate = estimate_states(model)
         small = estimate <= EXPLICIT_STATES
-        cap = budget.max_states
-        if not small:
-            cap = min(cap or EXPLICIT_STATES, EXPLICIT_STATES)
+        cap, share = budget.max_states, 1.0
+        if not small and budget.timeout_s is not None:
+            # Issue 14.4: with a time limit the explicit engine gets time, not a state
+            # count: it decides every cell it can reach in that share at its own rate
+            # (a fixed cap of EXPLICIT_STATES left cells to k-induction that explicit
+            # decides in seconds). The state cap left is a memory guard.
+            cap, share = min(cap or EXPLICIT_MEMORY_STATES, EXPLICIT_MEMORY_STATES), TIMED_SHARE
+        elif not small:
+            cap, share = min(cap or EXPLICIT_STATES, EXPLICIT_STATES), 0.25
         bound = max_depth(budget)
         phases: list[tuple[Engine, Budget, float]] = [
-            (self._explicit, replace(budget, max_states=cap), 1.0 if small else 0.25),
+            (self._explicit, replace(budget, max_states=cap), share),
             (self._bmc, replace(budget, max_depth=min(bound, QUICK_DEPTH)), 0.1),
             (self._kind, budget, 0.4),
             (self._pdr, budget, 1.0),
