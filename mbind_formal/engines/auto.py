@@ -89,8 +89,8 @@ class AutoEngine:
             # (a fixed cap of EXPLICIT_STATES left cells to k-induction that explicit
             # decides in seconds). The state cap left is a memory guard. Measured by
             # bench/ at 5 pages, 240 s, on a loaded 2-core machine: cells decided by
-            # explicit alone 24, by auto with the 200k cap or a 0.6 share 17, with 0.9
-            # 24 (the Z3 phases rarely decide a cell explicit could not at that size).
+            # explicit alone 24, by auto with a 0.6 share 17, with 0.9 24 (with the
+            # 200k cap, BENCHMARKS.md's unloaded run: auto 129, explicit 187).
             cap, share = min(cap or EXPLICIT_MEMORY_STATES, EXPLICIT_MEMORY_STATES), TIMED_SHARE
         elif not small:
             cap, share = min(cap or EXPLICIT_STATES, EXPLICIT_STATES), 0.25
