@@ -35,6 +35,7 @@ class Budget:
     seed: int = 0
     symmetry: bool = True  # use symmetry reduction where it is sound
     workers: int = 1  # TLC workers
+    por: bool = True  # explicit engine: partial-order reduction (NOTE(partial-order reduction))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field, replace
 
 from mbind_formal.engines.base import Budget, Coverage, Progress, ProgressEvent, Result, Verdict
 from mbind_formal.engines.codec import Codec, Key
-from mbind_formal.ir.model import Claim, IndexType, Model
+from mbind_formal.engines.footprint import claim_reads, footprints
+from mbind_formal.engines.por import Reducer
+from mbind_formal.ir.model import Claim, ClaimKind, IndexType, Model
 from mbind_formal.ir.symmetry import symmetric_collections
 from mbind_formal.semantics.layout import Layout, State, Value
 from mbind_formal.semantics.relation import Semantics, SemanticsError
@@ -272,6 +274,12 @@ class _Search:
     rss0: int = 0  # resident memory when the search started
     last_report: float = 0.0
     blocked: list[int] = field(default_factory=list)  # per step id: stores refused here
+    por: bool = False  # NOTE(partial-order reduction): follow stubborn sets only
+    reduced: int = 0  # expanded states where some enabled step was not followed
+    proviso: int = 0  # ... where the proviso made the search follow every step
+    pruned: int = 0  # transitions not followed
+    first_reduced: int | None = None  # the depth of the first reduced expansion
+    skipped: set[Key] = field(default_factory=set)  # successors not followed
 
     @property
     def sem(self) -> Semantics:
@@ -352,12 +360,21 @@ class _Memo:
     sem: Semantics
     key: Callable[[State], Key]
     unpack: Callable[[Key], State]
+    canonical: bool = False  # expand canonical states only (NOTE(partial-order reduction))
     table: dict[Key, tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...]]] = field(
         default_factory=dict
     )
     inits: dict[object, tuple[State, ...]] = field(default_factory=dict)  # assume -> states
     transitions: int = 0
     snap: list[int] = field(default_factory=list)  # blocked counters after the last expansion
+    reducer: Reducer | None = None  # made on the first search with partial-order reduction
+
+    def reduction(self) -> Reducer:
+        if self.reducer is None:
+            self.reducer = Reducer(
+                self.model, self.sem.layout, footprints(self.model, self.sem.layout)
+            )
+        return self.reducer
 
     def refused(self) -> tuple[tuple[int, int], ...]:
         """The stores refused since the last call, as (step id, count) pairs."""
@@ -379,10 +396,19 @@ class ExplicitEngine:
     def __init__(self) -> None:
         self._memo: _Memo | None = None
 
-    def _memo_for(self, model: Model, sym: frozenset[str]) -> _Memo:
-        """The memo of (model, sym), made anew (and the old one dropped) on a change."""
+    def _memo_for(self, model: Model, sym: frozenset[str], canonical: bool = False) -> _Memo:
+        """The memo of (model, sym, canonical), made anew (and the old one dropped) on a
+        change. `canonical`: successors are those of the canonical state of each orbit
+        (what partial-order reduction needs with symmetry); a memo filled from other
+        members of the orbits cannot serve, nor the other way round."""
         memo = self._memo
-        if memo is None or memo.model is not model or memo.sym != sym:
+        canonical = canonical and bool(sym)
+        if (
+            memo is None
+            or memo.model is not model
+            or memo.sym != sym
+            or memo.canonical != canonical
+        ):
             self._memo = None  # let the old one go before the new one grows
             sem = Semantics(model)
             codec = Codec.of(sem.layout)
@@ -393,7 +419,7 @@ class ExplicitEngine:
                 def key(s: State) -> Key:
                     return codec.pack(canon(s))
 
-            memo = self._memo = _Memo(model, sym, sem, key, codec.unpack)
+            memo = self._memo = _Memo(model, sym, sem, key, codec.unpack, canonical)
         memo.snap = list(memo.sem.blocked_counts)
         return memo
 
@@ -407,10 +433,72 @@ class ExplicitEngine:
         started = time.monotonic()
         sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
         try:
-            memo = self._memo_for(model, sym)
+            memo = self._memo_for(model, sym, budget.por)
         except SemanticsError as e:
             return self._unknown(model, claim, f"the model cannot be executed: {e}", started)
-        search = _Search(memo, claim, budget, report, started, rss0=rss_bytes())
+        search = _Search(memo, claim, budget, report, started, rss0=rss_bytes(), por=budget.por)
+        result = self._search(search)
+        if result.verdict is not Verdict.VIOLATED or not _may_be_longer(search):
+            return result
+        return self._minimise(model, claim, budget, report, started, search, result)
+
+    def _minimise(
+        self,
+        model: Model,
+        claim: Claim,
+        budget: Budget,
+        report: Progress | None,
+        started: float,
+        reduced: _Search,
+        result: Result,
+    ) -> Result:
+        """A shortest counterexample, by a search without reduction: it stops at the
+        first violation, at most as deep as the one found (NOTE(partial-order
+        reduction): the reduced search may find a longer one first)."""
+        assert result.trace is not None
+        found = len(result.trace)
+        left = None if budget.timeout_s is None else budget.timeout_s - reduced.elapsed()
+        plain = _Search(
+            reduced.memo,
+            claim,
+            replace(budget, timeout_s=left),
+            report,
+            rss0=rss_bytes(),
+        )
+        if left is not None and left <= 0:
+            plain.stopped = "no time left"
+        else:
+            again = self._search(plain)
+            if again.verdict is Verdict.VIOLATED and again.trace is not None:
+                n = len(again.trace)
+                how = "shorter than" if n < found else "as long as"
+                stats = {**result.stats, **_minimise_stats(plain)}
+                return replace(
+                    result,
+                    trace=again.trace,
+                    depth=n,
+                    seconds=time.monotonic() - started,
+                    stats=stats,
+                    reason=f"counterexample of {n} steps (shortest, BFS without partial-order "
+                    f"reduction; {how} the {found} steps found with it)",
+                )
+            plain.stopped = plain.stopped or again.reason
+            if not plain.stopped:
+                raise RuntimeError(
+                    "internal error: a counterexample found with partial-order reduction "
+                    "is not found without it"
+                )
+        return replace(
+            result,
+            seconds=time.monotonic() - started,
+            stats={**result.stats, **_minimise_stats(plain)},
+            reason=f"counterexample of {found} steps (partial-order reduction: may not be "
+            f"shortest; the search for a shorter one stopped: {plain.stopped})",
+        )
+
+    def _search(self, search: _Search) -> Result:
+        """Run one BFS and make its result (SemanticsError: the model cannot run)."""
+        memo, model, claim = search.memo, search.memo.model, search.claim
         search.progress("start")
         # NOTE(watch): long evaluations inside one state poll the same limits
         memo.sem.watch.check = search.limits
@@ -418,7 +506,7 @@ class ExplicitEngine:
             _explore(search)
         except SemanticsError as e:
             self._memo = None  # it may hold a half-recorded expansion
-            return self._unknown(model, claim, f"evaluation failed: {e}", started)
+            return self._unknown(model, claim, f"evaluation failed: {e}", search.started)
         except Expired as e:
             self._memo = None  # likewise
             search.stopped = f"{e.reason}, inside the evaluation of one state"
@@ -428,7 +516,7 @@ class ExplicitEngine:
         finally:
             memo.sem.watch.check = None
         search.progress(search.stopped or "done")
-        return _result(search, sorted(sym))
+        return _result(search, sorted(memo.sym))
 
     def _unknown(self, model: Model, claim: Claim, reason: str, started: float) -> Result:
         return Result(
@@ -451,16 +539,30 @@ def _explore(x: _Search) -> None:
     x.fired = [False] * len(sem.steps)
     max_states = x.budget.max_states
     pending = list(range(len(wits)))
+    memo = x.memo
+    reducer = memo.reduction() if x.por else None
+    visible, seen_vis = 0, [0] * len(wits)  # NOTE(partial-order reduction): V
+    if reducer is not None:
+        lay, fp = sem.layout, reducer.fp
+        if claim.kind is ClaimKind.ALWAYS:  # `final`: checked in terminal states only
+            visible = fp.written_by(claim_reads(sem.model, lay, (claim.prop,)))
+        seen_vis = [fp.written_by(claim_reads(sem.model, lay, (w,))) for w in claim.witnesses]
+    always_vis = visible
+    for m in seen_vis:
+        visible |= m
 
     def discover(s: State, k: Key) -> bool:
         """Check a new state; True when the search must stop (violation)."""
-        nonlocal pending
+        nonlocal pending, visible
         if pending:
             hit = [i for i in pending if wits[i](s)]
             if hit:
                 for i in hit:
                     x.reached[i] = True
                 pending = [i for i in pending if not x.reached[i]]
+                visible = always_vis
+                for i in pending:
+                    visible |= seen_vis[i]
         if not inv(s):
             x.violation = k
             return True
@@ -470,8 +572,9 @@ def _explore(x: _Search) -> None:
         x.stopped = x.limits()
         return bool(x.stopped)
 
-    memo = x.memo
     x.blocked = [0] * len(sem.steps)
+    canonical = memo.canonical  # expand each orbit's canonical state itself
+    unpack = memo.unpack
     inits: Iterable[State] | None = memo.inits.get(claim.assume)
     enumerated: list[State] | None = None
     if inits is None:
@@ -489,7 +592,7 @@ def _explore(x: _Search) -> None:
             return
         parent[k] = None
         x.initial += 1
-        level.append((s, k))
+        level.append((unpack(k) if canonical else s, k))
         if discover(s, k):
             return
     if x.stopped:
@@ -497,7 +600,7 @@ def _explore(x: _Search) -> None:
     if enumerated is not None:  # every initial state was enumerated: keep them
         memo.inits[claim.assume] = tuple(enumerated)
     succ, final, fired, blocked = sem.raw_successors, sem.is_final, x.fired, x.blocked
-    table, unpack = memo.table, memo.unpack
+    table = memo.table
     room = _MEMO_TRANSITIONS
     if x.budget.memory_mb is not None:
         room = min(room, (x.budget.memory_mb << 19) // _MEMO_BYTES_PER_TRANSITION)
@@ -505,6 +608,7 @@ def _explore(x: _Search) -> None:
     checked_at = 0  # x.transitions when the limits were last checked
     while level:
         nxt: list[tuple[State, Key]] = []
+        here: set[Key] | None = None  # the keys of `level`, made when the proviso asks
         for s, pk in level:
             count += 1
             # Every _CHECK_EVERY states, or sooner when states have many successors:
@@ -530,8 +634,19 @@ def _explore(x: _Search) -> None:
                 if x.deadlock is None and not final(s):
                     x.deadlock = pk
                 continue
-            x.transitions += len(kids)
-            for i, (sid, k) in enumerate(kids):
+            follow: Sequence[int] = range(len(kids))
+            if reducer is not None:
+                enabled = 0
+                for sid, _ in kids:
+                    enabled |= 1 << sid
+                seeds = reducer.seeds(enabled, visible)
+                if seeds:  # else nothing is independent here, and no state is read
+                    if here is None:
+                        here = {k for _, k in level}
+                    follow = _stubborn(x, reducer, s, kids, enabled, visible, seeds, here)
+            x.transitions += len(follow)
+            for i in follow:
+                sid, k = kids[i]
                 fired[sid] = True
                 if k in parent:
                     continue
@@ -539,7 +654,7 @@ def _explore(x: _Search) -> None:
                     x.stopped = f"state limit of {max_states} reached at depth {x.depth + 1}"
                     return
                 parent[k] = pk
-                t = news[i] if news is not None else unpack(k)
+                t = news[i] if news is not None and not canonical else unpack(k)
                 nxt.append((t, k))
                 if discover(t, k):
                     x.depth += 1
@@ -547,6 +662,63 @@ def _explore(x: _Search) -> None:
         if nxt:
             x.depth += 1
         level = nxt
+
+
+def _stubborn(
+    x: _Search,
+    reducer: Reducer,
+    s: State,
+    kids: tuple[tuple[int, Key], ...],
+    enabled: int,
+    visible: int,
+    seeds: Sequence[int],
+    here: set[Key],
+) -> Sequence[int]:
+    """The positions in `kids` (every successor of `s`, at depth `x.depth`; `here`: the
+    keys at that depth) the search follows: those of a stubborn set's steps, or all
+    when the proviso says so (NOTE(partial-order reduction)). Every enabled step
+    counts as fired: coverage is preserved."""
+    everything = range(len(kids))
+    keep = reducer.reduce(s, enabled, visible, seeds)
+    if keep == enabled:
+        return everything
+    chosen = [i for i, (sid, _) in enumerate(kids) if keep >> sid & 1]
+    # The cycle proviso for BFS (after Bosnacki, Leue, Lluch-Lafuente, "Partial-order
+    # reduction for general state exploring algorithms", SPIN 2006, which states it
+    # with the search's open and closed sets): a followed successor already seen at
+    # this depth or above may close a cycle, so expand fully. Every cycle of the
+    # explored graph then holds a fully expanded state: an edge of BFS goes at most
+    # one level down, so some edge of a cycle does not go down, and its source saw a
+    # target already at its depth or above. A successor seen before is one level down
+    # iff its BFS parent lies at this depth.
+    parent = x.parent
+    for i in chosen:
+        k = kids[i][1]
+        if k in parent and parent[k] not in here:
+            x.proviso += 1
+            return everything
+    fired = x.fired
+    for sid, _ in kids:
+        fired[sid] = True
+    x.reduced += 1
+    if x.first_reduced is None:
+        x.first_reduced = x.depth
+    x.pruned += len(kids) - len(chosen)
+    skipped = x.skipped
+    for sid, k in kids:
+        if not keep >> sid & 1:
+            skipped.add(k)
+    return chosen
+
+
+def _may_be_longer(x: _Search) -> bool:
+    """Whether a counterexample found at `x.depth` may be longer than a shortest one:
+    some expansion above its last level followed a stubborn set."""
+    return x.first_reduced is not None and x.first_reduced < x.depth - 1
+
+
+def _minimise_stats(plain: _Search) -> dict[str, float | int | str]:
+    return {"por_minimise_states": len(plain.parent), "por_minimise_s": round(plain.elapsed(), 3)}
 
 
 def _recording(states: Iterable[State], into: list[State]) -> Iterator[State]:
@@ -636,6 +808,14 @@ def _result(x: _Search, sym: list[str]) -> Result:
         "blocked_steps": ",".join(f"{a}.{lab}={n}" for (a, lab), n in sorted(blocked.items())),
         "states_per_s": round(states / seconds) if seconds > 0 else states,
     }
+    stats["por"] = "on" if x.por else "off"
+    if x.por:
+        stats.update(
+            por_reduced_states=x.reduced,
+            por_proviso_states=x.proviso,
+            por_pruned_transitions=x.pruned,
+            por_states_saved_at_least=sum(1 for k in x.skipped if k not in x.parent),
+        )
     deadlock = _trace(x, x.deadlock, TraceKind.DEADLOCK) if x.deadlock is not None else None
     seen = tuple(True if r else None for r in x.reached)
     base = Result(
