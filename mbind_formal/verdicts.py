@@ -225,6 +225,33 @@ def how(result: Result) -> str:
             return f"unknown ({result.reason or result.method})"
 
 
+def por_summary(r: Result) -> str:
+    """What partial-order reduction did in an explicit search, in one line."""
+    s = r.stats
+    line = (
+        f"partial-order reduction: {s.get('por_reduced_states', 0)} states reduced, "
+        f"{s.get('por_pruned_transitions', 0)} transitions not followed, at least "
+        f"{s.get('por_states_saved_at_least', 0)} states not visited"
+    )
+    if "por_minimise_states" in s:
+        line += f"; the trace was minimised by a search of {s['por_minimise_states']} states"
+    return line
+
+
+def por_json(r: Result) -> dict[str, Any] | None:
+    """The partial-order reduction figures of an explicit result (None: not used)."""
+    s = r.stats
+    if s.get("por") != "on":
+        return None
+    return {
+        "reduced_states": s.get("por_reduced_states", 0),
+        "proviso_states": s.get("por_proviso_states", 0),
+        "pruned_transitions": s.get("por_pruned_transitions", 0),
+        "states_saved_at_least": s.get("por_states_saved_at_least", 0),
+        "minimise_states": s.get("por_minimise_states"),
+    }
+
+
 def cell_json(cell: Cell) -> dict[str, Any]:
     r = cell.result
     return {
@@ -240,6 +267,7 @@ def cell_json(cell: Cell) -> dict[str, Any]:
         "seconds": round(sum(x.seconds for x in cell.results), 3),
         "engines": dict(sorted(cell.engines.items())),
         "disagreement": cell.disagreement,
+        "por": por_json(r),
     }
 
 

@@ -691,12 +691,9 @@ def _stubborn(
     # one level down, so some edge of a cycle does not go down, and its source saw a
     # target already at its depth or above. A successor seen before is one level down
     # iff its BFS parent lies at this depth.
-    parent = x.parent
-    for i in chosen:
-        k = kids[i][1]
-        if k in parent and parent[k] not in here:
-            x.proviso += 1
-            return everything
+    if _closes_cycle(x.parent, here, [kids[i][1] for i in chosen]):
+        x.proviso += 1
+        return everything
     fired = x.fired
     for sid, _ in kids:
         fired[sid] = True
@@ -709,6 +706,12 @@ def _stubborn(
         if not keep >> sid & 1:
             skipped.add(k)
     return chosen
+
+
+def _closes_cycle(parent: Mapping[Key, Key | None], here: set[Key], keys: Sequence[Key]) -> bool:
+    """Whether one of `keys` (successors of a state at depth d; `here`: the keys at depth
+    d) was already seen at depth d or above (the proviso in `_stubborn`)."""
+    return any(k in parent and parent[k] not in here for k in keys)
 
 
 def _may_be_longer(x: _Search) -> bool:

@@ -27,6 +27,7 @@ from mbind_formal.ir.model import (
     AtLabel,
     Await,
     Binary,
+    BinOp,
     Block,
     BoolLit,
     Bound,
@@ -63,7 +64,7 @@ class Footprint:
     sid: int
     instance: int  # index into `Footprints.pcs`: the actor instance the step belongs to
     label: int  # the pc value at which the step runs
-    guards: tuple[Slots, ...]  # per leading `await`: the slots it reads
+    guards: tuple[Slots, ...]  # per conjunct of the leading `await`s: the slots it reads
     reads: Slots  # every slot the body may read (own pc included)
     writes: Slots  # every slot the body may write (own pc included)
 
@@ -105,11 +106,7 @@ def footprints(model: Model, layout: Layout) -> Footprints:
             pcs.append(pc)
             first = len(steps)
             for j, st in enumerate(a.steps):
-                guards: list[Slots] = []
-                for s in st.body:
-                    if not isinstance(s, Await):
-                        break
-                    guards.append(frozenset(r.expr(s.cond, a.name, k)))
+                guards = [frozenset(r.expr(c, a.name, k)) for c in guard_conjuncts(st.body)]
                 reads: set[int] = {pc}
                 writes: set[int] = {pc}
                 r.block(st.body, a.name, k, reads, writes)
@@ -136,6 +133,23 @@ def footprints(model: Model, layout: Layout) -> Footprints:
                 mask |= 1 << g.sid
         dependent.append(mask)
     return Footprints(tuple(steps), tuple(pcs), tuple(at), tuple(writers), tuple(dependent))
+
+
+def guard_conjuncts(body: Block) -> list[Expr]:
+    """The conjuncts of a step's leading `await`s, in the order they are evaluated
+    (`a && b` evaluates `b` only when `a` holds)."""
+    out: list[Expr] = []
+    for s in body:
+        if not isinstance(s, Await):
+            break
+        out.extend(_conjuncts(s.cond))
+    return out
+
+
+def _conjuncts(e: Expr) -> list[Expr]:
+    if isinstance(e, Binary) and e.op is BinOp.AND:
+        return [*_conjuncts(e.left), *_conjuncts(e.right)]
+    return [e]
 
 
 def claim_reads(model: Model, layout: Layout, exprs: tuple[Expr, ...]) -> Slots:

@@ -18,7 +18,8 @@ from an enabled seed is closed under:
   D2  a disabled step in T brings a necessary enabling set (NES): steps one of which
       must fire before it can become enabled. If its instance's pc is elsewhere, only
       that instance's current step can move the pc (none if the instance is done);
-      else the first leading `await` that is false, or the whole body, reads slots, and
+      else the first false conjunct of the leading `await`s (in evaluation order), or
+      the whole body when they all hold, reads slots, and
       the NES is the steps of *other* instances that may write them (for another
       instance's pc: its current step). The step's own instance cannot move meanwhile.
   V   if T holds an enabled visible step, T holds every visible step.
@@ -56,8 +57,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mbind_formal.engines.footprint import Footprints
-from mbind_formal.ir.model import Await, Model
+from mbind_formal.engines.footprint import Footprints, guard_conjuncts
+from mbind_formal.ir.model import Model
 from mbind_formal.semantics.closures import Ctx, ExprCompiler, ExprFn
 from mbind_formal.semantics.layout import Layout, SlotKind, State
 
@@ -89,12 +90,8 @@ class Reducer:
             for k in range(a.instances):
                 ctx = Ctx(actor=a.name, instance=k, self_value=k)
                 for st in a.steps:
-                    fns: list[ExprFn] = []
-                    for s in st.body:
-                        if not isinstance(s, Await):
-                            break
-                        fns.append(compiler.expr(s.cond, ctx))
-                    self._guards.append(tuple(fns))
+                    conj = guard_conjuncts(st.body)
+                    self._guards.append(tuple(compiler.expr(c, ctx) for c in conj))
         for f in fp.steps:
             needs = []
             for reads in (*f.guards, f.reads):
@@ -151,7 +148,7 @@ class Reducer:
             return self._current(s, f.instance)
         needs = self._needs[sid]
         b = self._scratch
-        which = len(needs) - 1  # the body, unless a leading await is false
+        which = len(needs) - 1  # the body, unless a conjunct of a leading await is false
         for i, g in enumerate(self._guards[sid]):
             if not g(s, b):
                 which = i
