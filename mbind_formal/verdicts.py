@@ -234,8 +234,26 @@ def por_summary(r: Result) -> str:
         f"{s.get('por_states_saved_at_least', 0)} states not visited"
     )
     if "por_minimise_states" in s:
-        line += f"; the trace was minimised by a search of {s['por_minimise_states']} states"
+        line += (
+            f"; a search without it ({s['por_minimise_states']} states) looked for a shortest trace"
+        )
     return line
+
+
+def por_totals(cells: Sequence[Cell]) -> str | None:
+    """One line on what partial-order reduction did over a run's cells (None: unused)."""
+    used = [c.result for c in cells if c.result.stats.get("por") == "on"]
+    if not used:
+        return None
+    reduced = [r for r in used if int(r.stats.get("por_reduced_states", 0))]
+    saved = sum(int(r.stats.get("por_states_saved_at_least", 0)) for r in used)
+    again = sum(1 for r in used if "por_minimise_states" in r.stats)
+    line = f"partial-order reduction: {len(reduced)} of {len(used)} explicit searches reduced"
+    if reduced:
+        line += f", at least {saved} states not visited"
+    if again:
+        line += f"; {again} counterexample(s) searched again without it for a shortest one"
+    return line + " (--no-por: off)"
 
 
 def por_json(r: Result) -> dict[str, Any] | None:

@@ -346,8 +346,16 @@ def rss_bytes() -> int:
 # another representative of an orbit can pick another trace of the same length).
 # Memory is bounded: past _MEMO_TRANSITIONS stored successors (or half of --memory)
 # new expansions are no longer kept.
+# With partial-order reduction the memo still holds every successor (and the enabled
+# steps): the stubborn set depends on the claim (its visible steps) and is chosen per
+# search from the entry, so cells still do not depend on each other. With symmetry too,
+# the stubborn set must be computed at the state whose successors the entry lists, so
+# such a search expands each orbit's canonical state itself and keeps its own memo
+# (`_Memo.canonical`); the search that minimises a counterexample reuses it.
 
 _MEMO_TRANSITIONS = 2_000_000
+# per expanded state: its successors (step id, key), the stores refused, the enabled steps
+_Entry = tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...], int]
 _MEMO_BYTES_PER_TRANSITION = 240  # a (sid, key) pair, its key and the tuple holding it
 
 
@@ -361,9 +369,7 @@ class _Memo:
     key: Callable[[State], Key]
     unpack: Callable[[Key], State]
     canonical: bool = False  # expand canonical states only (NOTE(partial-order reduction))
-    table: dict[Key, tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...]]] = field(
-        default_factory=dict
-    )
+    table: dict[Key, _Entry] = field(default_factory=dict)
     inits: dict[object, tuple[State, ...]] = field(default_factory=dict)  # assume -> states
     transitions: int = 0
     snap: list[int] = field(default_factory=list)  # blocked counters after the last expansion
@@ -621,13 +627,16 @@ def _explore(x: _Search) -> None:
             if entry is None:
                 out = succ(s)
                 news: list[State] | None = [t for _, _, t in out]
-                entry = (tuple((sid, key(t)) for sid, _, t in out), memo.refused())
+                enabled = 0  # the steps with a successor, as a bitmask of step ids
+                for sid, _, _ in out:
+                    enabled |= 1 << sid
+                entry = (tuple((sid, key(t)) for sid, _, t in out), memo.refused(), enabled)
                 if memo.transitions < room:
                     table[pk] = entry
                     memo.transitions += len(out)
             else:
                 news = None
-            kids, refused = entry
+            kids, refused, enabled = entry
             for sid, n in refused:
                 blocked[sid] += n
             if not kids:
@@ -636,9 +645,6 @@ def _explore(x: _Search) -> None:
                 continue
             follow: Sequence[int] = range(len(kids))
             if reducer is not None:
-                enabled = 0
-                for sid, _ in kids:
-                    enabled |= 1 << sid
                 seeds = reducer.seeds(enabled, visible)
                 if seeds:  # else nothing is independent here, and no state is read
                     if here is None:

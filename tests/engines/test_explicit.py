@@ -158,8 +158,9 @@ def _orbits(model: Model, states: set[State]) -> int:
 def test_symmetry_reduction_counts_orbits_exactly(size: int) -> None:
     m, holds, _ = pages(size)
     assert symmetric_collections(m, holds) == frozenset({"Page"})
-    full = ENGINE.check(m, holds, Budget(symmetry=False))
-    reduced = ENGINE.check(m, holds, Budget(symmetry=True))
+    # exact counts: without partial-order reduction (tests/engines/test_por.py has it)
+    full = ENGINE.check(m, holds, Budget(symmetry=False, por=False))
+    reduced = ENGINE.check(m, holds, Budget(symmetry=True, por=False))
     states = reachable(m)
     assert full.states == len(states)
     assert reduced.states == _orbits(m, states) < len(states)
