@@ -9,8 +9,9 @@ import pytest
 from explicit_models import counter, cross_refs, mutex, pages, two_locks
 
 from mbind_formal.engines.base import Budget, ProgressEvent, Verdict
+from mbind_formal.engines.canon import Canon
 from mbind_formal.engines.codec import Codec
-from mbind_formal.engines.explicit import Canon, ExplicitEngine
+from mbind_formal.engines.explicit import ExplicitEngine
 from mbind_formal.engines.registry import get_engine
 from mbind_formal.ir.model import Claim, IndexType, Model
 from mbind_formal.ir.symmetry import symmetric_collections
