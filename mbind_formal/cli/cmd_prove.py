@@ -9,6 +9,7 @@ from typing import TextIO
 from mbind_formal.cli.cells import add_cell_args, finish, resolve, run_cells_cli
 from mbind_formal.cli.common import ExitCode, spec_words
 from mbind_formal.engines.base import Verdict
+from mbind_formal.trace.model import TraceKind
 from mbind_formal.verdicts import Cell, how, por_summary
 
 NAME = "prove"
@@ -23,7 +24,9 @@ EXITS = (
 
 def register(p: argparse.ArgumentParser) -> None:
     add_cell_args(p, default_engine="auto")
-    p.add_argument("--show-invariant", action="store_true", help="print PDR invariants")
+    p.add_argument(
+        "--show-invariant", action="store_true", help="print the invariant of a proof (pdr, param)"
+    )
 
 
 def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
@@ -53,6 +56,8 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
     if show_invariant and r.invariant:
         lines.append(f"  invariant: {r.invariant}")
     if cell.verdict is Verdict.VIOLATED:
+        if r.trace is not None and r.trace.kind is TraceKind.TYPE_VIOLATION and r.reason:
+            lines.append(f"  {r.reason}")
         variant, claim = shlex.quote(cell.variant), shlex.quote(cell.claim)
         lines.append(f"  see: mbind-formal trace {spec} --variant {variant} --claim {claim}")
     return lines

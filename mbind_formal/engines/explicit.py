@@ -3,8 +3,15 @@
 Input: a `Model`, a `Claim`, a `Budget`. Output: a `Result`: HOLDS when the search is
 exhaustive, every reachable state satisfies the invariant and every witness was seen;
 VACUOUS when a witness was never seen; VIOLATED with the shortest counterexample (BFS
-order); UNKNOWN when a limit stopped the search. A deadlock found on the way is
-reported on its own (`Result.deadlock`) and does not stop the check.
+order): a state violating the invariant, or a state with a type violation (a store
+outside the type of a variable that is not guarded, ir.model NOTE(type rule)), whichever
+is closer to an initial state; UNKNOWN when a limit stopped the search. A deadlock found
+on the way is reported on its own (`Result.deadlock`) and does not stop the check.
+
+NOTE(expansion checks): the invariant is tested when a state is discovered, a type
+violation only when it is expanded (its successors computed). A state of depth d+1 that
+violates the invariant is found while level d is expanded, so before stopping the
+search expands the rest of level d: a type violation there is one step shorter.
 
 Visited states are stored packed (one `bytes` per state, values shifted into 0..255)
 with a pointer to the packed parent, so traces are rebuilt by re-running the
@@ -34,7 +41,7 @@ from mbind_formal.semantics.layout import State
 from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.semantics.watch import Expired
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
-from mbind_formal.trace.replay import replay_with
+from mbind_formal.trace.replay import replay_with, violation_reason
 
 _CHECK_EVERY = 256  # expansions between clock / memory / progress checks
 _CHECK_TRANSITIONS = 4096  # ... or after this many transitions
@@ -60,6 +67,7 @@ class _Search:
     depth: int = 0
     deadlock: Key | None = None
     violation: Key | None = None
+    violation_kind: TraceKind = TraceKind.VIOLATION
     stopped: str = ""  # why the search stopped early ("" if it did not)
     rss0: int = 0  # resident memory when the search started
     last_report: float = 0.0
@@ -144,8 +152,9 @@ def rss_bytes() -> int:
 # (`_Memo.canonical`); the search that minimises a counterexample reuses it.
 
 _MEMO_TRANSITIONS = 2_000_000
-# per expanded state: its successors (step id, key), the stores refused, the enabled steps
-_Entry = tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...], int]
+# key -> (successors as (step id, key), stores refused (step id, n), type-violating,
+# the steps with a successor as a bitmask of step ids)
+_Entry = tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...], bool, int]
 _MEMO_BYTES_PER_TRANSITION = 240  # a (sid, key) pair, its key and the tuple holding it
 
 
@@ -226,6 +235,10 @@ class ExplicitEngine:
         budget: Budget,
         report: Progress | None = None,
     ) -> Result:
+        if claim.temporal:  # NOTE(liveness): its own search, without reductions
+            from mbind_formal.engines.liveness import check_liveness
+
+            return check_liveness(model, claim, budget, report)
         started = time.monotonic()
         sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
         try:
@@ -234,7 +247,7 @@ class ExplicitEngine:
             return self._unknown(model, claim, f"the model cannot be executed: {e}", started)
         search = _Search(memo, claim, budget, report, started, rss0=rss_bytes(), por=budget.por)
         result = self._search(search)
-        if result.verdict is not Verdict.VIOLATED or not _may_be_longer(search):
+        if result.trace is None or not _may_be_longer(search, len(result.trace)):
             return result
         return self._minimise(model, claim, budget, report, started, search, result)
 
@@ -275,8 +288,12 @@ class ExplicitEngine:
                     depth=n,
                     seconds=time.monotonic() - started,
                     stats=stats,
-                    reason=f"counterexample of {n} steps (shortest, BFS without partial-order "
-                    f"reduction; {how} the {found} steps found with it)",
+                    reason=violation_reason(
+                        self._sem_of(reduced),
+                        again.trace,
+                        f"shortest, BFS without partial-order reduction; {how} the {found} "
+                        "steps found with it",
+                    ),
                 )
             plain.stopped = plain.stopped or again.reason
             if not plain.stopped:
@@ -288,9 +305,17 @@ class ExplicitEngine:
             result,
             seconds=time.monotonic() - started,
             stats={**result.stats, **_minimise_stats(plain)},
-            reason=f"counterexample of {found} steps (partial-order reduction: may not be "
-            f"shortest; the search for a shorter one stopped: {plain.stopped})",
+            reason=violation_reason(
+                self._sem_of(reduced),
+                result.trace,
+                "partial-order reduction: may not be shortest; the search for a shorter one "
+                f"stopped: {plain.stopped}",
+            ),
         )
+
+    @staticmethod
+    def _sem_of(search: _Search) -> Semantics:
+        return search.memo.sem
 
     def _search(self, search: _Search) -> Result:
         """Run one BFS and make its result (SemanticsError: the model cannot run)."""
@@ -397,11 +422,14 @@ def _explore(x: _Search) -> None:
         memo.inits[claim.assume] = tuple(enumerated)
     succ, final, fired, blocked = sem.raw_successors, sem.is_final, x.fired, x.blocked
     table = memo.table
+    faults = sem.fault_log
+    del faults[:]
     room = _MEMO_TRANSITIONS
     if x.budget.memory_mb is not None:
         room = min(room, (x.budget.memory_mb << 19) // _MEMO_BYTES_PER_TRANSITION)
     count = 0
     checked_at = 0  # x.transitions when the limits were last checked
+    finishing = False  # NOTE(expansion checks): the rest of the level, for type violations
     while level:
         nxt: list[tuple[State, Key]] = []
         here: set[Key] | None = None  # the keys of `level`, made when the proviso asks
@@ -420,15 +448,24 @@ def _explore(x: _Search) -> None:
                 enabled = 0  # the steps with a successor, as a bitmask of step ids
                 for sid, _, _ in out:
                     enabled |= 1 << sid
-                entry = (tuple((sid, key(t)) for sid, _, t in out), memo.refused(), enabled)
+                kept = tuple((sid, key(t)) for sid, _, t in out)
+                entry = (kept, memo.refused(), bool(faults), enabled)
+                del faults[:]
                 if memo.transitions < room:
                     table[pk] = entry
                     memo.transitions += len(out)
             else:
                 news = None
-            kids, refused, enabled = entry
+            kids, refused, faulty, enabled = entry
             for sid, n in refused:
                 blocked[sid] += n
+            if faulty:
+                x.violation, x.violation_kind = pk, TraceKind.TYPE_VIOLATION
+                if finishing:
+                    x.depth -= 1  # the level of `s`, one above the invariant's violation
+                return
+            if finishing:
+                continue
             if not kids:
                 if x.deadlock is None and not final(s):
                     x.deadlock = pk
@@ -454,7 +491,10 @@ def _explore(x: _Search) -> None:
                 nxt.append((t, k))
                 if discover(t, k):
                     x.depth += 1
-                    return
+                    finishing = True  # NOTE(expansion checks)
+                    break
+        if finishing:
+            return
         if nxt:
             x.depth += 1
         level = nxt
@@ -510,10 +550,12 @@ def _closes_cycle(parent: Mapping[Key, Key | None], here: set[Key], keys: Sequen
     return any(k in parent and parent[k] not in here for k in keys)
 
 
-def _may_be_longer(x: _Search) -> bool:
-    """Whether a counterexample found at `x.depth` may be longer than a shortest one:
-    some expansion above its last level followed a stubborn set."""
-    return x.first_reduced is not None and x.first_reduced < x.depth - 1
+def _may_be_longer(x: _Search, length: int) -> bool:
+    """Whether a counterexample of `length` steps may be longer than a shortest one: some
+    expansion at depth `length - 2` or above followed a stubborn set (below that, every
+    state up to depth `length - 1` was seen and expanded, so no shorter invariant or
+    type violation exists)."""
+    return x.first_reduced is not None and x.first_reduced < length - 1
 
 
 def _minimise_stats(plain: _Search) -> dict[str, float | int | str]:
@@ -632,13 +674,13 @@ def _result(x: _Search, sym: list[str]) -> Result:
         stats=stats,
     )
     if x.violation is not None:
-        trace = _trace(x, x.violation, TraceKind.VIOLATION)
+        trace = _trace(x, x.violation, x.violation_kind)
         return replace(
             base,
             verdict=Verdict.VIOLATED,
             trace=trace,
             depth=len(trace),
-            reason=f"counterexample of {len(trace)} steps (shortest, BFS)",
+            reason=violation_reason(sem, trace, "shortest, BFS"),
         )
     if x.stopped:
         return replace(base, reason=x.stopped)

@@ -42,8 +42,10 @@ model from s0 to a state r; "outside T" means no wi is in T(s0)):
   proviso. `always` claims and `reachable` witnesses: take r the first state on w where
   the predicate P holds (the violation, or the witness), so wn is visible; in (b) wn is
   outside T, so by V no enabled step of T is visible and P(u(r)) = P(r). So a state
-  satisfying P is reached whenever one is reachable. Steps that fire (coverage) and
-  evaluation errors are preserved the same way: they depend only on the step's reads.
+  satisfying P is reached whenever one is reachable. Steps that fire (coverage),
+  evaluation errors and type violations (a store outside its type, ir.model NOTE(type
+  rule), seen when a state is expanded) are preserved the same way: whether a step
+  fires, fails or stores out of range in a state depends only on the slots it reads.
 Witnesses already reached no longer count as visible: the argument for a witness still
 pending at the end holds at every state, as it was visible throughout.
 

@@ -39,6 +39,7 @@ from mbind_formal.engines.z3.run import (
     check,
     max_depth,
     new_solver,
+    not_safety,
     progress,
     settle,
     unknown,
@@ -93,6 +94,8 @@ class InductionEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:
+            return not_safety(self.name, model, claim, clock)
         enc = self._encodings.get(model, claim)
         bound = max_depth(budget)
         try:
@@ -100,7 +103,7 @@ class InductionEngine:
         except SemanticsError as e:
             return cannot_run(self.name, model, claim, clock, e)
         run = Unrolling(enc, claim, budget, clock, replayer, simple=True)
-        step = StepCase(enc, lambda t: enc.prop(claim.invariant, t), claim.assume, budget, clock)
+        step = StepCase(enc, lambda t: enc.good(claim.invariant, t), claim.assume, budget, clock)
         proof, closing = "", 0  # how the claim was proved, and the k (or depth) that did it
         while not proof and step.k < bound:
             if not run.advance():

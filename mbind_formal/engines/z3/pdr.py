@@ -9,7 +9,7 @@ A short BMC pass runs first (shallow bugs, and the witnesses it reaches on the w
 Horn clauses over one predicate `Inv` on the state variables (`Encoding.atoms(0)`):
     Inv(s)  <= init(s) && assume(s)
     Inv(s') <= Inv(s) && trans(s, s')
-    Bad     <= Inv(s) && bad(s)
+    Bad     <= Inv(s) && bad(s)      (the claim fails, or a type violation: `Encoding.bad`)
 queried for `Bad`. NOTE(spacer answer): Spacer says sat when `Bad` is derivable, i.e.
 when a bad state is REACHABLE; `_reachable` is the one place that reads its answer.
 On unsat, Spacer's interpretation of `Inv` is checked by three plain SMT queries
@@ -40,6 +40,7 @@ from mbind_formal.engines.z3.run import (
     limit_reason,
     max_depth,
     new_solver,
+    not_safety,
     progress,
     settle,
     unknown,
@@ -47,6 +48,7 @@ from mbind_formal.engines.z3.run import (
 from mbind_formal.engines.z3.terms import Term
 from mbind_formal.ir.model import Claim, Expr, Model
 from mbind_formal.semantics.relation import SemanticsError
+from mbind_formal.trace.replay import violation_reason
 
 _TRACE_DEPTH = 1000  # how far BMC may go for the trace of a violation PDR found
 QUICK_DEPTH = 20  # the BMC pass before Spacer (see `PdrEngine`)
@@ -81,9 +83,11 @@ def pdr_reach(enc: Encoding, assume: Expr | None, bad: Term, budget: Budget, clo
     fp = z3.Fixedpoint(ctx=ctx)
     fp.set(engine="spacer")
     fp.set("spacer.random_seed", budget.seed)
-    ms = clock.query_ms()
+    ms = clock.start_query()
     if ms is not None:
         fp.set("timeout", ms)
+    if clock.rlimit():
+        fp.set("rlimit", clock.rlimit())
     inv = z3.Function("Inv", *[a.sort() for a in s0], z3.BoolSort(ctx))
     err = z3.Function("Bad", z3.BoolSort(ctx))
     fp.register_relation(inv, err)
@@ -152,6 +156,8 @@ class PdrEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:
+            return not_safety(self.name, model, claim, clock)
         base = replace(unknown(self.name, model, claim, clock), method="pdr")
         benc = self._bmc_encodings.get(model, claim)
         try:
@@ -164,7 +170,7 @@ class PdrEngine:
         if run.violation is not None or run.stop:
             return bmc_result(self.name, model, claim, clock, run, run.depth)
         enc = self._encodings.get(model, claim)
-        good = enc.prop(claim.invariant, 0)
+        good = enc.good(claim.invariant, 0)  # NOTE(type rule): no store out of its type
         progress(report, self.name, "pdr", clock, 0)
         reach = pdr_reach(enc, claim.assume, z3.Not(good), budget, clock)
         if reach.reachable is None:
@@ -207,6 +213,7 @@ class PdrEngine:
             verdict=Verdict.VIOLATED,
             trace=v,
             depth=len(v),
+            reason=violation_reason(run.replayer.sem, v, "found by pdr, shortest by bmc"),
             witnesses=tuple(run.witnesses),
             seconds=clock.elapsed(),
         )
