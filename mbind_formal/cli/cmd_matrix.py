@@ -16,7 +16,7 @@ from mbind_formal.cli.cells import (
 )
 from mbind_formal.cli.common import ExitCode, spec_words
 from mbind_formal.cli.render import print_matrix
-from mbind_formal.verdicts import Cell
+from mbind_formal.verdicts import Cell, por_totals
 
 NAME = "matrix"
 HELP = "check every variant against every claim and print the verdict matrix"
@@ -55,6 +55,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             interrupted = f"{stopped} (all {len(cells)} cells decided)"
     if args.json != "-":
         print_matrix(cells, out)
+        totals = por_totals(cells)
+        if totals:
+            print(totals, file=out)
         if scenarios:
             note = f"details: mbind-formal scenarios {spec_words(args)}"
             print(f"\nscenarios (sequential runs, {note}):", file=out)
