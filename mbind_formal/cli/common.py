@@ -104,6 +104,11 @@ def add_budget_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
     p.add_argument("--no-symmetry", action="store_true", help="disable symmetry reduction")
     p.add_argument("--workers", type=int, default=1, metavar="N", help="TLC worker threads")
+    p.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="explicit engine: run the reference closures, not the generated step code",
+    )
 
 
 def checked_budget(args: argparse.Namespace, err: TextIO) -> Budget | None:
@@ -131,6 +136,7 @@ def _budget(args: argparse.Namespace) -> Budget:
         seed=args.seed,
         symmetry=not args.no_symmetry,
         workers=args.workers,
+        compiled=not getattr(args, "no_compile", False),
     )
 
 

@@ -35,6 +35,7 @@ class Budget:
     seed: int = 0
     symmetry: bool = True  # use symmetry reduction where it is sound
     workers: int = 1  # TLC workers
+    compiled: bool = True  # explicit: generated step code (False: the reference closures)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

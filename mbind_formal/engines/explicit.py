@@ -379,12 +379,17 @@ class ExplicitEngine:
     def __init__(self) -> None:
         self._memo: _Memo | None = None
 
-    def _memo_for(self, model: Model, sym: frozenset[str]) -> _Memo:
+    def _memo_for(self, model: Model, sym: frozenset[str], compiled: bool = True) -> _Memo:
         """The memo of (model, sym), made anew (and the old one dropped) on a change."""
         memo = self._memo
-        if memo is None or memo.model is not model or memo.sym != sym:
+        if (
+            memo is None
+            or memo.model is not model
+            or memo.sym != sym
+            or memo.sem.compiled != compiled
+        ):
             self._memo = None  # let the old one go before the new one grows
-            sem = Semantics(model)
+            sem = Semantics(model, compiled=compiled)
             codec = Codec.of(sem.layout)
             key = codec.pack
             if sym:
@@ -407,7 +412,7 @@ class ExplicitEngine:
         started = time.monotonic()
         sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
         try:
-            memo = self._memo_for(model, sym)
+            memo = self._memo_for(model, sym, budget.compiled)
         except SemanticsError as e:
             return self._unknown(model, claim, f"the model cannot be executed: {e}", started)
         search = _Search(memo, claim, budget, report, started, rss0=rss_bytes())
