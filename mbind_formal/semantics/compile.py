@@ -21,6 +21,7 @@ closure, so limits inside one state behave exactly as without compilation.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -591,6 +592,53 @@ def _bounds(t: Type, sizes: dict[str, int]) -> tuple[int, int] | None:
             assert_never(t)
 
 
+# NOTE(generated code audit): spec text never becomes code. The generator writes slot
+# numbers, integers, `repr`s of names and its own fresh names; before `compile()`, the
+# source is parsed and every node checked against this small language (expressions,
+# assignments, if/for, local function definitions), names against the generator's own,
+# calls against its helpers and a few builtins, attributes against `append` and `copy`.
+_AUDIT_NAMES = re.compile(
+    r"(s|t|p|ap|out|ch|blocked|successors|value|_none|_b"
+    r"|_[a-z]+\d+|list|tuple|sum|all|any|range|True|False)"
+)
+_AUDIT_CALLS = frozenset({"list", "tuple", "sum", "all", "any", "range", "ap", "_none"})
+_AUDIT_NODES = (
+    ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Return, ast.Assign,
+    ast.AugAssign, ast.If, ast.For, ast.Expr, ast.Call, ast.Name, ast.Load, ast.Store,
+    ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Subscript, ast.Starred, ast.BoolOp,
+    ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.NamedExpr, ast.GeneratorExp,
+    ast.comprehension, ast.Attribute, ast.And, ast.Or, ast.Not, ast.USub, ast.Add,
+    ast.Sub, ast.Mult, ast.LShift, ast.RShift, ast.BitOr, ast.BitAnd, ast.BitXor,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
+)  # fmt: skip
+
+
+def audit(source: str) -> None:
+    """Raise AssertionError unless `source` is in the generator's language
+    (NOTE(generated code audit))."""
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, _AUDIT_NODES):
+            raise AssertionError(f"generated code holds a {type(node).__name__}")
+        match node:
+            case ast.Name(id=name) | ast.FunctionDef(name=name) | ast.arg(arg=name):
+                if not _AUDIT_NAMES.fullmatch(name):
+                    raise AssertionError(f"generated code names {name!r}")
+            case ast.Attribute(attr=attr) if attr not in ("append", "copy"):
+                raise AssertionError(f"generated code reads attribute {attr!r}")
+            case ast.Constant(value=v) if not isinstance(v, int | str):
+                raise AssertionError(f"generated code holds the constant {v!r}")
+            case ast.Call(func=ast.Name(id=fn)) if not (
+                fn in _AUDIT_CALLS or re.fullmatch(r"_(k|fb)\d+", fn)
+            ):
+                raise AssertionError(f"generated code calls {fn!r}")
+            case ast.Call(func=ast.Attribute()) | ast.Call(func=ast.Name()):
+                pass
+            case ast.Call():
+                raise AssertionError("generated code calls a computed function")
+            case _:
+                pass
+
+
 def _none(what: str) -> Value:
     raise SemanticsError(f"field {what} accessed through none")
 
@@ -639,6 +687,7 @@ def compile_successors(
             lines.extend(code)
     lines.append("    return out")
     source = "\n\n".join([*g.helpers, "\n".join(lines)]) + "\n"
+    audit(source)
     exec(compile(source, "<compiled steps>", "exec"), namespace)  # generated
     fn = namespace["successors"]
     assert callable(fn)
@@ -676,6 +725,7 @@ def compile_value(c: ExprCompiler, expr: Expr | None, *, truth: bool = False) ->
         if truth:
             text = f"True if {text} else False"
         source = f"def value(s):\n    return {text}\n"
+        audit(source)
         namespace: dict[str, object] = {"_none": _none}
         exec(compile(source, "<compiled expression>", "exec"), namespace)
     except (Fallback, SemanticsError, SyntaxError, RecursionError, MemoryError):
