@@ -131,6 +131,10 @@ class _Path:
     choices: tuple[str, ...] = ()  # Python texts of the choice pairs made so far
     splat: str = ""  # a name holding earlier choices (inside a rest function)
     indent: int = 0
+    # Whether `env.sv` is this path's own list. Paths share what they read (the state
+    # tuple, the list of the path they forked from) and copy it at their first store,
+    # so a path disabled before it stores anything copies nothing.
+    owned: bool = False
 
     def ch(self) -> str:
         if self.splat and not self.choices:
@@ -412,16 +416,9 @@ class _Gen:
             case Either(branches=branches):
                 rest = self.shared(k, p, len(branches))
                 last = len(branches) - 1
+                del last  # each branch copies what it reads at its first store
                 for i, br in enumerate(branches):
-                    sv = env.sv
-                    if i != last:
-                        sv = self.fresh("t")
-                        w.line(ind, f"{sv} = {env.sv}.copy()")
-                    branch = replace(
-                        p,
-                        env=replace(env, sv=sv),
-                        choices=(*p.choices, f"('either', {i})"),
-                    )
+                    branch = replace(p, choices=(*p.choices, f"('either', {i})"), owned=False)
                     self.block(w, br, branch, rest)
             case Await(cond=cond):
                 w.line(ind, f"if {self.expr(cond, env)}:")
@@ -430,18 +427,17 @@ class _Gen:
                 dom = lazy_domain(pd, self.c.sizes)
                 if len(dom) * self.c.cost(cond) > WATCH_COST:  # NOTE(watch)
                     raise Fallback("a watched pick")
-                found, q, t = self.fresh("f"), self.fresh("q"), self.fresh("t")
+                found, q = self.fresh("f"), self.fresh("q")
                 inner = env.bind(pv, pd, _Name(q))
                 w.line(ind, f"{found} = []")
                 w.line(ind, f"for {q} in {_domain_text(dom)}:")
                 w.line(ind + 1, f"if {self.expr(cond, inner)}:")
                 w.line(ind + 2, f"{found}.append({q})")
                 # The values are found on the state before any body runs; each body
-                # works on its own copy (the closure keeps the last on the original: the
-                # same values).
+                # copies it at its first store (the closure keeps the last on the
+                # original: the same values).
                 w.line(ind, f"for {q} in {found}:")
-                w.line(ind + 1, f"{t} = {env.sv}.copy()")
-                path = _Path(replace(inner, sv=t), (*p.choices, f"({pv!r}, {q})"), p.splat, ind + 1)
+                path = _Path(inner, (*p.choices, f"({pv!r}, {q})"), p.splat, ind + 1)
                 self.block(w, body, path, self.rebind(k, p))
             case Goto(label=lab):
                 actor = self.c.actor(env.ctx.actor or "")
@@ -462,7 +458,16 @@ class _Gen:
 
         return rest
 
+    def own(self, w: _Writer, p: _Path) -> _Path:
+        """`p` with a list of its own (copied here, at its first store)."""
+        if p.owned:
+            return p
+        t = self.fresh("t")
+        w.line(p.indent, f"{t} = list({p.env.sv})")
+        return replace(p, env=replace(p.env, sv=t), owned=True)
+
     def end(self, w: _Writer, p: _Path, target: int) -> None:
+        p = self.own(w, p)
         sv = p.env.sv
         w.line(p.indent, f"{sv}[{self.pc}] = {target}")
         w.line(p.indent, f"ap(({self.sid}, {p.ch()}, tuple({sv})))")
@@ -515,26 +520,23 @@ class _Gen:
             case _:
                 assert_never(target)
         bounds = _bounds(var_type, c.sizes)
-        text = self.expr(value, env)
-        sv = env.sv
-        if bounds is None:
-            w.line(ind, f"{sv}[{where}] = {text}")  # the value first, as the closure
+        text = self.expr(value, env)  # reads what the path reads: the same values
+        lit = literal(value)
+        if bounds is None or (lit is not None and bounds[0] <= lit[0] <= bounds[1]):
+            p = self.own(w, p)
+            w.line(ind, f"{p.env.sv}[{where}] = {text}")  # the value first, as the closure
             self.go(w, k, p)
             return
-        lo, hi = bounds
-        lit = literal(value)
-        if lit is not None:  # a constant: checked here, once
-            if lo <= lit[0] <= hi:
-                w.line(ind, f"{sv}[{where}] = {text}")
-                self.go(w, k, p)
-            else:
-                w.line(ind, f"blocked[{self.sid}] += 1")
+        if lit is not None:  # a constant out of range: refused here
+            w.line(ind, f"blocked[{self.sid}] += 1")
             return
+        lo, hi = bounds
         v = self.fresh("v")
         w.line(ind, f"{v} = {text}")
         w.line(ind, f"if {lo} <= {v} <= {hi}:")
-        w.line(ind + 1, f"{sv}[{where}] = {v}")
-        self.go(w, k, replace(p, indent=ind + 1))
+        p = self.own(w, replace(p, indent=ind + 1))
+        w.line(ind + 1, f"{p.env.sv}[{where}] = {v}")
+        self.go(w, k, p)
         w.line(ind, "else:")
         w.line(ind + 1, f"blocked[{self.sid}] += 1")
 
@@ -554,8 +556,7 @@ class _Gen:
         if guards:
             w.line(indent, f"if {' and '.join(guards)}:")
             inner += 1
-        w.line(inner, "t = list(s)")
-        path = _Path(replace(env, sv="t"), indent=inner)
+        path = _Path(env, indent=inner)  # reads the state tuple `s` until its first store
         self.block(w, rest, path, lambda w2, p2: self.end(w2, p2, nxt))
         return w.lines
 
