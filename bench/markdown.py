@@ -180,7 +180,7 @@ def render(doc: Mapping[str, Any]) -> str:
             "(`-closures`: the reference closures, `--no-compile`), parallel cells "
             "(`-jN`: `matrix --jobs N`), TLC workers (`tlc-wN`). Ratio = before / after, "
             "above 1: the optimisation is faster; `same`: every cell both decided has the "
-            "same verdict and distinct-state count.",
+            "same verdict (ours: and distinct-state count).",
             "",
         ]
         rows = [
