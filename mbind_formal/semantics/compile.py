@@ -415,9 +415,7 @@ class _Gen:
                 self.block(w, orelse, replace(p, indent=ind + 1), rest)
             case Either(branches=branches):
                 rest = self.shared(k, p, len(branches))
-                last = len(branches) - 1
-                del last  # each branch copies what it reads at its first store
-                for i, br in enumerate(branches):
+                for i, br in enumerate(branches):  # each copies what it reads at its first store
                     branch = replace(p, choices=(*p.choices, f"('either', {i})"), owned=False)
                     self.block(w, br, branch, rest)
             case Await(cond=cond):
