@@ -115,6 +115,11 @@ def add_budget_args(p: argparse.ArgumentParser) -> None:
         help="explicit engine: disable partial-order reduction",
     )
     p.add_argument("--workers", type=int, default=1, metavar="N", help="TLC worker threads")
+    p.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="explicit engine: run the reference closures, not the generated step code",
+    )
 
 
 def checked_budget(args: argparse.Namespace, err: TextIO) -> Budget | None:
@@ -144,6 +149,7 @@ def _budget(args: argparse.Namespace) -> Budget:
         symmetry=not args.no_symmetry,
         workers=args.workers,
         por=not getattr(args, "no_por", False),
+        compiled=not getattr(args, "no_compile", False),
     )
 
 

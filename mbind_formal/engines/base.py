@@ -39,6 +39,7 @@ class Budget:
     # answer on a loaded machine as on an idle one, unlike the wall-time limits
     query_rlimit: int | None = None
     por: bool = True  # explicit engine: partial-order reduction (NOTE(partial-order reduction))
+    compiled: bool = True  # explicit: generated step code (False: the reference closures)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

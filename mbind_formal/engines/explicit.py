@@ -201,11 +201,14 @@ class ExplicitEngine:
     def __init__(self) -> None:
         self._memo: _Memo | None = None
 
-    def _memo_for(self, model: Model, sym: frozenset[str], canonical: bool = False) -> _Memo:
-        """The memo of (model, sym, canonical), made anew (and the old one dropped) on a
-        change. `canonical`: successors are those of the canonical state of each orbit
-        (what partial-order reduction needs with symmetry); a memo filled from other
-        members of the orbits cannot serve, nor the other way round."""
+    def _memo_for(
+        self, model: Model, sym: frozenset[str], canonical: bool = False, compiled: bool = True
+    ) -> _Memo:
+        """The memo of (model, sym, canonical, compiled), made anew (and the old one
+        dropped) on a change. `canonical`: successors are those of the canonical state of
+        each orbit (what partial-order reduction needs with symmetry); a memo filled from
+        other members of the orbits cannot serve, nor the other way round. `compiled`:
+        generated step code, else the reference closures (the same successors)."""
         memo = self._memo
         canonical = canonical and bool(sym)
         if (
@@ -213,9 +216,10 @@ class ExplicitEngine:
             or memo.model is not model
             or memo.sym != sym
             or memo.canonical != canonical
+            or memo.sem.compiled != compiled
         ):
             self._memo = None  # let the old one go before the new one grows
-            sem = Semantics(model)
+            sem = Semantics(model, compiled=compiled)
             codec = Codec.of(sem.layout)
             key = codec.pack
             if sym:
@@ -242,7 +246,7 @@ class ExplicitEngine:
         started = time.monotonic()
         sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
         try:
-            memo = self._memo_for(model, sym, budget.por)
+            memo = self._memo_for(model, sym, budget.por, budget.compiled)
         except SemanticsError as e:
             return self._unknown(model, claim, f"the model cannot be executed: {e}", started)
         search = _Search(memo, claim, budget, report, started, rss0=rss_bytes(), por=budget.por)
