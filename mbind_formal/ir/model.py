@@ -463,6 +463,8 @@ class Model:
     overrides: tuple[str, ...] = ()  # names of defs/steps this variant replaced
     source: str = ""  # spec file path, for headers and diagnostics
     span: Span | None = field(default=None, compare=False)
+    # the root spec file's leading comment, line by line (emitted module headers repeat it)
+    doc: tuple[str, ...] = field(default=(), compare=False)
 
     def collection(self, name: str) -> Collection:
         for c in self.collections:
