@@ -44,8 +44,8 @@ QRet == {"Q_OK", "Q_UNMOVABLE", "Q_EIO", "Q_EFAULT"}
 \* enum Racer
 Racer == {"R_RECLAIM", "R_COMPACTION", "R_GUP", "R_ZAP"}
 
-\* collection Vma[2] (ordered): elements 0..1
-Vma == 0..1
+\* collection Vma[3] (ordered): elements 0..2
+Vma == 0..2
 
 \* none (a Vma?)
 NoVma == -1
@@ -65,7 +65,7 @@ VARIABLES
     cap_sys_nice,         \* const cap_sys_nice: bool
     mode,                 \* const mode: Mode
     mask,                 \* const mask: Mask
-    hole,                 \* const hole: bool
+    tail_hole,            \* const tail_hole: bool
     racers,               \* const racers: set<Racer>
     mmap_locked,          \* var mmap_locked: bool
     ptl_locked,           \* var ptl_locked: bool
@@ -74,12 +74,15 @@ VARIABLES
     nr_isolated,          \* var nr_isolated: -1..3
     policy_set,           \* var policy_set: bool
     migratable,           \* Vma[i].migratable: bool (const)
+    hole_before,          \* Vma[i].hole_before: bool (const)
     vma,                  \* Page[i].vma: Vma (const)
     pt,                   \* Page[i].pt: 0..1 (const)
     faulted,              \* Page[i].faulted: bool (const)
     bad_node,             \* Page[i].bad_node: bool (const)
     kind,                 \* Page[i].kind: Kind (const)
     shared,               \* Page[i].shared: bool (const)
+    large,                \* Page[i].large: bool (const)
+    pmd,                  \* Page[i].pmd: bool (const)
     pte,                  \* Page[i].pte: Pte (var)
     misplaced,            \* Page[i].misplaced: bool (var)
     lru,                  \* Page[i].lru: bool (var)
@@ -95,6 +98,7 @@ VARIABLES
     mbind_qret,           \* mbind.qret: QRet
     mbind_scan,           \* mbind.scan: bool
     mbind_prev_ok,        \* mbind.prev_ok: bool
+    mbind_gap,            \* mbind.gap: bool
     mbind_stop,           \* mbind.stop: bool
     mbind_pte_break,      \* mbind.pte_break: bool
     mbind_pmd_unmovable,  \* mbind.pmd_unmovable: bool
@@ -102,6 +106,8 @@ VARIABLES
     mbind_nr_failed,      \* mbind.nr_failed: bool
     mbind_add_eio,        \* mbind.add_eio: bool
     mbind_iso_ok,         \* mbind.iso_ok: bool
+    mbind_pending,        \* mbind.pending: bool
+    mbind_pmd_eio,        \* mbind.pmd_eio: bool
     mbind_do_migrate,     \* mbind.do_migrate: bool
     mbind_do_putback,     \* mbind.do_putback: bool
     mbind_mig_failed,     \* mbind.mig_failed: bool
@@ -115,14 +121,15 @@ VARIABLES
 
 \* ---- state ----------------------------------------------------------------
 
-vars == << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
+vars == << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
            mmap_locked, ptl_locked, ptl_table, lru_disabled, nr_isolated,
-           policy_set, migratable, vma, pt, faulted, bad_node, kind,
-           shared, pte, misplaced, lru, holders, pinned, reached,
-           held_at_reach, iso_failed, mig_failed, moved, mbind_pc,
-           mbind_ret, mbind_qret, mbind_scan, mbind_prev_ok, mbind_stop,
-           mbind_pte_break, mbind_pmd_unmovable, mbind_has_unmovable,
-           mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_do_migrate,
+           policy_set, migratable, hole_before, vma, pt, faulted, bad_node,
+           kind, shared, large, pmd, pte, misplaced, lru, holders, pinned,
+           reached, held_at_reach, iso_failed, mig_failed, moved, mbind_pc,
+           mbind_ret, mbind_qret, mbind_scan, mbind_prev_ok, mbind_gap,
+           mbind_stop, mbind_pte_break, mbind_pmd_unmovable,
+           mbind_has_unmovable, mbind_nr_failed, mbind_add_eio,
+           mbind_iso_ok, mbind_pending, mbind_pmd_eio, mbind_do_migrate,
            mbind_do_putback, mbind_mig_failed, mbind_pg, reclaim_pc,
            reclaim_page, compaction_pc, compaction_page, gup_pc, zap_pc >>
 
@@ -132,7 +139,7 @@ TypeOK == /\ flags \in SUBSET MFlag
           /\ cap_sys_nice \in BOOLEAN
           /\ mode \in Mode
           /\ mask \in Mask
-          /\ hole \in BOOLEAN
+          /\ tail_hole \in BOOLEAN
           /\ racers \in SUBSET Racer
           /\ mmap_locked \in BOOLEAN
           /\ ptl_locked \in BOOLEAN
@@ -141,12 +148,15 @@ TypeOK == /\ flags \in SUBSET MFlag
           /\ nr_isolated \in (-1)..3
           /\ policy_set \in BOOLEAN
           /\ migratable \in [Vma -> BOOLEAN]
+          /\ hole_before \in [Vma -> BOOLEAN]
           /\ vma \in [Page -> Vma]
           /\ pt \in [Page -> 0..1]
           /\ faulted \in [Page -> BOOLEAN]
           /\ bad_node \in [Page -> BOOLEAN]
           /\ kind \in [Page -> Kind]
           /\ shared \in [Page -> BOOLEAN]
+          /\ large \in [Page -> BOOLEAN]
+          /\ pmd \in [Page -> BOOLEAN]
           /\ pte \in [Page -> Pte]
           /\ misplaced \in [Page -> BOOLEAN]
           /\ lru \in [Page -> BOOLEAN]
@@ -162,6 +172,7 @@ TypeOK == /\ flags \in SUBSET MFlag
           /\ mbind_qret \in QRet
           /\ mbind_scan \in BOOLEAN
           /\ mbind_prev_ok \in BOOLEAN
+          /\ mbind_gap \in BOOLEAN
           /\ mbind_stop \in BOOLEAN
           /\ mbind_pte_break \in BOOLEAN
           /\ mbind_pmd_unmovable \in BOOLEAN
@@ -169,6 +180,8 @@ TypeOK == /\ flags \in SUBSET MFlag
           /\ mbind_nr_failed \in BOOLEAN
           /\ mbind_add_eio \in BOOLEAN
           /\ mbind_iso_ok \in BOOLEAN
+          /\ mbind_pending \in BOOLEAN
+          /\ mbind_pmd_eio \in BOOLEAN
           /\ mbind_do_migrate \in BOOLEAN
           /\ mbind_do_putback \in BOOLEAN
           /\ mbind_mig_failed \in BOOLEAN
@@ -189,123 +202,164 @@ AllDone == /\ mbind_pc = "done"
 
 \* ---- definitions ----------------------------------------------------------
 
-\* def special (spec/mbind/state.mbf:117)
+\* def special (spec/mbind/state.mbf:154)
 special(p) == \/ kind[p] # "ANON"
               \/ shared[p]
+              \/ large[p]
+              \/ pmd[p]
 
-\* def hole_before (spec/mbind/state.mbf:119)
-hole_before(v) == /\ hole
-                  /\ \E u \in Vma : u < v
+\* def lru_add_direct (spec/mbind/state.mbf:157)
+lru_add_direct(p) == \/ lru_disabled
+                     \/ large[p]
+                     \/ pmd[p]
 
-\* def hole_after (spec/mbind/state.mbf:121)
-hole_after(v) == /\ hole
-                 /\ \E u \in Vma : u > v
+\* def pmd_migration_eio (spec/mbind/variants.mbf:320)
+pmd_migration_eio == FALSE
 
-\* def first_in_vma (spec/mbind/state.mbf:123)
+\* def large_dedup (spec/mbind/variants.mbf:322)
+large_dedup == TRUE
+
+\* def vma_used (spec/mbind/state.mbf:164)
+vma_used(v) == \E p \in Page : vma[p] = v
+
+\* def next_vma (spec/mbind/state.mbf:166)
+next_vma(v, u) == /\ v < u
+                  /\ vma_used(u)
+                  /\ ~(\E w \in Vma : v < w /\ w < u)
+
+\* def last_vma (spec/mbind/state.mbf:168)
+last_vma(v) == /\ vma_used(v)
+               /\ ~(\E u \in Vma : u > v /\ vma_used(u))
+
+\* def hole (spec/mbind/state.mbf:170)
+hole == \/ tail_hole
+        \/ \E v \in Vma : hole_before[v]
+
+\* def head_hole (spec/mbind/state.mbf:172)
+head_hole == hole_before[0]
+
+\* def hole_after (spec/mbind/state.mbf:175)
+hole_after(v) == \/ \E u \in Vma :
+                       /\ next_vma(v, u)
+                       /\ hole_before[u]
+                 \/ /\ last_vma(v)
+                    /\ tail_hole
+
+\* def eff_strict (spec/mbind/state.mbf:217)
+eff_strict == /\ "MPOL_MF_STRICT" \in flags
+              /\ mode # "MPOL_DEFAULT"
+
+\* def vma_skipped (spec/mbind/variants.mbf:22)
+vma_skipped(v) == /\ ~migratable[v]
+                  /\ ~eff_strict
+
+\* def move_set (spec/mbind/state.mbf:219)
+move_set == \/ "MPOL_MF_MOVE" \in flags
+            \/ "MPOL_MF_MOVE_ALL" \in flags
+
+\* def any_flag (spec/mbind/state.mbf:221)
+any_flag == \/ eff_strict
+            \/ move_set
+
+\* def walk_scans (spec/mbind/variants.mbf:24)
+walk_scans == any_flag
+
+\* def mbind_range_efault (spec/mbind/variants.mbf:260)
+mbind_range_efault == FALSE
+
+\* def first_in_vma (spec/mbind/state.mbf:186)
 first_in_vma(p) == ~(\E q \in Page : q < p /\ vma[q] = vma[p])
 
-\* def last_in_pmd (spec/mbind/state.mbf:125)
+\* def last_in_pmd (spec/mbind/state.mbf:188)
 last_in_pmd(p) == ~(\E q \in Page : q > p /\ vma[q] = vma[p] /\ pt[q] = pt[p])
 
-\* def ptl_blocks (spec/mbind/state.mbf:127)
+\* def ptl_blocks (spec/mbind/state.mbf:190)
 ptl_blocks(p) == /\ ptl_locked
                  /\ ptl_table = pt[p]
 
-\* def present (spec/mbind/state.mbf:130)
+\* def present (spec/mbind/state.mbf:193)
 present(p) == pte[p] = "PTE_PRESENT"
 
-\* def mapped (spec/mbind/state.mbf:132)
+\* def mapped (spec/mbind/state.mbf:195)
 mapped(p) == pte[p] # "PTE_NONE"
 
-\* def candidate (spec/mbind/state.mbf:134)
+\* def candidate (spec/mbind/state.mbf:197)
 candidate(p) == /\ present(p)
                 /\ misplaced[p]
 
-\* def PageLRU (spec/mbind/state.mbf:136)
+\* def PageLRU (spec/mbind/state.mbf:199)
 PageLRU(p) == lru[p]
 
-\* def PageMovable (spec/mbind/state.mbf:139)
+\* def PageMovable (spec/mbind/state.mbf:202)
 PageMovable(p) == FALSE
 
-\* def page_mapping (spec/mbind/state.mbf:141)
+\* def page_mapping (spec/mbind/state.mbf:204)
 page_mapping(p) == kind[p] = "FILE"
 
-\* def page_anon_vma (spec/mbind/state.mbf:143)
+\* def page_anon_vma (spec/mbind/state.mbf:206)
 page_anon_vma(p) == kind[p] = "ANON"
 
-\* def isolated (spec/mbind/state.mbf:145)
+\* def isolated (spec/mbind/state.mbf:208)
 isolated(p) == \/ "H_MBIND" \in holders[p]
                \/ "H_RECLAIM" \in holders[p]
                \/ "H_COMPACT" \in holders[p]
 
-\* def in_batch (spec/mbind/state.mbf:147)
+\* def in_batch (spec/mbind/state.mbf:210)
 in_batch(p) == /\ mapped(p)
                /\ kind[p] # "DRIVER"
                /\ ~lru[p]
                /\ ~isolated(p)
 
-\* def want_isolate (spec/mbind/state.mbf:149)
+\* def want_isolate (spec/mbind/state.mbf:212)
 want_isolate(p) == \/ "MPOL_MF_MOVE_ALL" \in flags
                    \/ ~shared[p]
 
-\* def yang_unmovable (spec/mbind/state.mbf:151)
+\* def yang_unmovable (spec/mbind/state.mbf:214)
 yang_unmovable(p) == ~PageLRU(p)
 
-\* def eff_strict (spec/mbind/state.mbf:154)
-eff_strict == /\ "MPOL_MF_STRICT" \in flags
-              /\ mode # "MPOL_DEFAULT"
-
-\* def move_set (spec/mbind/state.mbf:156)
-move_set == \/ "MPOL_MF_MOVE" \in flags
-            \/ "MPOL_MF_MOVE_ALL" \in flags
-
-\* def any_flag (spec/mbind/state.mbf:158)
-any_flag == \/ eff_strict
-            \/ move_set
-
-\* def strictly_unmovable (spec/mbind/state.mbf:160)
+\* def strictly_unmovable (spec/mbind/state.mbf:223)
 strictly_unmovable == /\ eff_strict
                       /\ ~move_set
 
-\* def discontig_ok (spec/mbind/state.mbf:162)
+\* def discontig_ok (spec/mbind/state.mbf:225)
 discontig_ok == mode = "MPOL_DEFAULT"
 
-\* def mpol_new_ok (spec/mbind/state.mbf:164)
+\* def mpol_new_ok (spec/mbind/state.mbf:227)
 mpol_new_ok == IF mode = "MPOL_DEFAULT" THEN mask = "MASK_EMPTY" ELSE IF mode = "MPOL_BIND" \/ mode = "MPOL_INTERLEAVE" THEN mask = "MASK_NODE" ELSE IF mode = "MPOL_LOCAL" THEN mask = "MASK_EMPTY" ELSE TRUE
 
-\* def walk_errno (spec/mbind/state.mbf:170)
+\* def walk_errno (spec/mbind/state.mbf:233)
 walk_errno(q) == IF q = "Q_EFAULT" THEN "EFAULT" ELSE "EIO"
 
-\* def lru_cache_disabled_by_mbind (spec/mbind/variants.mbf:182)
+\* def lru_cache_disabled_by_mbind (spec/mbind/variants.mbf:243)
 lru_cache_disabled_by_mbind == move_set
 
-\* def mbind_started (spec/mbind/state.mbf:177)
+\* def mbind_started (spec/mbind/state.mbf:240)
 mbind_started == ~(mbind_pc = "enter")
 
-\* def racer_target (spec/mbind/state.mbf:179)
+\* def racer_target (spec/mbind/state.mbf:242)
 racer_target(p) == /\ faulted[p]
                    /\ bad_node[p]
 
-\* def cand0 (spec/mbind/state.mbf:184)
+\* def cand0 (spec/mbind/state.mbf:247)
 cand0(p) == /\ faulted[p]
             /\ bad_node[p]
 
-\* def truly_unmovable (spec/mbind/state.mbf:186)
+\* def truly_unmovable (spec/mbind/state.mbf:249)
 truly_unmovable(p) == kind[p] = "DRIVER"
 
-\* def held_by_other (spec/mbind/state.mbf:188)
+\* def held_by_other (spec/mbind/state.mbf:251)
 held_by_other(p) == \/ pte[p] = "PTE_MIGRATION"
                     \/ /\ kind[p] # "DRIVER"
                        /\ ~lru[p]
 
-\* def real_cause (spec/mbind/state.mbf:190)
+\* def real_cause (spec/mbind/state.mbf:253)
 real_cause == \E p \in Page :
                  \/ /\ reached[p]
                     /\ \/ truly_unmovable(p)
                        \/ ~migratable[vma[p]]
                  \/ mig_failed[p]
 
-\* def movable_target (spec/mbind/state.mbf:193)
+\* def movable_target (spec/mbind/state.mbf:256)
 movable_target(p) == /\ cand0(p)
                      /\ mapped(p)
                      /\ ~truly_unmovable(p)
@@ -314,19 +368,19 @@ movable_target(p) == /\ cand0(p)
                      /\ migratable[vma[p]]
                      /\ ~held_at_reach[p]
 
-\* def bind_call (spec/mbind/state.mbf:197)
+\* def bind_call (spec/mbind/state.mbf:260)
 bind_call == /\ mode = "MPOL_BIND"
              /\ mask = "MASK_NODE"
              /\ ~bad_flags
              /\ cap_sys_nice
 
-\* def quiet (spec/mbind/state.mbf:199)
+\* def quiet (spec/mbind/state.mbf:262)
 quiet == racers = {}
 
-\* def racers_within (spec/mbind/state.mbf:201)
+\* def racers_within (spec/mbind/state.mbf:264)
 racers_within(allowed) == racers \cap (Racer \ allowed) = {}
 
-\* def racer_count (spec/mbind/state.mbf:203)
+\* def racer_count (spec/mbind/state.mbf:266)
 racer_count == (IF "R_RECLAIM" \in racers THEN 1 ELSE 0) + (IF "R_COMPACTION" \in racers THEN 1 ELSE 0) + (IF "R_GUP" \in racers THEN 1 ELSE 0) + (IF "R_ZAP" \in racers THEN 1 ELSE 0)
 
 \* def racing (spec/mbind/others.mbf:16)
@@ -334,23 +388,37 @@ racing(r) == /\ r \in racers
              /\ mbind_started
              /\ ~(mbind_pc = "done")
 
+\* def walking (spec/mbind/variants.mbf:204)
+walking == mbind_pc = "walk"
+
 \* def racing_walk (spec/mbind/others.mbf:19)
 racing_walk(r) == /\ r \in racers
-                  /\ mbind_pc = "walk"
+                  /\ walking
 
 \* def walk_over (spec/mbind/others.mbf:21)
 walk_over == /\ ~(mbind_pc = "enter")
-             /\ ~(mbind_pc = "walk")
+             /\ ~walking
 
-\* def ltp_untouched (spec/mbind/ltp.mbf:7)
+\* def toctou_window (spec/mbind/variants.mbf:206)
+toctou_window(p) == FALSE
+
+\* def one_vma (spec/mbind/ltp.mbf:7)
+one_vma == \A p \in Page : vma[p] = 0
+
+\* def ltp_untouched (spec/mbind/ltp.mbf:10)
 ltp_untouched == /\ ~hole
+                 /\ one_vma
                  /\ quiet
                  /\ cap_sys_nice
                  /\ \A v \in Vma : migratable[v]
-                 /\ \A p \in Page : ~faulted[p]
+                 /\ \A p \in Page :
+                       /\ ~faulted[p]
+                       /\ ~large[p]
+                       /\ ~pmd[p]
 
-\* def ltp_faulted (spec/mbind/ltp.mbf:12)
+\* def ltp_faulted (spec/mbind/ltp.mbf:16)
 ltp_faulted == /\ ~hole
+               /\ one_vma
                /\ quiet
                /\ cap_sys_nice
                /\ ~bad_flags
@@ -361,8 +429,10 @@ ltp_faulted == /\ ~hole
                      /\ bad_node[p]
                      /\ kind[p] = "ANON"
                      /\ ~shared[p]
+                     /\ ~large[p]
+                     /\ ~pmd[p]
 
-\* def ltp_node_mode (spec/mbind/ltp.mbf:18)
+\* def ltp_node_mode (spec/mbind/ltp.mbf:23)
 ltp_node_mode == \/ mode = "MPOL_PREFERRED"
                  \/ mode = "MPOL_BIND"
                  \/ mode = "MPOL_INTERLEAVE"
@@ -377,20 +447,35 @@ Init_2 == /\ bad_flags \in BOOLEAN
           /\ mode \in Mode
           /\ mask \in Mask
 
-Init_3 == hole \in BOOLEAN
-
-Init_4 == /\ racers \in SUBSET Racer
+Init_3 == /\ tail_hole \in BOOLEAN
+          /\ racers \in SUBSET Racer
           /\ racer_count <= 1
 
-Init_5 == /\ mmap_locked = FALSE
+Init_4 == /\ mmap_locked = FALSE
           /\ ptl_locked = FALSE
           /\ ptl_table = 0
           /\ lru_disabled = FALSE
           /\ nr_isolated = 0
           /\ policy_set = FALSE
           /\ migratable \in [Vma -> BOOLEAN]
+          /\ \A u \in Vma :
+                \A v \in Vma : ~migratable[u] /\ ~migratable[v] => u = v
 
-Init_6 == /\ vma = [p \in Page |-> IF \E q \in Page : q > p THEN 0 ELSE 1]
+Init_5 == /\ hole_before \in [Vma -> BOOLEAN]
+          /\ \A u \in Vma :
+                \A v \in Vma : hole_before[u] /\ hole_before[v] => u = v
+          /\ tail_hole => ~(\E v \in Vma : hole_before[v])
+
+Init_6 == /\ vma \in [Page -> Vma]
+          /\ \A p \in Page :
+                \A q \in Page : p < q => vma[p] <= vma[q]
+          /\ \A v \in Vma :
+                \/ vma_used(v)
+                \/ ~(\E p \in Page : vma[p] > v)
+          /\ \E p \in Page : vma[p] = 0
+          /\ \A v \in Vma : ~vma_used(v) => migratable[v] /\ ~hole_before[v]
+          /\ \A u \in Vma :
+                \A v \in Vma : next_vma(u, v) /\ ~hole_before[v] => migratable[u] # migratable[v]
           /\ pt = [p \in Page |-> IF \E q \in Page : q < p THEN 1 ELSE 0]
           /\ faulted \in [Page -> BOOLEAN]
           /\ \/ \A p \in Page : faulted[p]
@@ -398,15 +483,24 @@ Init_6 == /\ vma = [p \in Page |-> IF \E q \in Page : q > p THEN 0 ELSE 1]
           /\ bad_node \in [Page -> BOOLEAN]
           /\ \A p \in Page : bad_node[p] \in {FALSE, faulted[p]}
           /\ mask # "MASK_NODE" => (\A p \in Page : faulted[p] => bad_node[p])
-          /\ kind \in [Page -> Kind]
+
+Init_7 == /\ kind \in [Page -> Kind]
           /\ \A p \in Page : kind[p] \in {"ANON", IF bad_node[p] THEN "DRIVER" ELSE "ANON", IF bad_node[p] THEN "KSM" ELSE "ANON", IF bad_node[p] THEN "FILE" ELSE "ANON"}
           /\ (\E p \in Page : kind[p] = "FILE") => "R_ZAP" \in racers
           /\ (\E p \in Page : kind[p] = "KSM") => "R_RECLAIM" \in racers \/ "R_COMPACTION" \in racers
 
-Init_7 == /\ shared \in [Page -> BOOLEAN]
+Init_8 == /\ shared \in [Page -> BOOLEAN]
           /\ \A p \in Page : shared[p] \in {FALSE, bad_node[p]}
+
+Init_9 == /\ large \in [Page -> BOOLEAN]
+          /\ \A p \in Page : large[p] \in {FALSE, bad_node[p]}
+          /\ pmd \in [Page -> BOOLEAN]
+          /\ \A p \in Page : pmd[p] \in {FALSE, faulted[p]}
           /\ \A p \in Page :
                 \A q \in Page : special(p) /\ special(q) => p = q
+          /\ \A p \in Page : large[p] \/ pmd[p] => kind[p] = "ANON" /\ ~(large[p] /\ pmd[p])
+          /\ \A p \in Page : pmd[p] => ~(\E q \in Page : q # p /\ pt[q] = pt[p])
+          /\ \A p \in Page : pmd[p] /\ ~bad_node[p] => "R_COMPACTION" \in racers
           /\ pte = [p \in Page |-> IF faulted[p] THEN "PTE_PRESENT" ELSE "PTE_NONE"]
           /\ misplaced = [p \in Page |-> bad_node[p]]
           /\ lru = [p \in Page |-> faulted[p] /\ kind[p] # "DRIVER"]
@@ -422,6 +516,7 @@ Init_7 == /\ shared \in [Page -> BOOLEAN]
           /\ mbind_qret = "Q_OK"
           /\ mbind_scan = FALSE
           /\ mbind_prev_ok = FALSE
+          /\ mbind_gap = FALSE
           /\ mbind_stop = FALSE
           /\ mbind_pte_break = FALSE
           /\ mbind_pmd_unmovable = FALSE
@@ -429,6 +524,8 @@ Init_7 == /\ shared \in [Page -> BOOLEAN]
           /\ mbind_nr_failed = FALSE
           /\ mbind_add_eio = FALSE
           /\ mbind_iso_ok = FALSE
+          /\ mbind_pending = FALSE
+          /\ mbind_pmd_eio = FALSE
           /\ mbind_do_migrate = FALSE
           /\ mbind_do_putback = FALSE
           /\ mbind_mig_failed = FALSE
@@ -447,10 +544,12 @@ Init == /\ Init_1
         /\ Init_5
         /\ Init_6
         /\ Init_7
+        /\ Init_8
+        /\ Init_9
 
 \* ---- actor mbind (one instance) -------------------------------------------
 
-\* mbind.enter (spec/mbind/mbind.mbf:30)
+\* mbind.enter (spec/mbind/mbind.mbf:33)
 mbind_enter == /\ mbind_pc = "enter"
                /\ IF mode = "MODE_INVALID"
                      THEN /\ mbind_ret' = "EINVAL"
@@ -476,20 +575,22 @@ mbind_enter == /\ mbind_pc = "enter"
                                                           /\ lru_disabled' = lru_cache_disabled_by_mbind
                                                           /\ mbind_pc' = "walk"
                                                           /\ UNCHANGED mbind_ret
-               /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
-                               ptl_locked, ptl_table, nr_isolated, policy_set, migratable, vma,
-                               pt, faulted, bad_node, kind, shared, pte, misplaced, lru,
-                               holders, pinned, reached, held_at_reach, iso_failed, mig_failed,
-                               moved, mbind_qret, mbind_scan, mbind_prev_ok, mbind_stop,
+               /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
+                               ptl_locked, ptl_table, nr_isolated, policy_set, migratable,
+                               hole_before, vma, pt, faulted, bad_node, kind, shared, large,
+                               pmd, pte, misplaced, lru, holders, pinned, reached,
+                               held_at_reach, iso_failed, mig_failed, moved, mbind_qret,
+                               mbind_scan, mbind_prev_ok, mbind_gap, mbind_stop,
                                mbind_pte_break, mbind_pmd_unmovable, mbind_has_unmovable,
-                               mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_do_migrate,
-                               mbind_do_putback, mbind_mig_failed, mbind_pg, reclaim_pc,
-                               reclaim_page, compaction_pc, compaction_page, gup_pc, zap_pc >>
+                               mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_pending,
+                               mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
+                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page,
+                               compaction_pc, compaction_page, gup_pc, zap_pc >>
 
-\* mbind.walk (spec/mbind/mbind.mbf:41)
+\* mbind.walk (spec/mbind/mbind.mbf:44)
 mbind_walk == /\ mbind_pc = "walk"
-              /\ LET mbind_scan_1 == IF migratable[vma[mbind_pg]] \/ eff_strict THEN any_flag ELSE FALSE
-                     cond_1 == hole_after(vma[mbind_pg]) /\ ~discontig_ok
+              /\ LET mbind_scan_1 == IF ~vma_skipped(vma[mbind_pg]) THEN walk_scans ELSE FALSE
+                     cond_1 == ((vma[mbind_pg] = 0 /\ hole_before[vma[mbind_pg]]) \/ hole_after(vma[mbind_pg])) /\ ~discontig_ok
                      mbind_qret_1 == IF cond_1 THEN "Q_EFAULT" ELSE mbind_qret
                      mbind_scan_2 == IF cond_1 THEN FALSE ELSE mbind_scan_1
                      mbind_stop_1 == IF cond_1 THEN TRUE ELSE mbind_stop
@@ -497,137 +598,231 @@ mbind_walk == /\ mbind_pc = "walk"
                      mbind_qret_2 == IF cond_2 THEN mbind_qret_1 ELSE mbind_qret
                      mbind_stop_2 == IF cond_2 THEN mbind_stop_1 ELSE mbind_stop
                  IN  /\ mbind_scan' = IF cond_2 THEN mbind_scan_2 ELSE mbind_scan
-                     /\ IF mbind_stop_2
-                           THEN /\ mbind_pg' = 0
-                                /\ mbind_qret' = mbind_qret_2
-                                /\ mbind_stop' = mbind_stop_2
-                                /\ mbind_pc' = "decide"
-                                /\ UNCHANGED << ptl_locked, ptl_table, nr_isolated, lru, holders, reached,
-                                                held_at_reach, iso_failed, mbind_pte_break, mbind_pmd_unmovable,
-                                                mbind_nr_failed, mbind_add_eio, mbind_iso_ok >>
-                           ELSE IF mbind_scan'
-                                   THEN LET cond_3 == mapped(mbind_pg) /\ misplaced[mbind_pg]
-                                        IN  /\ reached' = [reached EXCEPT ![mbind_pg] = IF cond_3 THEN TRUE ELSE @]
-                                            /\ held_at_reach' = [held_at_reach EXCEPT ![mbind_pg] = IF cond_3 THEN held_by_other(mbind_pg) ELSE @]
-                                            /\ LET mbind_pte_break_1 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
-                                                   cond_4 == PageLRU(mbind_pg)
-                                                   nr_isolated_1 == IF cond_4 THEN nr_isolated + 1 ELSE nr_isolated
-                                                   lru_1 == [lru EXCEPT ![mbind_pg] = IF cond_4 THEN FALSE ELSE @]
-                                                   holders_1 == [holders EXCEPT ![mbind_pg] = IF cond_4 THEN holders[mbind_pg] \cup {"H_MBIND"} ELSE @]
-                                                   iso_failed_1 == [iso_failed EXCEPT ![mbind_pg] = IF cond_4 THEN @ ELSE TRUE]
-                                                   mbind_iso_ok_1 == IF cond_4 THEN TRUE ELSE FALSE
-                                                   cond_5 == want_isolate(mbind_pg)
-                                                   nr_isolated_2 == IF cond_5 THEN nr_isolated_1 ELSE nr_isolated
-                                                   lru_2 == IF cond_5 THEN lru_1 ELSE lru
-                                                   holders_2 == IF cond_5 THEN holders_1 ELSE holders
-                                                   iso_failed_2 == IF cond_5 THEN iso_failed_1 ELSE iso_failed
-                                                   mbind_iso_ok_2 == IF cond_5 THEN mbind_iso_ok_1 ELSE TRUE
-                                                   cond_6 == ~move_set \/ ~migratable[vma[mbind_pg]]
-                                                   nr_isolated_3 == IF cond_6 THEN nr_isolated ELSE nr_isolated_2
-                                                   lru_3 == IF cond_6 THEN lru ELSE lru_2
-                                                   holders_3 == IF cond_6 THEN holders ELSE holders_2
-                                                   iso_failed_3 == IF cond_6 THEN iso_failed ELSE iso_failed_2
-                                                   mbind_pte_break_2 == IF cond_6 THEN mbind_pte_break_1 ELSE mbind_pte_break
-                                                   mbind_nr_failed_1 == IF cond_6 THEN TRUE ELSE mbind_nr_failed
-                                                   mbind_iso_ok_3 == IF cond_6 THEN mbind_iso_ok ELSE mbind_iso_ok_2
-                                                   cond_7 == candidate(mbind_pg)
-                                                   nr_isolated_4 == IF cond_7 THEN nr_isolated_3 ELSE nr_isolated
-                                                   lru_4 == IF cond_7 THEN lru_3 ELSE lru
-                                                   holders_4 == IF cond_7 THEN holders_3 ELSE holders
-                                                   iso_failed_4 == IF cond_7 THEN iso_failed_3 ELSE iso_failed
-                                                   mbind_pte_break_3 == IF cond_7 THEN mbind_pte_break_2 ELSE mbind_pte_break
-                                                   mbind_nr_failed_2 == IF cond_7 THEN mbind_nr_failed_1 ELSE mbind_nr_failed
-                                                   mbind_iso_ok_4 == IF cond_7 THEN mbind_iso_ok_3 ELSE mbind_iso_ok
-                                                   cond_8 == pte[mbind_pg] = "PTE_MIGRATION"
-                                                   mbind_pte_break_4 == IF cond_8 THEN mbind_pte_break ELSE mbind_pte_break_3
-                                                   mbind_iso_ok_5 == IF cond_8 THEN mbind_iso_ok ELSE mbind_iso_ok_4
-                                               IN  /\ ~cond_8 => (cond_7 => (~cond_6 => (cond_5 => (cond_4 => (nr_isolated + 1 \in (-1)..3)))))
-                                                   /\ nr_isolated' = IF cond_8 THEN nr_isolated ELSE nr_isolated_4
-                                                   /\ lru' = IF cond_8 THEN lru ELSE lru_4
-                                                   /\ holders' = IF cond_8 THEN holders ELSE holders_4
-                                                   /\ iso_failed' = IF cond_8 THEN iso_failed ELSE iso_failed_4
-                                                   /\ mbind_nr_failed' = IF cond_8 THEN TRUE ELSE mbind_nr_failed_2
-                                                   /\ mbind_iso_ok' = FALSE
-                                                   /\ mbind_add_eio' = FALSE
-                                                   /\ IF mbind_pte_break_4 \/ last_in_pmd(mbind_pg)
-                                                         THEN /\ ptl_locked' = FALSE
-                                                              /\ ptl_table' = 0
-                                                              /\ LET cond_9 == mbind_nr_failed' /\ strictly_unmovable
-                                                                 IN  /\ mbind_qret' = IF cond_9 THEN "Q_EIO" ELSE mbind_qret_2
-                                                                     /\ mbind_stop' = IF cond_9 THEN TRUE ELSE mbind_stop_2
-                                                                     /\ mbind_pte_break' = FALSE
-                                                                     /\ mbind_pmd_unmovable' = FALSE
-                                                                     /\ IF mbind_stop'
-                                                                           THEN /\ mbind_pg' = 0
-                                                                                /\ mbind_pc' = "decide"
-                                                                           ELSE IF mbind_pg = 2
-                                                                                   THEN /\ mbind_pg' = 0
-                                                                                        /\ mbind_pc' = "decide"
-                                                                                   ELSE /\ NextPage(mbind_pg) \in Page
-                                                                                        /\ mbind_pg' = NextPage(mbind_pg)
-                                                                                        /\ mbind_pc' = "walk"
-                                                         ELSE IF mbind_pg = 2
-                                                                 THEN /\ mbind_pg' = 0
-                                                                      /\ mbind_qret' = mbind_qret_2
-                                                                      /\ mbind_stop' = mbind_stop_2
-                                                                      /\ ptl_locked' = TRUE
-                                                                      /\ ptl_table' = pt[mbind_pg]
-                                                                      /\ mbind_pte_break' = mbind_pte_break_4
-                                                                      /\ mbind_pc' = "decide"
-                                                                      /\ UNCHANGED mbind_pmd_unmovable
-                                                                 ELSE /\ NextPage(mbind_pg) \in Page
-                                                                      /\ mbind_pg' = NextPage(mbind_pg)
-                                                                      /\ mbind_qret' = mbind_qret_2
-                                                                      /\ mbind_stop' = mbind_stop_2
-                                                                      /\ ptl_locked' = TRUE
-                                                                      /\ ptl_table' = pt[mbind_pg]
-                                                                      /\ mbind_pte_break' = mbind_pte_break_4
-                                                                      /\ mbind_pc' = "walk"
-                                                                      /\ UNCHANGED mbind_pmd_unmovable
-                                   ELSE IF mbind_pg = 2
-                                           THEN /\ mbind_pg' = 0
-                                                /\ mbind_qret' = mbind_qret_2
-                                                /\ mbind_stop' = mbind_stop_2
-                                                /\ mbind_pc' = "decide"
-                                                /\ UNCHANGED << ptl_locked, ptl_table, nr_isolated, lru, holders, reached,
-                                                                held_at_reach, iso_failed, mbind_pte_break, mbind_pmd_unmovable,
-                                                                mbind_nr_failed, mbind_add_eio, mbind_iso_ok >>
-                                           ELSE /\ NextPage(mbind_pg) \in Page
-                                                /\ mbind_pg' = NextPage(mbind_pg)
-                                                /\ mbind_qret' = mbind_qret_2
-                                                /\ mbind_stop' = mbind_stop_2
-                                                /\ mbind_pc' = "walk"
-                                                /\ UNCHANGED << ptl_locked, ptl_table, nr_isolated, lru, holders, reached,
-                                                                held_at_reach, iso_failed, mbind_pte_break, mbind_pmd_unmovable,
-                                                                mbind_nr_failed, mbind_add_eio, mbind_iso_ok >>
-              /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
-                              mmap_locked, lru_disabled, policy_set, migratable, vma, pt,
-                              faulted, bad_node, kind, shared, pte, misplaced, pinned,
-                              mig_failed, moved, mbind_ret, mbind_prev_ok,
-                              mbind_has_unmovable, mbind_do_migrate, mbind_do_putback,
-                              mbind_mig_failed, reclaim_pc, reclaim_page, compaction_pc,
-                              compaction_page, gup_pc, zap_pc >>
+                     /\ LET cond_3 == mapped(mbind_pg) /\ misplaced[mbind_pg]
+                            reached_1 == [reached EXCEPT ![mbind_pg] = IF cond_3 THEN TRUE ELSE @]
+                            held_at_reach_1 == [held_at_reach EXCEPT ![mbind_pg] = IF cond_3 THEN held_by_other(mbind_pg) ELSE @]
+                            mbind_pte_break_1 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                            iso_failed_1 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                            cond_4 == PageLRU(mbind_pg)
+                            nr_isolated_1 == IF cond_4 THEN nr_isolated + 1 ELSE nr_isolated
+                            lru_1 == [lru EXCEPT ![mbind_pg] = IF cond_4 THEN FALSE ELSE @]
+                            holders_1 == [holders EXCEPT ![mbind_pg] = IF cond_4 THEN holders[mbind_pg] \cup {"H_MBIND"} ELSE @]
+                            iso_failed_2 == IF cond_4 THEN iso_failed ELSE iso_failed_1
+                            mbind_iso_ok_1 == IF cond_4 THEN TRUE ELSE FALSE
+                            cond_5 == want_isolate(mbind_pg)
+                            nr_isolated_2 == IF cond_5 THEN nr_isolated_1 ELSE nr_isolated
+                            lru_2 == IF cond_5 THEN lru_1 ELSE lru
+                            holders_2 == IF cond_5 THEN holders_1 ELSE holders
+                            iso_failed_3 == IF cond_5 THEN iso_failed_2 ELSE iso_failed
+                            mbind_iso_ok_2 == IF cond_5 THEN mbind_iso_ok_1 ELSE TRUE
+                            cond_6 == ~move_set \/ ~migratable[vma[mbind_pg]]
+                            nr_isolated_3 == IF cond_6 THEN nr_isolated ELSE nr_isolated_2
+                            lru_3 == IF cond_6 THEN lru ELSE lru_2
+                            holders_3 == IF cond_6 THEN holders ELSE holders_2
+                            iso_failed_4 == IF cond_6 THEN iso_failed ELSE iso_failed_3
+                            mbind_pte_break_2 == IF cond_6 THEN mbind_pte_break_1 ELSE mbind_pte_break
+                            mbind_nr_failed_1 == IF cond_6 THEN TRUE ELSE mbind_nr_failed
+                            mbind_iso_ok_3 == IF cond_6 THEN mbind_iso_ok ELSE mbind_iso_ok_2
+                            cond_7 == candidate(mbind_pg)
+                            nr_isolated_4 == IF cond_7 THEN nr_isolated_3 ELSE nr_isolated
+                            lru_4 == IF cond_7 THEN lru_3 ELSE lru
+                            holders_4 == IF cond_7 THEN holders_3 ELSE holders
+                            iso_failed_5 == IF cond_7 THEN iso_failed_4 ELSE iso_failed
+                            mbind_pte_break_3 == IF cond_7 THEN mbind_pte_break_2 ELSE mbind_pte_break
+                            mbind_nr_failed_2 == IF cond_7 THEN mbind_nr_failed_1 ELSE mbind_nr_failed
+                            mbind_iso_ok_4 == IF cond_7 THEN mbind_iso_ok_3 ELSE mbind_iso_ok
+                            cond_8 == pte[mbind_pg] = "PTE_MIGRATION"
+                            nr_isolated_5 == IF cond_8 THEN nr_isolated ELSE nr_isolated_4
+                            lru_5 == IF cond_8 THEN lru ELSE lru_4
+                            holders_5 == IF cond_8 THEN holders ELSE holders_4
+                            iso_failed_6 == IF cond_8 THEN iso_failed ELSE iso_failed_5
+                            mbind_pte_break_4 == IF cond_8 THEN mbind_pte_break ELSE mbind_pte_break_3
+                            mbind_nr_failed_3 == IF cond_8 THEN TRUE ELSE mbind_nr_failed_2
+                            mbind_iso_ok_5 == IF cond_8 THEN mbind_iso_ok ELSE mbind_iso_ok_4
+                            cond_9 == pmd[mbind_pg] /\ pte[mbind_pg] = "PTE_MIGRATION" /\ pmd_migration_eio
+                            nr_isolated_6 == IF cond_9 THEN nr_isolated ELSE nr_isolated_5
+                            lru_6 == IF cond_9 THEN lru ELSE lru_5
+                            holders_6 == IF cond_9 THEN holders ELSE holders_5
+                            iso_failed_7 == IF cond_9 THEN iso_failed ELSE iso_failed_6
+                            mbind_pte_break_5 == IF cond_9 THEN mbind_pte_break ELSE mbind_pte_break_4
+                            mbind_nr_failed_4 == IF cond_9 THEN mbind_nr_failed ELSE mbind_nr_failed_3
+                            mbind_iso_ok_6 == IF cond_9 THEN mbind_iso_ok ELSE mbind_iso_ok_5
+                            mbind_pmd_eio_1 == IF cond_9 THEN TRUE ELSE mbind_pmd_eio
+                            cond_10 == mbind_scan' /\ ~mbind_stop_2
+                            ptl_locked_1 == IF cond_10 THEN TRUE ELSE ptl_locked
+                            ptl_table_1 == IF cond_10 THEN pt[mbind_pg] ELSE ptl_table
+                            nr_isolated_7 == IF cond_10 THEN nr_isolated_6 ELSE nr_isolated
+                            lru_7 == IF cond_10 THEN lru_6 ELSE lru
+                            holders_7 == IF cond_10 THEN holders_6 ELSE holders
+                            iso_failed_8 == IF cond_10 THEN iso_failed_7 ELSE iso_failed
+                            mbind_pte_break_6 == IF cond_10 THEN mbind_pte_break_5 ELSE mbind_pte_break
+                            mbind_nr_failed_5 == IF cond_10 THEN mbind_nr_failed_4 ELSE mbind_nr_failed
+                            mbind_iso_ok_7 == IF cond_10 THEN mbind_iso_ok_6 ELSE mbind_iso_ok
+                            mbind_pmd_eio_2 == IF cond_10 THEN mbind_pmd_eio_1 ELSE mbind_pmd_eio
+                        IN  /\ cond_10 => (~cond_9 => (~cond_8 => (cond_7 => (~cond_6 => (cond_5 => (cond_4 => (nr_isolated + 1 \in (-1)..3)))))))
+                            /\ reached' = IF cond_10 THEN reached_1 ELSE reached
+                            /\ held_at_reach' = IF cond_10 THEN held_at_reach_1 ELSE held_at_reach
+                            /\ IF mbind_stop_2
+                                  THEN /\ mbind_pg' = 0
+                                       /\ mbind_qret' = mbind_qret_2
+                                       /\ mbind_stop' = mbind_stop_2
+                                       /\ ptl_locked' = ptl_locked_1
+                                       /\ ptl_table' = ptl_table_1
+                                       /\ nr_isolated' = nr_isolated_7
+                                       /\ lru' = lru_7
+                                       /\ holders' = holders_7
+                                       /\ iso_failed' = iso_failed_8
+                                       /\ mbind_pte_break' = mbind_pte_break_6
+                                       /\ mbind_nr_failed' = mbind_nr_failed_5
+                                       /\ mbind_iso_ok' = mbind_iso_ok_7
+                                       /\ mbind_pmd_eio' = mbind_pmd_eio_2
+                                       /\ mbind_pc' = "decide"
+                                       /\ UNCHANGED << mbind_pmd_unmovable, mbind_add_eio, mbind_pending >>
+                                  ELSE LET iso_failed_9 == [iso_failed_8 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders_7[mbind_pg]) THEN TRUE ELSE @]
+                                           cond_11 == (lru_7[mbind_pg])
+                                           nr_isolated_8 == IF cond_11 THEN nr_isolated_7 + 1 ELSE nr_isolated_7
+                                           lru_8 == [lru_7 EXCEPT ![mbind_pg] = IF cond_11 THEN FALSE ELSE @]
+                                           holders_8 == [holders_7 EXCEPT ![mbind_pg] = IF cond_11 THEN holders_7[mbind_pg] \cup {"H_MBIND"} ELSE @]
+                                           iso_failed_10 == IF cond_11 THEN iso_failed_8 ELSE iso_failed_9
+                                           mbind_iso_ok_8 == IF cond_11 THEN TRUE ELSE FALSE
+                                           nr_isolated_9 == IF mbind_pending THEN nr_isolated_8 ELSE nr_isolated_7
+                                           lru_9 == IF mbind_pending THEN lru_8 ELSE lru_7
+                                           holders_9 == IF mbind_pending THEN holders_8 ELSE holders_7
+                                           iso_failed_11 == IF mbind_pending THEN iso_failed_10 ELSE iso_failed_8
+                                           mbind_iso_ok_9 == IF mbind_pending THEN mbind_iso_ok_8 ELSE mbind_iso_ok_7
+                                           mbind_pending_1 == IF mbind_pending THEN FALSE ELSE mbind_pending
+                                           mbind_pte_break_7 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_6
+                                           iso_failed_12 == [iso_failed_11 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders_9[mbind_pg]) THEN TRUE ELSE @]
+                                           cond_12 == (lru_9[mbind_pg])
+                                           nr_isolated_10 == IF cond_12 THEN nr_isolated_9 + 1 ELSE nr_isolated_9
+                                           lru_10 == [lru_9 EXCEPT ![mbind_pg] = IF cond_12 THEN FALSE ELSE @]
+                                           holders_10 == [holders_9 EXCEPT ![mbind_pg] = IF cond_12 THEN holders_9[mbind_pg] \cup {"H_MBIND"} ELSE @]
+                                           iso_failed_13 == IF cond_12 THEN iso_failed_11 ELSE iso_failed_12
+                                           mbind_iso_ok_10 == IF cond_12 THEN TRUE ELSE FALSE
+                                           cond_13 == want_isolate(mbind_pg)
+                                           nr_isolated_11 == IF cond_13 THEN nr_isolated_10 ELSE nr_isolated_9
+                                           lru_11 == IF cond_13 THEN lru_10 ELSE lru_9
+                                           holders_11 == IF cond_13 THEN holders_10 ELSE holders_9
+                                           iso_failed_14 == IF cond_13 THEN iso_failed_13 ELSE iso_failed_11
+                                           mbind_iso_ok_11 == IF cond_13 THEN mbind_iso_ok_10 ELSE TRUE
+                                           cond_14 == ~move_set \/ ~migratable[vma[mbind_pg]]
+                                           nr_isolated_12 == IF cond_14 THEN nr_isolated_9 ELSE nr_isolated_11
+                                           lru_12 == IF cond_14 THEN lru_9 ELSE lru_11
+                                           holders_12 == IF cond_14 THEN holders_9 ELSE holders_11
+                                           iso_failed_15 == IF cond_14 THEN iso_failed_11 ELSE iso_failed_14
+                                           mbind_pte_break_8 == IF cond_14 THEN mbind_pte_break_7 ELSE mbind_pte_break_6
+                                           mbind_nr_failed_6 == IF cond_14 THEN TRUE ELSE mbind_nr_failed_5
+                                           mbind_iso_ok_12 == IF cond_14 THEN FALSE ELSE mbind_iso_ok_11
+                                           cond_15 == candidate(mbind_pg)
+                                           nr_isolated_13 == IF cond_15 THEN nr_isolated_12 ELSE nr_isolated_9
+                                           lru_13 == IF cond_15 THEN lru_12 ELSE lru_9
+                                           holders_13 == IF cond_15 THEN holders_12 ELSE holders_9
+                                           iso_failed_16 == IF cond_15 THEN iso_failed_15 ELSE iso_failed_11
+                                           mbind_pte_break_9 == IF cond_15 THEN mbind_pte_break_8 ELSE mbind_pte_break_6
+                                           mbind_nr_failed_7 == IF cond_15 THEN mbind_nr_failed_6 ELSE mbind_nr_failed_5
+                                           mbind_iso_ok_13 == IF cond_15 THEN mbind_iso_ok_12 ELSE FALSE
+                                           cond_16 == pte[mbind_pg] = "PTE_MIGRATION"
+                                           nr_isolated_14 == IF cond_16 THEN nr_isolated_9 ELSE nr_isolated_13
+                                           lru_14 == IF cond_16 THEN lru_9 ELSE lru_13
+                                           holders_14 == IF cond_16 THEN holders_9 ELSE holders_13
+                                           iso_failed_17 == IF cond_16 THEN iso_failed_11 ELSE iso_failed_16
+                                           mbind_pte_break_10 == IF cond_16 THEN mbind_pte_break_6 ELSE mbind_pte_break_9
+                                           mbind_nr_failed_8 == IF cond_16 THEN TRUE ELSE mbind_nr_failed_7
+                                           mbind_iso_ok_14 == IF cond_16 THEN FALSE ELSE mbind_iso_ok_13
+                                           iso_failed_18 == [iso_failed_17 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders_14[mbind_pg]) THEN TRUE ELSE @]
+                                           cond_17 == (lru_14[mbind_pg])
+                                           nr_isolated_15 == IF cond_17 THEN nr_isolated_14 + 1 ELSE nr_isolated_14
+                                           lru_15 == [lru_14 EXCEPT ![mbind_pg] = IF cond_17 THEN FALSE ELSE @]
+                                           holders_15 == [holders_14 EXCEPT ![mbind_pg] = IF cond_17 THEN holders_14[mbind_pg] \cup {"H_MBIND"} ELSE @]
+                                           iso_failed_19 == IF cond_17 THEN iso_failed_17 ELSE iso_failed_18
+                                           mbind_iso_ok_15 == IF cond_17 THEN TRUE ELSE FALSE
+                                           nr_isolated_16 == IF mbind_pending_1 THEN nr_isolated_15 ELSE nr_isolated_14
+                                           lru_16 == IF mbind_pending_1 THEN lru_15 ELSE lru_14
+                                           holders_16 == IF mbind_pending_1 THEN holders_15 ELSE holders_14
+                                           iso_failed_20 == IF mbind_pending_1 THEN iso_failed_19 ELSE iso_failed_17
+                                           mbind_iso_ok_16 == IF mbind_pending_1 THEN mbind_iso_ok_15 ELSE mbind_iso_ok_14
+                                           mbind_pending_2 == IF mbind_pending_1 THEN FALSE ELSE mbind_pending_1
+                                           cond_18 == large[mbind_pg] /\ ~mbind_pte_break_6 /\ ~large_dedup
+                                           nr_isolated_17 == IF cond_18 THEN nr_isolated_16 ELSE nr_isolated_9
+                                           lru_17 == IF cond_18 THEN lru_16 ELSE lru_9
+                                           holders_17 == IF cond_18 THEN holders_16 ELSE holders_9
+                                           iso_failed_21 == IF cond_18 THEN iso_failed_20 ELSE iso_failed_11
+                                           mbind_pte_break_11 == IF cond_18 THEN mbind_pte_break_10 ELSE mbind_pte_break_6
+                                           mbind_nr_failed_9 == IF cond_18 THEN mbind_nr_failed_8 ELSE mbind_nr_failed_5
+                                           mbind_pending_3 == IF cond_18 THEN mbind_pending_2 ELSE mbind_pending_1
+                                           cond_19 == mbind_nr_failed_9 /\ strictly_unmovable
+                                           mbind_qret_3 == IF cond_19 THEN "Q_EIO" ELSE mbind_qret_2
+                                           mbind_stop_3 == IF cond_19 THEN TRUE ELSE mbind_stop_2
+                                           mbind_qret_4 == IF mbind_pmd_eio_2 THEN "Q_EIO" ELSE mbind_qret_3
+                                           mbind_stop_4 == IF mbind_pmd_eio_2 THEN TRUE ELSE mbind_stop_3
+                                           cond_20 == mbind_pte_break_11 \/ mbind_pmd_eio_2 \/ last_in_pmd(mbind_pg)
+                                           ptl_locked_2 == IF cond_20 THEN FALSE ELSE ptl_locked_1
+                                           ptl_table_2 == IF cond_20 THEN 0 ELSE ptl_table_1
+                                           mbind_qret_5 == IF cond_20 THEN mbind_qret_4 ELSE mbind_qret_2
+                                           mbind_stop_5 == IF cond_20 THEN mbind_stop_4 ELSE mbind_stop_2
+                                           mbind_pte_break_12 == IF cond_20 THEN FALSE ELSE mbind_pte_break_11
+                                           mbind_pmd_unmovable_1 == IF cond_20 THEN FALSE ELSE mbind_pmd_unmovable
+                                           mbind_pmd_eio_3 == IF cond_20 THEN FALSE ELSE mbind_pmd_eio_2
+                                       IN  /\ mbind_scan' => (mbind_pending => (cond_11 => (nr_isolated_7 + 1 \in (-1)..3)))
+                                           /\ mbind_scan' => (cond_18 => (~cond_16 => (cond_15 => (~cond_14 => (cond_13 => (cond_12 => (nr_isolated_9 + 1 \in (-1)..3)))))))
+                                           /\ mbind_scan' => (cond_18 => (mbind_pending_1 => (cond_17 => (nr_isolated_14 + 1 \in (-1)..3))))
+                                           /\ ptl_locked' = IF mbind_scan' THEN ptl_locked_2 ELSE ptl_locked_1
+                                           /\ ptl_table' = IF mbind_scan' THEN ptl_table_2 ELSE ptl_table_1
+                                           /\ nr_isolated' = IF mbind_scan' THEN nr_isolated_17 ELSE nr_isolated_7
+                                           /\ lru' = IF mbind_scan' THEN lru_17 ELSE lru_7
+                                           /\ holders' = IF mbind_scan' THEN holders_17 ELSE holders_7
+                                           /\ iso_failed' = IF mbind_scan' THEN iso_failed_21 ELSE iso_failed_8
+                                           /\ mbind_qret' = IF mbind_scan' THEN mbind_qret_5 ELSE mbind_qret_2
+                                           /\ mbind_stop' = IF mbind_scan' THEN mbind_stop_5 ELSE mbind_stop_2
+                                           /\ mbind_pte_break' = IF mbind_scan' THEN mbind_pte_break_12 ELSE mbind_pte_break_6
+                                           /\ mbind_pmd_unmovable' = IF mbind_scan' THEN mbind_pmd_unmovable_1 ELSE mbind_pmd_unmovable
+                                           /\ mbind_nr_failed' = IF mbind_scan' THEN mbind_nr_failed_9 ELSE mbind_nr_failed_5
+                                           /\ mbind_add_eio' = IF mbind_scan' THEN FALSE ELSE mbind_add_eio
+                                           /\ mbind_iso_ok' = IF mbind_scan' THEN FALSE ELSE mbind_iso_ok_7
+                                           /\ mbind_pending' = IF mbind_scan' THEN mbind_pending_3 ELSE mbind_pending
+                                           /\ mbind_pmd_eio' = IF mbind_scan' THEN mbind_pmd_eio_3 ELSE mbind_pmd_eio_2
+                                           /\ IF mbind_stop'
+                                                 THEN /\ mbind_pg' = 0
+                                                      /\ mbind_pc' = "decide"
+                                                 ELSE IF mbind_pg = 2
+                                                         THEN /\ mbind_pg' = 0
+                                                              /\ mbind_pc' = "decide"
+                                                         ELSE /\ NextPage(mbind_pg) \in Page
+                                                              /\ mbind_pg' = NextPage(mbind_pg)
+                                                              /\ mbind_pc' = "walk"
+              /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
+                              mmap_locked, lru_disabled, policy_set, migratable, hole_before,
+                              vma, pt, faulted, bad_node, kind, shared, large, pmd, pte,
+                              misplaced, pinned, mig_failed, moved, mbind_ret, mbind_prev_ok,
+                              mbind_gap, mbind_has_unmovable, mbind_do_migrate,
+                              mbind_do_putback, mbind_mig_failed, reclaim_pc, reclaim_page,
+                              compaction_pc, compaction_page, gup_pc, zap_pc >>
 
-\* mbind.decide (spec/mbind/mbind.mbf:67)
+\* mbind.decide (spec/mbind/mbind.mbf:53)
 mbind_decide == /\ mbind_pc = "decide"
-                /\ LET cond_1 == mbind_qret = "Q_EIO" \/ mbind_qret = "Q_EFAULT"
-                   IN  /\ policy_set' = IF cond_1 THEN policy_set ELSE TRUE
-                       /\ mbind_ret' = IF cond_1 THEN walk_errno(mbind_qret) ELSE mbind_ret
-                       /\ mbind_do_migrate' = IF cond_1 THEN mbind_do_migrate ELSE TRUE
-                       /\ mbind_do_putback' = IF cond_1 THEN TRUE ELSE mbind_do_putback
+                /\ LET policy_set_1 == IF mbind_range_efault THEN policy_set ELSE TRUE
+                       mbind_ret_1 == IF mbind_range_efault THEN "EFAULT" ELSE mbind_ret
+                       mbind_do_migrate_1 == IF mbind_range_efault THEN mbind_do_migrate ELSE TRUE
+                       mbind_do_putback_1 == IF mbind_range_efault THEN TRUE ELSE mbind_do_putback
+                       cond_1 == mbind_qret = "Q_EIO" \/ mbind_qret = "Q_EFAULT"
+                   IN  /\ policy_set' = IF cond_1 THEN policy_set ELSE policy_set_1
+                       /\ mbind_ret' = IF cond_1 THEN walk_errno(mbind_qret) ELSE mbind_ret_1
+                       /\ mbind_do_migrate' = IF cond_1 THEN mbind_do_migrate ELSE mbind_do_migrate_1
+                       /\ mbind_do_putback' = IF cond_1 THEN TRUE ELSE mbind_do_putback_1
                        /\ mmap_locked' = FALSE
                        /\ mbind_pc' = "migrate"
-                /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
+                /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
                                 ptl_locked, ptl_table, lru_disabled, nr_isolated, migratable,
-                                vma, pt, faulted, bad_node, kind, shared, pte, misplaced, lru,
-                                holders, pinned, reached, held_at_reach, iso_failed, mig_failed,
-                                moved, mbind_qret, mbind_scan, mbind_prev_ok, mbind_stop,
+                                hole_before, vma, pt, faulted, bad_node, kind, shared, large,
+                                pmd, pte, misplaced, lru, holders, pinned, reached,
+                                held_at_reach, iso_failed, mig_failed, moved, mbind_qret,
+                                mbind_scan, mbind_prev_ok, mbind_gap, mbind_stop,
                                 mbind_pte_break, mbind_pmd_unmovable, mbind_has_unmovable,
-                                mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_mig_failed,
-                                mbind_pg, reclaim_pc, reclaim_page, compaction_pc,
-                                compaction_page, gup_pc, zap_pc >>
+                                mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_pending,
+                                mbind_pmd_eio, mbind_mig_failed, mbind_pg, reclaim_pc,
+                                reclaim_page, compaction_pc, compaction_page, gup_pc, zap_pc >>
 
-\* mbind.migrate (spec/mbind/mbind.mbf:72)
+\* mbind.migrate (spec/mbind/mbind.mbf:58)
 mbind_migrate == /\ mbind_pc = "migrate"
                  /\ IF (mbind_do_migrate \/ mbind_do_putback) /\ (\E q \in Page : "H_MBIND" \in holders[q])
                        THEN \E q \in Page :
@@ -646,7 +841,7 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                                           /\ holders' = [holders EXCEPT ![q] = holders[q] \cap ({"H_RECLAIM"} \cup {"H_COMPACT"})]
                                                           /\ nr_isolated - 1 \in (-1)..3
                                                           /\ nr_isolated' = nr_isolated - 1
-                                                          /\ lru' = [lru EXCEPT ![q] = mapped(q) /\ lru_disabled]
+                                                          /\ lru' = [lru EXCEPT ![q] = mapped(q) /\ lru_add_direct(q)]
                                                           /\ mbind_pc' = "migrate"
                                                           /\ UNCHANGED << misplaced, moved >>
                                                      ELSE /\ misplaced' = [misplaced EXCEPT ![q] = FALSE]
@@ -654,44 +849,47 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                                           /\ holders' = [holders EXCEPT ![q] = holders[q] \cap ({"H_RECLAIM"} \cup {"H_COMPACT"})]
                                                           /\ nr_isolated - 1 \in (-1)..3
                                                           /\ nr_isolated' = nr_isolated - 1
-                                                          /\ lru' = [lru EXCEPT ![q] = lru_disabled]
+                                                          /\ lru' = [lru EXCEPT ![q] = lru_add_direct(q)]
                                                           /\ mbind_pc' = "migrate"
                                                           /\ UNCHANGED << mig_failed, mbind_mig_failed >>
                                      ELSE /\ holders' = [holders EXCEPT ![q] = holders[q] \cap ({"H_RECLAIM"} \cup {"H_COMPACT"})]
                                           /\ nr_isolated - 1 \in (-1)..3
                                           /\ nr_isolated' = nr_isolated - 1
-                                          /\ lru' = [lru EXCEPT ![q] = mapped(q) /\ lru_disabled]
+                                          /\ lru' = [lru EXCEPT ![q] = mapped(q) /\ lru_add_direct(q)]
                                           /\ mbind_pc' = "migrate"
                                           /\ UNCHANGED << misplaced, mig_failed, moved, mbind_mig_failed >>
                        ELSE /\ mbind_pc' = "finish"
                             /\ UNCHANGED << nr_isolated, misplaced, lru, holders, mig_failed, moved,
                                             mbind_mig_failed >>
-                 /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
+                 /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
                                  mmap_locked, ptl_locked, ptl_table, lru_disabled, policy_set,
-                                 migratable, vma, pt, faulted, bad_node, kind, shared, pte,
-                                 pinned, reached, held_at_reach, iso_failed, mbind_ret,
-                                 mbind_qret, mbind_scan, mbind_prev_ok, mbind_stop,
-                                 mbind_pte_break, mbind_pmd_unmovable, mbind_has_unmovable,
-                                 mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_do_migrate,
+                                 migratable, hole_before, vma, pt, faulted, bad_node, kind,
+                                 shared, large, pmd, pte, pinned, reached, held_at_reach,
+                                 iso_failed, mbind_ret, mbind_qret, mbind_scan, mbind_prev_ok,
+                                 mbind_gap, mbind_stop, mbind_pte_break, mbind_pmd_unmovable,
+                                 mbind_has_unmovable, mbind_nr_failed, mbind_add_eio,
+                                 mbind_iso_ok, mbind_pending, mbind_pmd_eio, mbind_do_migrate,
                                  mbind_do_putback, mbind_pg, reclaim_pc, reclaim_page,
                                  compaction_pc, compaction_page, gup_pc, zap_pc >>
 
-\* mbind.finish (spec/mbind/mbind.mbf:84)
+\* mbind.finish (spec/mbind/mbind.mbf:70)
 mbind_finish == /\ mbind_pc = "finish"
                 /\ LET mbind_ret_1 == IF (mbind_nr_failed \/ mbind_mig_failed) /\ eff_strict THEN "EIO" ELSE "OK"
                    IN  /\ mbind_ret' = IF mbind_do_migrate THEN mbind_ret_1 ELSE mbind_ret
                        /\ mmap_locked' = FALSE
                        /\ lru_disabled' = FALSE
                        /\ mbind_pc' = "done"
-                /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
-                                ptl_locked, ptl_table, nr_isolated, policy_set, migratable, vma,
-                                pt, faulted, bad_node, kind, shared, pte, misplaced, lru,
-                                holders, pinned, reached, held_at_reach, iso_failed, mig_failed,
-                                moved, mbind_qret, mbind_scan, mbind_prev_ok, mbind_stop,
+                /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
+                                ptl_locked, ptl_table, nr_isolated, policy_set, migratable,
+                                hole_before, vma, pt, faulted, bad_node, kind, shared, large,
+                                pmd, pte, misplaced, lru, holders, pinned, reached,
+                                held_at_reach, iso_failed, mig_failed, moved, mbind_qret,
+                                mbind_scan, mbind_prev_ok, mbind_gap, mbind_stop,
                                 mbind_pte_break, mbind_pmd_unmovable, mbind_has_unmovable,
-                                mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_do_migrate,
-                                mbind_do_putback, mbind_mig_failed, mbind_pg, reclaim_pc,
-                                reclaim_page, compaction_pc, compaction_page, gup_pc, zap_pc >>
+                                mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_pending,
+                                mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
+                                mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page,
+                                compaction_pc, compaction_page, gup_pc, zap_pc >>
 
 mbind == \/ mbind_enter
          \/ mbind_walk
@@ -701,11 +899,11 @@ mbind == \/ mbind_enter
 
 \* ---- actor reclaim (one instance) -----------------------------------------
 
-\* reclaim.reclaim_isolate (spec/mbind/others.mbf:29)
+\* reclaim.reclaim_isolate (spec/mbind/others.mbf:34)
 reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                            /\ \/ /\ racing_walk("R_RECLAIM")
                                  /\ \E p \in Page :
-                                       /\ PageLRU(p) /\ racer_target(p) /\ ~reached[p]
+                                       /\ PageLRU(p) /\ racer_target(p) /\ (~reached[p] \/ toctou_window(p))
                                        /\ lru' = [lru EXCEPT ![p] = FALSE]
                                        /\ holders' = [holders EXCEPT ![p] = holders[p] \cup {"H_RECLAIM"}]
                                        /\ nr_isolated + 1 \in (-1)..3
@@ -715,18 +913,19 @@ reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                               \/ /\ mbind_pc = "done"
                                  /\ reclaim_pc' = "done"
                                  /\ UNCHANGED << nr_isolated, lru, holders, reclaim_page >>
-                           /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
+                           /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
                                            mmap_locked, ptl_locked, ptl_table, lru_disabled, policy_set,
-                                           migratable, vma, pt, faulted, bad_node, kind, shared, pte,
-                                           misplaced, pinned, reached, held_at_reach, iso_failed,
-                                           mig_failed, moved, mbind_pc, mbind_ret, mbind_qret, mbind_scan,
-                                           mbind_prev_ok, mbind_stop, mbind_pte_break, mbind_pmd_unmovable,
+                                           migratable, hole_before, vma, pt, faulted, bad_node, kind,
+                                           shared, large, pmd, pte, misplaced, pinned, reached,
+                                           held_at_reach, iso_failed, mig_failed, moved, mbind_pc,
+                                           mbind_ret, mbind_qret, mbind_scan, mbind_prev_ok, mbind_gap,
+                                           mbind_stop, mbind_pte_break, mbind_pmd_unmovable,
                                            mbind_has_unmovable, mbind_nr_failed, mbind_add_eio,
-                                           mbind_iso_ok, mbind_do_migrate, mbind_do_putback,
-                                           mbind_mig_failed, mbind_pg, compaction_pc, compaction_page,
-                                           gup_pc, zap_pc >>
+                                           mbind_iso_ok, mbind_pending, mbind_pmd_eio, mbind_do_migrate,
+                                           mbind_do_putback, mbind_mig_failed, mbind_pg, compaction_pc,
+                                           compaction_page, gup_pc, zap_pc >>
 
-\* reclaim.reclaim_release (spec/mbind/others.mbf:47)
+\* reclaim.reclaim_release (spec/mbind/others.mbf:52)
 reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                            /\ \E p \in Page :
                                  /\ p = reclaim_page
@@ -746,14 +945,15 @@ reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                                        /\ nr_isolated' = nr_isolated - 1
                                        /\ reclaim_page' = NoPage
                                        /\ reclaim_pc' = "done"
-                           /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
+                           /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
                                            mmap_locked, ptl_locked, ptl_table, lru_disabled, policy_set,
-                                           migratable, vma, pt, faulted, bad_node, kind, shared, misplaced,
-                                           pinned, reached, held_at_reach, iso_failed, mig_failed, moved,
-                                           mbind_pc, mbind_ret, mbind_qret, mbind_scan, mbind_prev_ok,
-                                           mbind_stop, mbind_pte_break, mbind_pmd_unmovable,
-                                           mbind_has_unmovable, mbind_nr_failed, mbind_add_eio,
-                                           mbind_iso_ok, mbind_do_migrate, mbind_do_putback,
+                                           migratable, hole_before, vma, pt, faulted, bad_node, kind,
+                                           shared, large, pmd, misplaced, pinned, reached, held_at_reach,
+                                           iso_failed, mig_failed, moved, mbind_pc, mbind_ret, mbind_qret,
+                                           mbind_scan, mbind_prev_ok, mbind_gap, mbind_stop,
+                                           mbind_pte_break, mbind_pmd_unmovable, mbind_has_unmovable,
+                                           mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_pending,
+                                           mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                            mbind_mig_failed, mbind_pg, compaction_pc, compaction_page,
                                            gup_pc, zap_pc >>
 
@@ -762,11 +962,11 @@ reclaim == \/ reclaim_reclaim_isolate
 
 \* ---- actor compaction (one instance) --------------------------------------
 
-\* compaction.compact_isolate (spec/mbind/others.mbf:73)
+\* compaction.compact_isolate (spec/mbind/others.mbf:78)
 compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                               /\ \/ /\ racing_walk("R_COMPACTION")
                                     /\ \E p \in Page :
-                                          /\ PageLRU(p) /\ faulted[p] /\ ~reached[p] /\ ~ptl_blocks(p)
+                                          /\ PageLRU(p) /\ faulted[p] /\ ~large[p] /\ ~reached[p] /\ ~ptl_blocks(p)
                                           /\ lru' = [lru EXCEPT ![p] = FALSE]
                                           /\ holders' = [holders EXCEPT ![p] = holders[p] \cup {"H_COMPACT"}]
                                           /\ nr_isolated + 1 \in (-1)..3
@@ -777,36 +977,38 @@ compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                                  \/ /\ mbind_pc = "done" /\ reclaim_pc = "done"
                                     /\ compaction_pc' = "done"
                                     /\ UNCHANGED << nr_isolated, pte, lru, holders, compaction_page >>
-                              /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
+                              /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
                                               mmap_locked, ptl_locked, ptl_table, lru_disabled, policy_set,
-                                              migratable, vma, pt, faulted, bad_node, kind, shared, misplaced,
-                                              pinned, reached, held_at_reach, iso_failed, mig_failed, moved,
-                                              mbind_pc, mbind_ret, mbind_qret, mbind_scan, mbind_prev_ok,
-                                              mbind_stop, mbind_pte_break, mbind_pmd_unmovable,
-                                              mbind_has_unmovable, mbind_nr_failed, mbind_add_eio,
-                                              mbind_iso_ok, mbind_do_migrate, mbind_do_putback,
+                                              migratable, hole_before, vma, pt, faulted, bad_node, kind,
+                                              shared, large, pmd, misplaced, pinned, reached, held_at_reach,
+                                              iso_failed, mig_failed, moved, mbind_pc, mbind_ret, mbind_qret,
+                                              mbind_scan, mbind_prev_ok, mbind_gap, mbind_stop,
+                                              mbind_pte_break, mbind_pmd_unmovable, mbind_has_unmovable,
+                                              mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_pending,
+                                              mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                               zap_pc >>
 
-\* compaction.compact_finish (spec/mbind/others.mbf:92)
+\* compaction.compact_finish (spec/mbind/others.mbf:97)
 compaction_compact_finish == /\ compaction_pc = "compact_finish"
                              /\ \E p \in Page :
-                                   /\ p = compaction_page /\ ~ptl_blocks(p) /\ (reached[p] \/ walk_over \/ ~lru_disabled)
+                                   /\ p = compaction_page /\ ~ptl_blocks(p) /\ (reached[p] \/ walk_over \/ ~lru_add_direct(p))
                                    /\ pte' = [pte EXCEPT ![p] = IF pte[p] = "PTE_MIGRATION" THEN "PTE_PRESENT" ELSE @]
                                    /\ holders' = [holders EXCEPT ![p] = holders[p] \cap ({"H_MBIND"} \cup {"H_RECLAIM"})]
                                    /\ nr_isolated - 1 \in (-1)..3
                                    /\ nr_isolated' = nr_isolated - 1
-                                   /\ lru' = [lru EXCEPT ![p] = (pte'[p] # "PTE_NONE") /\ lru_disabled]
+                                   /\ lru' = [lru EXCEPT ![p] = (pte'[p] # "PTE_NONE") /\ lru_add_direct(p)]
                                    /\ compaction_page' = NoPage
                                    /\ compaction_pc' = "done"
-                             /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
+                             /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
                                              mmap_locked, ptl_locked, ptl_table, lru_disabled, policy_set,
-                                             migratable, vma, pt, faulted, bad_node, kind, shared, misplaced,
-                                             pinned, reached, held_at_reach, iso_failed, mig_failed, moved,
-                                             mbind_pc, mbind_ret, mbind_qret, mbind_scan, mbind_prev_ok,
-                                             mbind_stop, mbind_pte_break, mbind_pmd_unmovable,
-                                             mbind_has_unmovable, mbind_nr_failed, mbind_add_eio,
-                                             mbind_iso_ok, mbind_do_migrate, mbind_do_putback,
+                                             migratable, hole_before, vma, pt, faulted, bad_node, kind,
+                                             shared, large, pmd, misplaced, pinned, reached, held_at_reach,
+                                             iso_failed, mig_failed, moved, mbind_pc, mbind_ret, mbind_qret,
+                                             mbind_scan, mbind_prev_ok, mbind_gap, mbind_stop,
+                                             mbind_pte_break, mbind_pmd_unmovable, mbind_has_unmovable,
+                                             mbind_nr_failed, mbind_add_eio, mbind_iso_ok, mbind_pending,
+                                             mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                              mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                              zap_pc >>
 
@@ -815,7 +1017,7 @@ compaction == \/ compaction_compact_isolate
 
 \* ---- actor gup (one instance) ---------------------------------------------
 
-\* gup.gup_pin (spec/mbind/others.mbf:109)
+\* gup.gup_pin (spec/mbind/others.mbf:114)
 gup_gup_pin == /\ gup_pc = "gup_pin"
                /\ \/ /\ racing("R_GUP") /\ mbind_pc = "decide"
                      /\ \E p \in Page :
@@ -825,22 +1027,23 @@ gup_gup_pin == /\ gup_pc = "gup_pin"
                   \/ /\ mbind_pc = "done" /\ compaction_pc = "done"
                      /\ gup_pc' = "done"
                      /\ UNCHANGED pinned
-               /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
+               /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
                                mmap_locked, ptl_locked, ptl_table, lru_disabled, nr_isolated,
-                               policy_set, migratable, vma, pt, faulted, bad_node, kind,
-                               shared, pte, misplaced, lru, holders, reached, held_at_reach,
-                               iso_failed, mig_failed, moved, mbind_pc, mbind_ret, mbind_qret,
-                               mbind_scan, mbind_prev_ok, mbind_stop, mbind_pte_break,
-                               mbind_pmd_unmovable, mbind_has_unmovable, mbind_nr_failed,
-                               mbind_add_eio, mbind_iso_ok, mbind_do_migrate, mbind_do_putback,
-                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page,
-                               compaction_pc, compaction_page, zap_pc >>
+                               policy_set, migratable, hole_before, vma, pt, faulted, bad_node,
+                               kind, shared, large, pmd, pte, misplaced, lru, holders, reached,
+                               held_at_reach, iso_failed, mig_failed, moved, mbind_pc,
+                               mbind_ret, mbind_qret, mbind_scan, mbind_prev_ok, mbind_gap,
+                               mbind_stop, mbind_pte_break, mbind_pmd_unmovable,
+                               mbind_has_unmovable, mbind_nr_failed, mbind_add_eio,
+                               mbind_iso_ok, mbind_pending, mbind_pmd_eio, mbind_do_migrate,
+                               mbind_do_putback, mbind_mig_failed, mbind_pg, reclaim_pc,
+                               reclaim_page, compaction_pc, compaction_page, zap_pc >>
 
 gup == gup_gup_pin
 
 \* ---- actor zap (one instance) ---------------------------------------------
 
-\* zap.zap_pte (spec/mbind/others.mbf:126)
+\* zap.zap_pte (spec/mbind/others.mbf:131)
 zap_zap_pte == /\ zap_pc = "zap_pte"
                /\ \/ /\ racing("R_ZAP")
                      /\ \E p \in Page :
@@ -854,16 +1057,17 @@ zap_zap_pte == /\ zap_pc = "zap_pte"
                   \/ /\ mbind_pc = "done" /\ gup_pc = "done"
                      /\ zap_pc' = "done"
                      /\ UNCHANGED << pte, lru >>
-               /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, hole, racers,
+               /\ UNCHANGED << flags, bad_flags, cap_sys_nice, mode, mask, tail_hole, racers,
                                mmap_locked, ptl_locked, ptl_table, lru_disabled, nr_isolated,
-                               policy_set, migratable, vma, pt, faulted, bad_node, kind,
-                               shared, misplaced, holders, pinned, reached, held_at_reach,
-                               iso_failed, mig_failed, moved, mbind_pc, mbind_ret, mbind_qret,
-                               mbind_scan, mbind_prev_ok, mbind_stop, mbind_pte_break,
-                               mbind_pmd_unmovable, mbind_has_unmovable, mbind_nr_failed,
-                               mbind_add_eio, mbind_iso_ok, mbind_do_migrate, mbind_do_putback,
-                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page,
-                               compaction_pc, compaction_page, gup_pc >>
+                               policy_set, migratable, hole_before, vma, pt, faulted, bad_node,
+                               kind, shared, large, pmd, misplaced, holders, pinned, reached,
+                               held_at_reach, iso_failed, mig_failed, moved, mbind_pc,
+                               mbind_ret, mbind_qret, mbind_scan, mbind_prev_ok, mbind_gap,
+                               mbind_stop, mbind_pte_break, mbind_pmd_unmovable,
+                               mbind_has_unmovable, mbind_nr_failed, mbind_add_eio,
+                               mbind_iso_ok, mbind_pending, mbind_pmd_eio, mbind_do_migrate,
+                               mbind_do_putback, mbind_mig_failed, mbind_pg, reclaim_pc,
+                               reclaim_page, compaction_pc, compaction_page, gup_pc >>
 
 zap == zap_zap_pte
 
@@ -881,7 +1085,7 @@ Next == \/ mbind
 
 Spec == Init /\ [][Next]_vars
 
-\* ---- claim no_false_eio (spec/mbind/claims.mbf:17) ------------------------
+\* ---- claim no_false_eio (spec/mbind/claims.mbf:18) ------------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_no_false_eio == /\ Init_1
@@ -889,12 +1093,14 @@ Init_no_false_eio == /\ Init_1
                      /\ Init_2
                      /\ bind_call
                      /\ Init_3
-                     /\ ~hole
-                     /\ Init_4
                      /\ racers_within({"R_RECLAIM", "R_COMPACTION", "R_GUP"})
+                     /\ Init_4
                      /\ Init_5
+                     /\ ~hole
                      /\ Init_6
                      /\ Init_7
+                     /\ Init_8
+                     /\ Init_9
 
 Spec_no_false_eio == Init_no_false_eio /\ [][Next]_vars
 
@@ -915,7 +1121,7 @@ no_false_eio_reachable_2 == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 no_false_eio_unreached_2 == ~no_false_eio_reachable_2
 
-\* ---- claim eio_if_unmovable (spec/mbind/claims.mbf:27) --------------------
+\* ---- claim eio_if_unmovable (spec/mbind/claims.mbf:28) --------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_eio_if_unmovable == /\ Init_1
@@ -923,12 +1129,14 @@ Init_eio_if_unmovable == /\ Init_1
                          /\ Init_2
                          /\ bind_call
                          /\ Init_3
-                         /\ ~hole
-                         /\ Init_4
                          /\ quiet
+                         /\ Init_4
                          /\ Init_5
+                         /\ ~hole
                          /\ Init_6
                          /\ Init_7
+                         /\ Init_8
+                         /\ Init_9
 
 Spec_eio_if_unmovable == Init_eio_if_unmovable /\ [][Next]_vars
 
@@ -946,7 +1154,7 @@ eio_if_unmovable_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 eio_if_unmovable_unreached == ~eio_if_unmovable_reachable
 
-\* ---- claim eio_if_vma_not_migratable (spec/mbind/claims.mbf:37) -----------
+\* ---- claim eio_if_vma_not_migratable (spec/mbind/claims.mbf:38) -----------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_eio_if_vma_not_migratable == /\ Init_1
@@ -954,12 +1162,14 @@ Init_eio_if_vma_not_migratable == /\ Init_1
                                   /\ Init_2
                                   /\ bind_call
                                   /\ Init_3
-                                  /\ ~hole
-                                  /\ Init_4
                                   /\ quiet
+                                  /\ Init_4
                                   /\ Init_5
+                                  /\ ~hole
                                   /\ Init_6
                                   /\ Init_7
+                                  /\ Init_8
+                                  /\ Init_9
 
 Spec_eio_if_vma_not_migratable == Init_eio_if_vma_not_migratable /\ [][Next]_vars
 
@@ -975,7 +1185,7 @@ eio_if_vma_not_migratable_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 eio_if_vma_not_migratable_unreached == ~eio_if_vma_not_migratable_reachable
 
-\* ---- claim eio_if_migration_fails (spec/mbind/claims.mbf:45) --------------
+\* ---- claim eio_if_migration_fails (spec/mbind/claims.mbf:46) --------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_eio_if_migration_fails == /\ Init_1
@@ -983,12 +1193,14 @@ Init_eio_if_migration_fails == /\ Init_1
                                /\ Init_2
                                /\ bind_call
                                /\ Init_3
-                               /\ ~hole
-                               /\ Init_4
                                /\ racers_within({"R_GUP"})
+                               /\ Init_4
                                /\ Init_5
+                               /\ ~hole
                                /\ Init_6
                                /\ Init_7
+                               /\ Init_8
+                               /\ Init_9
 
 Spec_eio_if_migration_fails == Init_eio_if_migration_fails /\ [][Next]_vars
 
@@ -1002,7 +1214,7 @@ eio_if_migration_fails_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 eio_if_migration_fails_unreached == ~eio_if_migration_fails_reachable
 
-\* ---- claim best_effort_unmovable (spec/mbind/claims.mbf:54) ---------------
+\* ---- claim best_effort_unmovable (spec/mbind/claims.mbf:55) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_best_effort_unmovable == /\ Init_1
@@ -1010,13 +1222,15 @@ Init_best_effort_unmovable == /\ Init_1
                               /\ Init_2
                               /\ bind_call
                               /\ Init_3
-                              /\ ~hole
-                              /\ Init_4
                               /\ quiet
-                              /\ Init_5
+                              /\ Init_4
                               /\ \A v \in Vma : migratable[v]
+                              /\ Init_5
+                              /\ ~hole
                               /\ Init_6
                               /\ Init_7
+                              /\ Init_8
+                              /\ Init_9
 
 Spec_best_effort_unmovable == Init_best_effort_unmovable /\ [][Next]_vars
 
@@ -1035,7 +1249,7 @@ best_effort_unmovable_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 best_effort_unmovable_unreached == ~best_effort_unmovable_reachable
 
-\* ---- claim best_effort_vma (spec/mbind/claims.mbf:64) ---------------------
+\* ---- claim best_effort_vma (spec/mbind/claims.mbf:65) ---------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_best_effort_vma == /\ Init_1
@@ -1043,13 +1257,15 @@ Init_best_effort_vma == /\ Init_1
                         /\ Init_2
                         /\ bind_call
                         /\ Init_3
-                        /\ ~hole
-                        /\ Init_4
                         /\ quiet
+                        /\ Init_4
                         /\ Init_5
+                        /\ ~hole
                         /\ Init_6
-                        /\ \A p \in Page : ~truly_unmovable(p)
                         /\ Init_7
+                        /\ \A p \in Page : ~truly_unmovable(p)
+                        /\ Init_8
+                        /\ Init_9
 
 Spec_best_effort_vma == Init_best_effort_vma /\ [][Next]_vars
 
@@ -1068,7 +1284,7 @@ best_effort_vma_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 best_effort_vma_unreached == ~best_effort_vma_reachable
 
-\* ---- claim best_effort_transient (spec/mbind/claims.mbf:74) ---------------
+\* ---- claim best_effort_transient (spec/mbind/claims.mbf:75) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_best_effort_transient == /\ Init_1
@@ -1076,14 +1292,16 @@ Init_best_effort_transient == /\ Init_1
                               /\ Init_2
                               /\ bind_call
                               /\ Init_3
-                              /\ ~hole
-                              /\ Init_4
                               /\ racers_within({"R_RECLAIM", "R_COMPACTION"})
-                              /\ Init_5
+                              /\ Init_4
                               /\ \A v \in Vma : migratable[v]
+                              /\ Init_5
+                              /\ ~hole
                               /\ Init_6
-                              /\ \A p \in Page : ~truly_unmovable(p)
                               /\ Init_7
+                              /\ \A p \in Page : ~truly_unmovable(p)
+                              /\ Init_8
+                              /\ Init_9
 
 Spec_best_effort_transient == Init_best_effort_transient /\ [][Next]_vars
 
@@ -1101,7 +1319,7 @@ best_effort_transient_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 best_effort_transient_unreached == ~best_effort_transient_reachable
 
-\* ---- claim no_leak (spec/mbind/claims.mbf:85) -----------------------------
+\* ---- claim no_leak (spec/mbind/claims.mbf:86) -----------------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_no_leak == /\ Init_1
@@ -1109,11 +1327,14 @@ Init_no_leak == /\ Init_1
                 /\ Init_2
                 /\ bind_call
                 /\ Init_3
-                /\ Init_4
                 /\ racers_within({"R_GUP", "R_ZAP"})
+                /\ Init_4
                 /\ Init_5
+                /\ hole => quiet
                 /\ Init_6
                 /\ Init_7
+                /\ Init_8
+                /\ Init_9
 
 Spec_no_leak == Init_no_leak /\ [][Next]_vars
 
@@ -1135,7 +1356,7 @@ no_leak_reachable_2 == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 no_leak_unreached_2 == ~no_leak_reachable_2
 
-\* ---- claim exclusive_isolation (spec/mbind/claims.mbf:93) -----------------
+\* ---- claim exclusive_isolation (spec/mbind/claims.mbf:97) -----------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_exclusive_isolation == /\ Init_1
@@ -1143,12 +1364,14 @@ Init_exclusive_isolation == /\ Init_1
                             /\ Init_2
                             /\ bind_call
                             /\ Init_3
-                            /\ ~hole
-                            /\ Init_4
                             /\ racers_within({"R_RECLAIM", "R_COMPACTION"})
+                            /\ Init_4
                             /\ Init_5
+                            /\ ~hole
                             /\ Init_6
                             /\ Init_7
+                            /\ Init_8
+                            /\ Init_9
 
 Spec_exclusive_isolation == Init_exclusive_isolation /\ [][Next]_vars
 
@@ -1167,7 +1390,7 @@ exclusive_isolation_reachable == /\ \E p \in Page : "H_MBIND" \in holders[p]
 \* checked as an invariant: a violation is a state reaching the witness
 exclusive_isolation_unreached == ~exclusive_isolation_reachable
 
-\* ---- claim nr_isolated_balanced (spec/mbind/claims.mbf:106) ---------------
+\* ---- claim nr_isolated_balanced (spec/mbind/claims.mbf:110) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_nr_isolated_balanced == /\ Init_1
@@ -1175,11 +1398,14 @@ Init_nr_isolated_balanced == /\ Init_1
                              /\ Init_2
                              /\ bind_call
                              /\ Init_3
-                             /\ Init_4
                              /\ racers_within({"R_GUP", "R_ZAP"})
+                             /\ Init_4
                              /\ Init_5
+                             /\ hole => quiet
                              /\ Init_6
                              /\ Init_7
+                             /\ Init_8
+                             /\ Init_9
 
 Spec_nr_isolated_balanced == Init_nr_isolated_balanced /\ [][Next]_vars
 
@@ -1193,19 +1419,23 @@ nr_isolated_balanced_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 nr_isolated_balanced_unreached == ~nr_isolated_balanced_reachable
 
-\* ---- claim no_eio_without_strict (spec/mbind/claims.mbf:116) --------------
+\* ---- claim no_eio_without_strict (spec/mbind/claims.mbf:124) --------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_no_eio_without_strict == /\ Init_1
                               /\ ~("MPOL_MF_STRICT" \in flags)
+                              /\ flags # {"MPOL_MF_MOVE", "MPOL_MF_MOVE_ALL"}
                               /\ Init_2
                               /\ bind_call
                               /\ Init_3
+                              /\ racers_within({"R_COMPACTION"})
                               /\ Init_4
-                              /\ quiet
                               /\ Init_5
+                              /\ racers # {} => flags = {"MPOL_MF_MOVE"} /\ ~hole
                               /\ Init_6
                               /\ Init_7
+                              /\ Init_8
+                              /\ Init_9
 
 Spec_no_eio_without_strict == Init_no_eio_without_strict /\ [][Next]_vars
 
@@ -1222,19 +1452,22 @@ no_eio_without_strict_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 no_eio_without_strict_unreached == ~no_eio_without_strict_reachable
 
-\* ---- claim hole_gives_efault (spec/mbind/claims.mbf:124) ------------------
+\* ---- claim hole_gives_efault (spec/mbind/claims.mbf:134) ------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_hole_gives_efault == /\ Init_1
+                          /\ ~("MPOL_MF_MOVE_ALL" \in flags)
                           /\ Init_2
                           /\ bind_call
                           /\ Init_3
-                          /\ hole
-                          /\ Init_4
                           /\ quiet
+                          /\ Init_4
                           /\ Init_5
+                          /\ hole
                           /\ Init_6
                           /\ Init_7
+                          /\ Init_8
+                          /\ Init_9
 
 Spec_hole_gives_efault == Init_hole_gives_efault /\ [][Next]_vars
 
@@ -1248,7 +1481,46 @@ hole_gives_efault_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 hole_gives_efault_unreached == ~hole_gives_efault_reachable
 
-\* ---- claim strict_alone_exact (spec/mbind/claims.mbf:132) -----------------
+\* ---- claim hole_refused_under_move (spec/mbind/claims.mbf:143) ------------
+
+\* Init under the claim's assume (each conjunct tested as early as it can be)
+Init_hole_refused_under_move == /\ Init_1
+                                /\ flags = {"MPOL_MF_STRICT", "MPOL_MF_MOVE"}
+                                /\ Init_2
+                                /\ bind_call
+                                /\ Init_3
+                                /\ quiet
+                                /\ Init_4
+                                /\ Init_5
+                                /\ hole
+                                /\ Init_6
+                                /\ Init_7
+                                /\ Init_8
+                                /\ Init_9
+
+Spec_hole_refused_under_move == Init_hole_refused_under_move /\ [][Next]_vars
+
+\* holds in every final state
+hole_refused_under_move == AllDone => mbind_ret = "EFAULT" /\ ~policy_set /\ (\A p \in Page : ~moved[p])
+
+\* witness: must be reachable
+hole_refused_under_move_reachable_1 == /\ mbind_pc = "done"
+                                       /\ \E p \in Page :
+                                             /\ cand0(p)
+                                             /\ truly_unmovable(p)
+
+\* checked as an invariant: a violation is a state reaching the witness
+hole_refused_under_move_unreached_1 == ~hole_refused_under_move_reachable_1
+
+\* witness: must be reachable
+hole_refused_under_move_reachable_2 == /\ mbind_pc = "done"
+                                       /\ tail_hole
+                                       /\ \E p \in Page : cand0(p)
+
+\* checked as an invariant: a violation is a state reaching the witness
+hole_refused_under_move_unreached_2 == ~hole_refused_under_move_reachable_2
+
+\* ---- claim strict_alone_exact (spec/mbind/claims.mbf:152) -----------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_strict_alone_exact == /\ Init_1
@@ -1256,12 +1528,14 @@ Init_strict_alone_exact == /\ Init_1
                            /\ Init_2
                            /\ bind_call
                            /\ Init_3
-                           /\ ~hole
-                           /\ Init_4
                            /\ quiet
+                           /\ Init_4
                            /\ Init_5
+                           /\ ~hole
                            /\ Init_6
                            /\ Init_7
+                           /\ Init_8
+                           /\ Init_9
 
 Spec_strict_alone_exact == Init_strict_alone_exact /\ [][Next]_vars
 
@@ -1282,7 +1556,7 @@ strict_alone_exact_reachable_2 == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 strict_alone_exact_unreached_2 == ~strict_alone_exact_reachable_2
 
-\* ---- claim policy_applied_on_partial_failure (spec/mbind/claims.mbf:142) ----
+\* ---- claim policy_applied_on_partial_failure (spec/mbind/claims.mbf:162) ----
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_policy_applied_on_partial_failure == /\ Init_1
@@ -1290,12 +1564,14 @@ Init_policy_applied_on_partial_failure == /\ Init_1
                                           /\ Init_2
                                           /\ bind_call
                                           /\ Init_3
-                                          /\ ~hole
-                                          /\ Init_4
                                           /\ racers_within({"R_RECLAIM", "R_GUP"})
+                                          /\ Init_4
                                           /\ Init_5
+                                          /\ ~hole
                                           /\ Init_6
                                           /\ Init_7
+                                          /\ Init_8
+                                          /\ Init_9
 
 Spec_policy_applied_on_partial_failure == Init_policy_applied_on_partial_failure /\ [][Next]_vars
 
@@ -1309,7 +1585,7 @@ policy_applied_on_partial_failure_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 policy_applied_on_partial_failure_unreached == ~policy_applied_on_partial_failure_reachable
 
-\* ---- claim success_means_placed (spec/mbind/claims.mbf:151) ---------------
+\* ---- claim success_means_placed (spec/mbind/claims.mbf:171) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_success_means_placed == /\ Init_1
@@ -1317,12 +1593,14 @@ Init_success_means_placed == /\ Init_1
                              /\ Init_2
                              /\ bind_call
                              /\ Init_3
-                             /\ ~hole
-                             /\ Init_4
                              /\ racers_within({"R_RECLAIM", "R_COMPACTION"})
+                             /\ Init_4
                              /\ Init_5
+                             /\ ~hole
                              /\ Init_6
                              /\ Init_7
+                             /\ Init_8
+                             /\ Init_9
 
 Spec_success_means_placed == Init_success_means_placed /\ [][Next]_vars
 
@@ -1337,7 +1615,7 @@ success_means_placed_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 success_means_placed_unreached == ~success_means_placed_reachable
 
-\* ---- claim shared_pages_skipped (spec/mbind/claims.mbf:162) ---------------
+\* ---- claim shared_pages_skipped (spec/mbind/claims.mbf:186) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_shared_pages_skipped == /\ Init_1
@@ -1345,17 +1623,21 @@ Init_shared_pages_skipped == /\ Init_1
                              /\ Init_2
                              /\ bind_call
                              /\ Init_3
-                             /\ ~hole
-                             /\ Init_4
                              /\ racers_within({"R_RECLAIM", "R_COMPACTION"})
+                             /\ Init_4
                              /\ Init_5
+                             /\ ~hole
                              /\ Init_6
+                             /\ \A p \in Page : faulted[p] => bad_node[p]
                              /\ Init_7
+                             /\ Init_8
+                             /\ \E p \in Page : shared[p]
+                             /\ Init_9
 
 Spec_shared_pages_skipped == Init_shared_pages_skipped /\ [][Next]_vars
 
 \* holds in every final state
-shared_pages_skipped == AllDone => (\A p \in Page : shared[p] => ~moved[p]) /\ (mbind_ret = "EIO" => (\E p \in Page : cand0(p) /\ (~shared[p] \/ ~migratable[vma[p]])))
+shared_pages_skipped == AllDone => (\A p \in Page : shared[p] => ~moved[p]) /\ (mbind_ret = "EIO" => (\E p \in Page : reached[p] /\ ~migratable[vma[p]]) \/ (\E p \in Page : ~shared[p] /\ (iso_failed[p] \/ mig_failed[p] \/ held_at_reach[p] \/ (reached[p] /\ truly_unmovable(p)))))
 
 \* witness: must be reachable
 shared_pages_skipped_reachable == /\ mbind_pc = "done"
@@ -1366,7 +1648,7 @@ shared_pages_skipped_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 shared_pages_skipped_unreached == ~shared_pages_skipped_reachable
 
-\* ---- claim isolation_failure_reported (spec/mbind/claims.mbf:174) ---------
+\* ---- claim isolation_failure_reported (spec/mbind/claims.mbf:201) ---------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_isolation_failure_reported == /\ Init_1
@@ -1374,12 +1656,14 @@ Init_isolation_failure_reported == /\ Init_1
                                    /\ Init_2
                                    /\ bind_call
                                    /\ Init_3
-                                   /\ ~hole
-                                   /\ Init_4
                                    /\ racers_within({"R_RECLAIM", "R_COMPACTION"})
+                                   /\ Init_4
                                    /\ Init_5
+                                   /\ ~hole
                                    /\ Init_6
                                    /\ Init_7
+                                   /\ Init_8
+                                   /\ Init_9
 
 Spec_isolation_failure_reported == Init_isolation_failure_reported /\ [][Next]_vars
 
