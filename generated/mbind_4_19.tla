@@ -493,48 +493,49 @@ Init_8 == /\ shared \in [Page -> BOOLEAN]
 
 Init_9 == /\ large \in [Page -> BOOLEAN]
           /\ \A p \in Page : large[p] \in {FALSE, bad_node[p]}
-          /\ pmd \in [Page -> BOOLEAN]
-          /\ \A p \in Page : pmd[p] \in {FALSE, faulted[p]}
-          /\ \A p \in Page :
-                \A q \in Page : special(p) /\ special(q) => p = q
-          /\ \A p \in Page : large[p] \/ pmd[p] => kind[p] = "ANON" /\ ~(large[p] /\ pmd[p])
-          /\ \A p \in Page : pmd[p] => ~(\E q \in Page : q # p /\ pt[q] = pt[p])
-          /\ \A p \in Page : pmd[p] /\ ~bad_node[p] => "R_COMPACTION" \in racers
-          /\ pte = [p \in Page |-> IF faulted[p] THEN "PTE_PRESENT" ELSE "PTE_NONE"]
-          /\ misplaced = [p \in Page |-> bad_node[p]]
-          /\ lru = [p \in Page |-> faulted[p] /\ kind[p] # "DRIVER"]
-          /\ holders = [p \in Page |-> {}]
-          /\ pinned = [p \in Page |-> FALSE]
-          /\ reached = [p \in Page |-> FALSE]
-          /\ held_at_reach = [p \in Page |-> FALSE]
-          /\ iso_failed = [p \in Page |-> FALSE]
-          /\ mig_failed = [p \in Page |-> FALSE]
-          /\ moved = [p \in Page |-> FALSE]
-          /\ mbind_pc = "enter"
-          /\ mbind_ret = "OK"
-          /\ mbind_qret = "Q_OK"
-          /\ mbind_scan = FALSE
-          /\ mbind_prev_ok = FALSE
-          /\ mbind_gap = FALSE
-          /\ mbind_stop = FALSE
-          /\ mbind_pte_break = FALSE
-          /\ mbind_pmd_unmovable = FALSE
-          /\ mbind_has_unmovable = FALSE
-          /\ mbind_nr_failed = FALSE
-          /\ mbind_add_eio = FALSE
-          /\ mbind_iso_ok = FALSE
-          /\ mbind_pending = FALSE
-          /\ mbind_pmd_eio = FALSE
-          /\ mbind_do_migrate = FALSE
-          /\ mbind_do_putback = FALSE
-          /\ mbind_mig_failed = FALSE
-          /\ mbind_pg = 0
-          /\ reclaim_pc = "reclaim_isolate"
-          /\ reclaim_page = NoPage
-          /\ compaction_pc = "compact_isolate"
-          /\ compaction_page = NoPage
-          /\ gup_pc = "gup_pin"
-          /\ zap_pc = "zap_pte"
+
+Init_10 == /\ pmd \in [Page -> BOOLEAN]
+           /\ \A p \in Page : pmd[p] \in {FALSE, faulted[p]}
+           /\ \A p \in Page :
+                 \A q \in Page : special(p) /\ special(q) => p = q
+           /\ \A p \in Page : large[p] \/ pmd[p] => kind[p] = "ANON" /\ ~(large[p] /\ pmd[p])
+           /\ \A p \in Page : pmd[p] => ~(\E q \in Page : q # p /\ pt[q] = pt[p])
+           /\ \A p \in Page : pmd[p] /\ ~bad_node[p] => "R_COMPACTION" \in racers
+           /\ pte = [p \in Page |-> IF faulted[p] THEN "PTE_PRESENT" ELSE "PTE_NONE"]
+           /\ misplaced = [p \in Page |-> bad_node[p]]
+           /\ lru = [p \in Page |-> faulted[p] /\ kind[p] # "DRIVER"]
+           /\ holders = [p \in Page |-> {}]
+           /\ pinned = [p \in Page |-> FALSE]
+           /\ reached = [p \in Page |-> FALSE]
+           /\ held_at_reach = [p \in Page |-> FALSE]
+           /\ iso_failed = [p \in Page |-> FALSE]
+           /\ mig_failed = [p \in Page |-> FALSE]
+           /\ moved = [p \in Page |-> FALSE]
+           /\ mbind_pc = "enter"
+           /\ mbind_ret = "OK"
+           /\ mbind_qret = "Q_OK"
+           /\ mbind_scan = FALSE
+           /\ mbind_prev_ok = FALSE
+           /\ mbind_gap = FALSE
+           /\ mbind_stop = FALSE
+           /\ mbind_pte_break = FALSE
+           /\ mbind_pmd_unmovable = FALSE
+           /\ mbind_has_unmovable = FALSE
+           /\ mbind_nr_failed = FALSE
+           /\ mbind_add_eio = FALSE
+           /\ mbind_iso_ok = FALSE
+           /\ mbind_pending = FALSE
+           /\ mbind_pmd_eio = FALSE
+           /\ mbind_do_migrate = FALSE
+           /\ mbind_do_putback = FALSE
+           /\ mbind_mig_failed = FALSE
+           /\ mbind_pg = 0
+           /\ reclaim_pc = "reclaim_isolate"
+           /\ reclaim_page = NoPage
+           /\ compaction_pc = "compact_isolate"
+           /\ compaction_page = NoPage
+           /\ gup_pc = "gup_pin"
+           /\ zap_pc = "zap_pte"
 
 Init == /\ Init_1
         /\ Init_2
@@ -545,6 +546,7 @@ Init == /\ Init_1
         /\ Init_7
         /\ Init_8
         /\ Init_9
+        /\ Init_10
 
 \* ---- actor mbind (one instance) -------------------------------------------
 
@@ -1064,6 +1066,7 @@ Init_no_false_eio == /\ Init_1
                      /\ Init_7
                      /\ Init_8
                      /\ Init_9
+                     /\ Init_10
 
 Spec_no_false_eio == Init_no_false_eio /\ [][Next]_vars
 
@@ -1100,6 +1103,7 @@ Init_eio_if_unmovable == /\ Init_1
                          /\ Init_7
                          /\ Init_8
                          /\ Init_9
+                         /\ Init_10
 
 Spec_eio_if_unmovable == Init_eio_if_unmovable /\ [][Next]_vars
 
@@ -1133,6 +1137,7 @@ Init_eio_if_vma_not_migratable == /\ Init_1
                                   /\ Init_7
                                   /\ Init_8
                                   /\ Init_9
+                                  /\ Init_10
 
 Spec_eio_if_vma_not_migratable == Init_eio_if_vma_not_migratable /\ [][Next]_vars
 
@@ -1164,6 +1169,7 @@ Init_eio_if_migration_fails == /\ Init_1
                                /\ Init_7
                                /\ Init_8
                                /\ Init_9
+                               /\ Init_10
 
 Spec_eio_if_migration_fails == Init_eio_if_migration_fails /\ [][Next]_vars
 
@@ -1194,6 +1200,7 @@ Init_best_effort_unmovable == /\ Init_1
                               /\ Init_7
                               /\ Init_8
                               /\ Init_9
+                              /\ Init_10
 
 Spec_best_effort_unmovable == Init_best_effort_unmovable /\ [][Next]_vars
 
@@ -1229,6 +1236,7 @@ Init_best_effort_vma == /\ Init_1
                         /\ \A p \in Page : ~truly_unmovable(p)
                         /\ Init_8
                         /\ Init_9
+                        /\ Init_10
 
 Spec_best_effort_vma == Init_best_effort_vma /\ [][Next]_vars
 
@@ -1247,7 +1255,7 @@ best_effort_vma_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 best_effort_vma_unreached == ~best_effort_vma_reachable
 
-\* ---- claim best_effort_transient (spec/mbind/claims.mbf:75) ---------------
+\* ---- claim best_effort_transient (spec/mbind/claims.mbf:76) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_best_effort_transient == /\ Init_1
@@ -1262,9 +1270,12 @@ Init_best_effort_transient == /\ Init_1
                               /\ ~hole
                               /\ Init_6
                               /\ Init_7
-                              /\ \A p \in Page : ~truly_unmovable(p)
                               /\ Init_8
                               /\ Init_9
+                              /\ \A p \in Page :
+                                    /\ ~truly_unmovable(p)
+                                    /\ ~large[p]
+                              /\ Init_10
 
 Spec_best_effort_transient == Init_best_effort_transient /\ [][Next]_vars
 
@@ -1282,7 +1293,7 @@ best_effort_transient_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 best_effort_transient_unreached == ~best_effort_transient_reachable
 
-\* ---- claim no_leak (spec/mbind/claims.mbf:86) -----------------------------
+\* ---- claim no_leak (spec/mbind/claims.mbf:87) -----------------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_no_leak == /\ Init_1
@@ -1298,6 +1309,7 @@ Init_no_leak == /\ Init_1
                 /\ Init_7
                 /\ Init_8
                 /\ Init_9
+                /\ Init_10
 
 Spec_no_leak == Init_no_leak /\ [][Next]_vars
 
@@ -1319,7 +1331,7 @@ no_leak_reachable_2 == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 no_leak_unreached_2 == ~no_leak_reachable_2
 
-\* ---- claim exclusive_isolation (spec/mbind/claims.mbf:97) -----------------
+\* ---- claim exclusive_isolation (spec/mbind/claims.mbf:98) -----------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_exclusive_isolation == /\ Init_1
@@ -1335,6 +1347,7 @@ Init_exclusive_isolation == /\ Init_1
                             /\ Init_7
                             /\ Init_8
                             /\ Init_9
+                            /\ Init_10
 
 Spec_exclusive_isolation == Init_exclusive_isolation /\ [][Next]_vars
 
@@ -1353,7 +1366,7 @@ exclusive_isolation_reachable == /\ \E p \in Page : "H_MBIND" \in holders[p]
 \* checked as an invariant: a violation is a state reaching the witness
 exclusive_isolation_unreached == ~exclusive_isolation_reachable
 
-\* ---- claim nr_isolated_balanced (spec/mbind/claims.mbf:110) ---------------
+\* ---- claim nr_isolated_balanced (spec/mbind/claims.mbf:111) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_nr_isolated_balanced == /\ Init_1
@@ -1369,6 +1382,7 @@ Init_nr_isolated_balanced == /\ Init_1
                              /\ Init_7
                              /\ Init_8
                              /\ Init_9
+                             /\ Init_10
 
 Spec_nr_isolated_balanced == Init_nr_isolated_balanced /\ [][Next]_vars
 
@@ -1382,7 +1396,7 @@ nr_isolated_balanced_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 nr_isolated_balanced_unreached == ~nr_isolated_balanced_reachable
 
-\* ---- claim no_eio_without_strict (spec/mbind/claims.mbf:124) --------------
+\* ---- claim no_eio_without_strict (spec/mbind/claims.mbf:125) --------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_no_eio_without_strict == /\ Init_1
@@ -1399,6 +1413,7 @@ Init_no_eio_without_strict == /\ Init_1
                               /\ Init_7
                               /\ Init_8
                               /\ Init_9
+                              /\ Init_10
 
 Spec_no_eio_without_strict == Init_no_eio_without_strict /\ [][Next]_vars
 
@@ -1415,7 +1430,7 @@ no_eio_without_strict_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 no_eio_without_strict_unreached == ~no_eio_without_strict_reachable
 
-\* ---- claim hole_gives_efault (spec/mbind/claims.mbf:134) ------------------
+\* ---- claim hole_gives_efault (spec/mbind/claims.mbf:135) ------------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_hole_gives_efault == /\ Init_1
@@ -1431,6 +1446,7 @@ Init_hole_gives_efault == /\ Init_1
                           /\ Init_7
                           /\ Init_8
                           /\ Init_9
+                          /\ Init_10
 
 Spec_hole_gives_efault == Init_hole_gives_efault /\ [][Next]_vars
 
@@ -1444,7 +1460,7 @@ hole_gives_efault_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 hole_gives_efault_unreached == ~hole_gives_efault_reachable
 
-\* ---- claim hole_refused_under_move (spec/mbind/claims.mbf:143) ------------
+\* ---- claim hole_refused_under_move (spec/mbind/claims.mbf:144) ------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_hole_refused_under_move == /\ Init_1
@@ -1460,6 +1476,7 @@ Init_hole_refused_under_move == /\ Init_1
                                 /\ Init_7
                                 /\ Init_8
                                 /\ Init_9
+                                /\ Init_10
 
 Spec_hole_refused_under_move == Init_hole_refused_under_move /\ [][Next]_vars
 
@@ -1483,7 +1500,7 @@ hole_refused_under_move_reachable_2 == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 hole_refused_under_move_unreached_2 == ~hole_refused_under_move_reachable_2
 
-\* ---- claim strict_alone_exact (spec/mbind/claims.mbf:152) -----------------
+\* ---- claim strict_alone_exact (spec/mbind/claims.mbf:153) -----------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_strict_alone_exact == /\ Init_1
@@ -1499,6 +1516,7 @@ Init_strict_alone_exact == /\ Init_1
                            /\ Init_7
                            /\ Init_8
                            /\ Init_9
+                           /\ Init_10
 
 Spec_strict_alone_exact == Init_strict_alone_exact /\ [][Next]_vars
 
@@ -1519,7 +1537,7 @@ strict_alone_exact_reachable_2 == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 strict_alone_exact_unreached_2 == ~strict_alone_exact_reachable_2
 
-\* ---- claim policy_applied_on_partial_failure (spec/mbind/claims.mbf:162) ----
+\* ---- claim policy_applied_on_partial_failure (spec/mbind/claims.mbf:163) ----
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_policy_applied_on_partial_failure == /\ Init_1
@@ -1535,6 +1553,7 @@ Init_policy_applied_on_partial_failure == /\ Init_1
                                           /\ Init_7
                                           /\ Init_8
                                           /\ Init_9
+                                          /\ Init_10
 
 Spec_policy_applied_on_partial_failure == Init_policy_applied_on_partial_failure /\ [][Next]_vars
 
@@ -1548,7 +1567,7 @@ policy_applied_on_partial_failure_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 policy_applied_on_partial_failure_unreached == ~policy_applied_on_partial_failure_reachable
 
-\* ---- claim success_means_placed (spec/mbind/claims.mbf:171) ---------------
+\* ---- claim success_means_placed (spec/mbind/claims.mbf:172) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_success_means_placed == /\ Init_1
@@ -1564,6 +1583,7 @@ Init_success_means_placed == /\ Init_1
                              /\ Init_7
                              /\ Init_8
                              /\ Init_9
+                             /\ Init_10
 
 Spec_success_means_placed == Init_success_means_placed /\ [][Next]_vars
 
@@ -1578,7 +1598,7 @@ success_means_placed_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 success_means_placed_unreached == ~success_means_placed_reachable
 
-\* ---- claim shared_pages_skipped (spec/mbind/claims.mbf:186) ---------------
+\* ---- claim shared_pages_skipped (spec/mbind/claims.mbf:187) ---------------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_shared_pages_skipped == /\ Init_1
@@ -1596,6 +1616,7 @@ Init_shared_pages_skipped == /\ Init_1
                              /\ Init_8
                              /\ \E p \in Page : shared[p]
                              /\ Init_9
+                             /\ Init_10
 
 Spec_shared_pages_skipped == Init_shared_pages_skipped /\ [][Next]_vars
 
@@ -1611,7 +1632,7 @@ shared_pages_skipped_reachable == /\ mbind_pc = "done"
 \* checked as an invariant: a violation is a state reaching the witness
 shared_pages_skipped_unreached == ~shared_pages_skipped_reachable
 
-\* ---- claim isolation_failure_reported (spec/mbind/claims.mbf:201) ---------
+\* ---- claim isolation_failure_reported (spec/mbind/claims.mbf:202) ---------
 
 \* Init under the claim's assume (each conjunct tested as early as it can be)
 Init_isolation_failure_reported == /\ Init_1
@@ -1627,6 +1648,7 @@ Init_isolation_failure_reported == /\ Init_1
                                    /\ Init_7
                                    /\ Init_8
                                    /\ Init_9
+                                   /\ Init_10
 
 Spec_isolation_failure_reported == Init_isolation_failure_reported /\ [][Next]_vars
 
