@@ -821,6 +821,1189 @@ mbind_walk == /\ mbind_pc = "walk"
                               mbind_do_putback, mbind_mig_failed, reclaim_pc, reclaim_page,
                               compaction_pc, compaction_page, gup_pc, zap_pc >>
 
+\* mbind.walk stores a value outside its variable's type
+mbind_walk_out_of_type == /\ mbind_pc = "walk"
+                          /\ LET mbind_gap_1 == IF hole_before[vma[mbind_pg]] THEN TRUE ELSE mbind_gap
+                                 cond_1 == mbind_prev_ok /\ mbind_gap_1 /\ ~discontig_ok
+                                 mbind_qret_1 == IF cond_1 THEN "Q_EFAULT" ELSE mbind_qret
+                                 mbind_scan_1 == IF cond_1 THEN FALSE ELSE walk_scans
+                                 mbind_prev_ok_1 == IF cond_1 THEN mbind_prev_ok ELSE TRUE
+                                 mbind_gap_2 == IF cond_1 THEN mbind_gap_1 ELSE FALSE
+                                 mbind_stop_1 == IF cond_1 THEN TRUE ELSE mbind_stop
+                                 cond_2 == ~vma_skipped(vma[mbind_pg])
+                                 mbind_qret_2 == IF cond_2 THEN mbind_qret_1 ELSE mbind_qret
+                                 mbind_scan_2 == IF cond_2 THEN mbind_scan_1 ELSE FALSE
+                                 mbind_prev_ok_2 == IF cond_2 THEN mbind_prev_ok_1 ELSE mbind_prev_ok
+                                 mbind_gap_3 == IF cond_2 THEN mbind_gap_2 ELSE TRUE
+                                 mbind_stop_2 == IF cond_2 THEN mbind_stop_1 ELSE mbind_stop
+                                 cond_3 == first_in_vma(mbind_pg)
+                                 mbind_qret_3 == IF cond_3 THEN mbind_qret_2 ELSE mbind_qret
+                                 mbind_scan_3 == IF cond_3 THEN mbind_scan_2 ELSE mbind_scan
+                                 mbind_prev_ok_3 == IF cond_3 THEN mbind_prev_ok_2 ELSE mbind_prev_ok
+                                 mbind_gap_4 == IF cond_3 THEN mbind_gap_3 ELSE mbind_gap
+                                 mbind_stop_3 == IF cond_3 THEN mbind_stop_2 ELSE mbind_stop
+                             IN  IF mbind_scan_3 /\ ~mbind_stop_3
+                                    THEN LET cond_4 == mapped(mbind_pg) /\ misplaced[mbind_pg]
+                                             reached_1 == [reached EXCEPT ![mbind_pg] = IF cond_4 THEN TRUE ELSE @]
+                                             held_at_reach_1 == [held_at_reach EXCEPT ![mbind_pg] = IF cond_4 THEN held_by_other(mbind_pg) ELSE @]
+                                         IN  IF pmd[mbind_pg] /\ pte[mbind_pg] = "PTE_MIGRATION" /\ pmd_migration_eio
+                                                THEN IF mbind_stop_3
+                                                        THEN FALSE
+                                                        ELSE IF mbind_scan_3
+                                                                THEN IF mbind_pending
+                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                        /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                              THEN IF candidate(mbind_pg)
+                                                                                                      THEN IF move_set
+                                                                                                              THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                      THEN IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                              /\ LET mbind_add_eio_1 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                 IN  LET mbind_pmd_unmovable_4 == IF mbind_add_eio_1 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                      ELSE LET iso_failed_3 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                           IN  LET mbind_add_eio_2 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                               IN  LET mbind_pmd_unmovable_8 == IF mbind_add_eio_2 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                              ELSE LET mbind_pmd_unmovable_12 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                   IN  IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                              ELSE IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                      ELSE IF FALSE
+                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                      ELSE FALSE
+                                                                                                              ELSE FALSE
+                                                                                              ELSE FALSE
+                                                                                ELSE LET iso_failed_8 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                     IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                            THEN IF candidate(mbind_pg)
+                                                                                                    THEN IF move_set
+                                                                                                            THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                    THEN IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                            /\ LET mbind_add_eio_3 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                               IN  LET mbind_pmd_unmovable_26 == IF mbind_add_eio_3 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                    ELSE LET iso_failed_11 == [iso_failed_8 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                         IN  LET mbind_add_eio_4 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                             IN  LET mbind_pmd_unmovable_30 == IF mbind_add_eio_4 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                            ELSE LET mbind_pmd_unmovable_34 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                 IN  IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                            ELSE IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                    ELSE IF FALSE
+                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                    ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                        ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                THEN IF candidate(mbind_pg)
+                                                                                        THEN IF move_set
+                                                                                                THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                        THEN IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                /\ LET mbind_add_eio_5 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                   IN  LET mbind_pmd_unmovable_48 == IF mbind_add_eio_5 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                       IN  IF mbind_pending
+                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                        ELSE LET iso_failed_18 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                             IN  LET mbind_add_eio_6 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                 IN  LET mbind_pmd_unmovable_52 == IF mbind_add_eio_6 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                ELSE LET mbind_pmd_unmovable_56 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                     IN  IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                ELSE IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                        ELSE IF mbind_pending
+                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                ELSE FALSE
+                                                                ELSE FALSE
+                                                ELSE IF candidate(mbind_pg)
+                                                        THEN IF move_set
+                                                                THEN IF ~migratable[vma[mbind_pg]]
+                                                                        THEN IF mbind_stop_3
+                                                                                THEN FALSE
+                                                                                ELSE IF mbind_scan_3
+                                                                                        THEN IF mbind_pending
+                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                /\ IF large[mbind_pg] /\ ~TRUE /\ ~large_dedup
+                                                                                                                      THEN IF candidate(mbind_pg)
+                                                                                                                              THEN IF move_set
+                                                                                                                                      THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                              THEN IF FALSE
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                   \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                      /\ LET mbind_add_eio_7 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                              ELSE LET iso_failed_25 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                   IN  LET mbind_add_eio_8 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE IF FALSE
+                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                              ELSE IF FALSE
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                        ELSE LET iso_failed_30 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                             IN  IF large[mbind_pg] /\ ~TRUE /\ ~large_dedup
+                                                                                                                    THEN IF candidate(mbind_pg)
+                                                                                                                            THEN IF move_set
+                                                                                                                                    THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                            THEN IF FALSE
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                    /\ LET mbind_add_eio_9 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                            ELSE LET iso_failed_33 == [iso_failed_30 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                 IN  LET mbind_add_eio_10 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE IF FALSE
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                            ELSE IF FALSE
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                ELSE IF large[mbind_pg] /\ ~TRUE /\ ~large_dedup
+                                                                                                        THEN IF candidate(mbind_pg)
+                                                                                                                THEN IF move_set
+                                                                                                                        THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                THEN IF mbind_pending
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE IF want_isolate(mbind_pg)
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                        /\ LET mbind_add_eio_11 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                           IN  IF mbind_pending
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                ELSE LET iso_failed_40 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                     IN  LET mbind_add_eio_12 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE IF mbind_pending
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                                ELSE IF mbind_pending
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                        ELSE FALSE
+                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                /\ LET mbind_add_eio_13 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                   IN  LET mbind_pmd_unmovable_124 == IF mbind_add_eio_13 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                       IN  IF mbind_stop_3
+                                                                                                              THEN FALSE
+                                                                                                              ELSE IF mbind_scan_3
+                                                                                                                      THEN IF mbind_pending
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                              /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                                    THEN IF candidate(mbind_pg)
+                                                                                                                                                            THEN IF move_set
+                                                                                                                                                                    THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                                                            THEN IF FALSE
+                                                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                            THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                            THEN \/ nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                 \/ /\ nr_isolated + 1 + 1 + 1 \in (-1)..3
+                                                                                                                                                                                                    /\ LET mbind_add_eio_14 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                       IN  LET mbind_pmd_unmovable_128 == IF mbind_add_eio_14 THEN TRUE ELSE mbind_pmd_unmovable_124
+                                                                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                          THEN nr_isolated + 1 + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                            ELSE LET iso_failed_47 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}, ![mbind_pg] = [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                                 IN  LET mbind_add_eio_15 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                     IN  LET mbind_pmd_unmovable_132 == IF mbind_add_eio_15 THEN TRUE ELSE mbind_pmd_unmovable_124
+                                                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                    ELSE LET mbind_pmd_unmovable_136 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable_124
+                                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                    ELSE IF FALSE
+                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                            ELSE IF FALSE
+                                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                            THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                      ELSE LET iso_failed_52 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                           IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                                  THEN IF candidate(mbind_pg)
+                                                                                                                                                          THEN IF move_set
+                                                                                                                                                                  THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                                                          THEN IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                                  /\ LET mbind_add_eio_16 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                     IN  LET mbind_pmd_unmovable_150 == IF mbind_add_eio_16 THEN TRUE ELSE mbind_pmd_unmovable_124
+                                                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                          ELSE LET iso_failed_55 == [iso_failed_52 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                               IN  LET mbind_add_eio_17 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                   IN  LET mbind_pmd_unmovable_154 == IF mbind_add_eio_17 THEN TRUE ELSE mbind_pmd_unmovable_124
+                                                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                  ELSE LET mbind_pmd_unmovable_158 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable_124
+                                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                  ELSE IF FALSE
+                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                          ELSE IF FALSE
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                              ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                      THEN IF candidate(mbind_pg)
+                                                                                                                                              THEN IF move_set
+                                                                                                                                                      THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                                              THEN IF mbind_pending
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                   \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                      /\ LET mbind_add_eio_18 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                         IN  LET mbind_pmd_unmovable_172 == IF mbind_add_eio_18 THEN TRUE ELSE mbind_pmd_unmovable_124
+                                                                                                                                                                                             IN  IF mbind_pending
+                                                                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                            THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                              ELSE LET iso_failed_62 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                   IN  LET mbind_add_eio_19 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                       IN  LET mbind_pmd_unmovable_176 == IF mbind_add_eio_19 THEN TRUE ELSE mbind_pmd_unmovable_124
+                                                                                                                                                                                           IN  IF mbind_pending
+                                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                      ELSE LET mbind_pmd_unmovable_180 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable_124
+                                                                                                                                                                           IN  IF mbind_pending
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                      ELSE IF mbind_pending
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                              ELSE IF mbind_pending
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                      ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                        ELSE LET iso_failed_67 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                             IN  LET mbind_add_eio_20 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                 IN  LET mbind_pmd_unmovable_191 == IF mbind_add_eio_20 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                     IN  IF mbind_stop_3
+                                                                                                            THEN FALSE
+                                                                                                            ELSE IF mbind_scan_3
+                                                                                                                    THEN IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                            /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                                  THEN IF candidate(mbind_pg)
+                                                                                                                                                          THEN IF move_set
+                                                                                                                                                                  THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                                                          THEN IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                                  /\ LET mbind_add_eio_21 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                     IN  LET mbind_pmd_unmovable_195 == IF mbind_add_eio_21 THEN TRUE ELSE mbind_pmd_unmovable_191
+                                                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                          ELSE LET iso_failed_70 == [iso_failed_67 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                               IN  LET mbind_add_eio_22 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                   IN  LET mbind_pmd_unmovable_199 == IF mbind_add_eio_22 THEN TRUE ELSE mbind_pmd_unmovable_191
+                                                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                  ELSE LET mbind_pmd_unmovable_203 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable_191
+                                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                  ELSE IF FALSE
+                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                          ELSE IF FALSE
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                    ELSE LET iso_failed_75 == [iso_failed_67 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                         IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                                THEN IF candidate(mbind_pg)
+                                                                                                                                                        THEN IF move_set
+                                                                                                                                                                THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                                                        THEN IF FALSE
+                                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                                /\ LET mbind_add_eio_23 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                   IN  LET mbind_pmd_unmovable_217 == IF mbind_add_eio_23 THEN TRUE ELSE mbind_pmd_unmovable_191
+                                                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                        ELSE LET iso_failed_78 == [iso_failed_75 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                             IN  LET mbind_add_eio_24 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                 IN  LET mbind_pmd_unmovable_221 == IF mbind_add_eio_24 THEN TRUE ELSE mbind_pmd_unmovable_191
+                                                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                ELSE LET mbind_pmd_unmovable_225 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable_191
+                                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                ELSE IF FALSE
+                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                        ELSE IF FALSE
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                            ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                    THEN IF candidate(mbind_pg)
+                                                                                                                                            THEN IF move_set
+                                                                                                                                                    THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                                            THEN IF mbind_pending
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                    /\ LET mbind_add_eio_25 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                       IN  LET mbind_pmd_unmovable_239 == IF mbind_add_eio_25 THEN TRUE ELSE mbind_pmd_unmovable_191
+                                                                                                                                                                                           IN  IF mbind_pending
+                                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                            ELSE LET iso_failed_85 == [iso_failed_67 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                 IN  LET mbind_add_eio_26 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                     IN  LET mbind_pmd_unmovable_243 == IF mbind_add_eio_26 THEN TRUE ELSE mbind_pmd_unmovable_191
+                                                                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                    ELSE LET mbind_pmd_unmovable_247 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable_191
+                                                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                    ELSE IF mbind_pending
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                            ELSE IF mbind_pending
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                ELSE LET mbind_pmd_unmovable_258 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                     IN  IF mbind_stop_3
+                                                                                            THEN FALSE
+                                                                                            ELSE IF mbind_scan_3
+                                                                                                    THEN IF mbind_pending
+                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                            /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                  THEN IF candidate(mbind_pg)
+                                                                                                                                          THEN IF move_set
+                                                                                                                                                  THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                                          THEN IF FALSE
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                  /\ LET mbind_add_eio_27 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                     IN  LET mbind_pmd_unmovable_262 == IF mbind_add_eio_27 THEN TRUE ELSE mbind_pmd_unmovable_258
+                                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                          ELSE LET iso_failed_92 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                               IN  LET mbind_add_eio_28 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                   IN  LET mbind_pmd_unmovable_266 == IF mbind_add_eio_28 THEN TRUE ELSE mbind_pmd_unmovable_258
+                                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                  ELSE LET mbind_pmd_unmovable_270 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable_258
+                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                  ELSE IF FALSE
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                          ELSE IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                                    ELSE LET iso_failed_97 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                         IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                THEN IF candidate(mbind_pg)
+                                                                                                                                        THEN IF move_set
+                                                                                                                                                THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                                        THEN IF FALSE
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                /\ LET mbind_add_eio_29 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                   IN  LET mbind_pmd_unmovable_284 == IF mbind_add_eio_29 THEN TRUE ELSE mbind_pmd_unmovable_258
+                                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                        ELSE LET iso_failed_100 == [iso_failed_97 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                             IN  LET mbind_add_eio_30 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                 IN  LET mbind_pmd_unmovable_288 == IF mbind_add_eio_30 THEN TRUE ELSE mbind_pmd_unmovable_258
+                                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                ELSE LET mbind_pmd_unmovable_292 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable_258
+                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                ELSE IF FALSE
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                        ELSE IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                            ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                    THEN IF candidate(mbind_pg)
+                                                                                                                            THEN IF move_set
+                                                                                                                                    THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                            THEN IF mbind_pending
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                    /\ LET mbind_add_eio_31 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                       IN  LET mbind_pmd_unmovable_306 == IF mbind_add_eio_31 THEN TRUE ELSE mbind_pmd_unmovable_258
+                                                                                                                                                                           IN  IF mbind_pending
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                            ELSE LET iso_failed_107 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                 IN  LET mbind_add_eio_32 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                     IN  LET mbind_pmd_unmovable_310 == IF mbind_add_eio_32 THEN TRUE ELSE mbind_pmd_unmovable_258
+                                                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                    ELSE LET mbind_pmd_unmovable_314 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable_258
+                                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                    ELSE IF mbind_pending
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                            ELSE IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                    ELSE FALSE
+                                                                ELSE IF mbind_stop_3
+                                                                        THEN FALSE
+                                                                        ELSE IF mbind_scan_3
+                                                                                THEN IF mbind_pending
+                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                        /\ IF large[mbind_pg] /\ ~TRUE /\ ~large_dedup
+                                                                                                              THEN IF candidate(mbind_pg)
+                                                                                                                      THEN IF move_set
+                                                                                                                              THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                      THEN IF FALSE
+                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                              /\ LET mbind_add_eio_33 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                 IN  LET mbind_pmd_unmovable_328 == IF mbind_add_eio_33 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                      ELSE LET iso_failed_114 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                           IN  LET mbind_add_eio_34 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                               IN  LET mbind_pmd_unmovable_332 == IF mbind_add_eio_34 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                              ELSE LET mbind_pmd_unmovable_336 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                              ELSE IF FALSE
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE FALSE
+                                                                                                                      ELSE IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                              ELSE FALSE
+                                                                                                ELSE LET iso_failed_119 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                     IN  IF large[mbind_pg] /\ ~TRUE /\ ~large_dedup
+                                                                                                            THEN IF candidate(mbind_pg)
+                                                                                                                    THEN IF move_set
+                                                                                                                            THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                                    THEN IF FALSE
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                            /\ LET mbind_add_eio_35 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                               IN  LET mbind_pmd_unmovable_350 == IF mbind_add_eio_35 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                    ELSE LET iso_failed_122 == [iso_failed_119 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                         IN  LET mbind_add_eio_36 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                             IN  LET mbind_pmd_unmovable_354 == IF mbind_add_eio_36 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                            ELSE LET mbind_pmd_unmovable_358 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                            ELSE IF FALSE
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                    ELSE IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                        ELSE IF large[mbind_pg] /\ ~TRUE /\ ~large_dedup
+                                                                                                THEN IF candidate(mbind_pg)
+                                                                                                        THEN IF move_set
+                                                                                                                THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                        THEN IF mbind_pending
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                /\ LET mbind_add_eio_37 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                   IN  LET mbind_pmd_unmovable_372 == IF mbind_add_eio_37 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                       IN  IF mbind_pending
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                        ELSE LET iso_failed_129 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                             IN  LET mbind_add_eio_38 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                 IN  LET mbind_pmd_unmovable_376 == IF mbind_add_eio_38 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                ELSE LET mbind_pmd_unmovable_380 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                ELSE IF mbind_pending
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                        ELSE IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                ELSE FALSE
+                                                        ELSE IF mbind_stop_3
+                                                                THEN FALSE
+                                                                ELSE IF mbind_scan_3
+                                                                        THEN IF mbind_pending
+                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                      THEN IF candidate(mbind_pg)
+                                                                                                              THEN IF move_set
+                                                                                                                      THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                              THEN IF FALSE
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE IF want_isolate(mbind_pg)
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                   \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                      /\ LET mbind_add_eio_39 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                         IN  LET mbind_pmd_unmovable_394 == IF mbind_add_eio_39 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                            THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                              ELSE LET iso_failed_136 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                   IN  LET mbind_add_eio_40 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                       IN  LET mbind_pmd_unmovable_398 == IF mbind_add_eio_40 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                      ELSE LET mbind_pmd_unmovable_402 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                           IN  IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                      ELSE IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                              ELSE IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                      ELSE FALSE
+                                                                                        ELSE LET iso_failed_141 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                             IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                    THEN IF candidate(mbind_pg)
+                                                                                                            THEN IF move_set
+                                                                                                                    THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                            THEN IF FALSE
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                    /\ LET mbind_add_eio_41 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                       IN  LET mbind_pmd_unmovable_416 == IF mbind_add_eio_41 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                            ELSE LET iso_failed_144 == [iso_failed_141 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                 IN  LET mbind_add_eio_42 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                     IN  LET mbind_pmd_unmovable_420 == IF mbind_add_eio_42 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                    ELSE LET mbind_pmd_unmovable_424 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                         IN  IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                    ELSE IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                            ELSE IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                    ELSE FALSE
+                                                                                ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                        THEN IF candidate(mbind_pg)
+                                                                                                THEN IF move_set
+                                                                                                        THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                                THEN IF mbind_pending
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE IF want_isolate(mbind_pg)
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                        /\ LET mbind_add_eio_43 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                           IN  LET mbind_pmd_unmovable_438 == IF mbind_add_eio_43 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                               IN  IF mbind_pending
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                ELSE LET iso_failed_151 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                     IN  LET mbind_add_eio_44 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                         IN  LET mbind_pmd_unmovable_442 == IF mbind_add_eio_44 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                             IN  IF mbind_pending
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                        ELSE LET mbind_pmd_unmovable_446 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                             IN  IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                        ELSE IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                                ELSE IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                        ELSE FALSE
+                                                                        ELSE FALSE
+                                    ELSE IF mbind_stop_3
+                                            THEN FALSE
+                                            ELSE IF mbind_scan_3
+                                                    THEN IF mbind_pending
+                                                            THEN IF PageLRU(mbind_pg)
+                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                            /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                  THEN IF candidate(mbind_pg)
+                                                                                          THEN IF move_set
+                                                                                                  THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                          THEN IF FALSE
+                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                          ELSE FALSE
+                                                                                                                  ELSE FALSE
+                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                  /\ LET mbind_add_eio_45 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                     IN  LET mbind_pmd_unmovable_460 == IF mbind_add_eio_45 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                         IN  IF FALSE
+                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                          ELSE LET iso_failed_158 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                               IN  LET mbind_add_eio_46 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                   IN  LET mbind_pmd_unmovable_464 == IF mbind_add_eio_46 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                       IN  IF FALSE
+                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                  ELSE LET mbind_pmd_unmovable_468 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                       IN  IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                  ELSE IF FALSE
+                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                  ELSE FALSE
+                                                                                                          ELSE FALSE
+                                                                                          ELSE IF FALSE
+                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                          ELSE FALSE
+                                                                                                  ELSE FALSE
+                                                                                  ELSE FALSE
+                                                                    ELSE LET iso_failed_163 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                         IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                THEN IF candidate(mbind_pg)
+                                                                                        THEN IF move_set
+                                                                                                THEN IF ~migratable[vma[mbind_pg]]
+                                                                                                        THEN IF FALSE
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                /\ LET mbind_add_eio_47 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                   IN  LET mbind_pmd_unmovable_482 == IF mbind_add_eio_47 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                       IN  IF FALSE
+                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                        ELSE LET iso_failed_166 == [iso_failed_163 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                             IN  LET mbind_add_eio_48 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                 IN  LET mbind_pmd_unmovable_486 == IF mbind_add_eio_48 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                                     IN  IF FALSE
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                ELSE LET mbind_pmd_unmovable_490 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                     IN  IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                ELSE IF FALSE
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                        ELSE IF FALSE
+                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                ELSE FALSE
+                                                            ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                    THEN IF candidate(mbind_pg)
+                                                                            THEN IF move_set
+                                                                                    THEN IF ~migratable[vma[mbind_pg]]
+                                                                                            THEN IF mbind_pending
+                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                            ELSE FALSE
+                                                                                                    ELSE FALSE
+                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                    /\ LET mbind_add_eio_49 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                       IN  LET mbind_pmd_unmovable_504 == IF mbind_add_eio_49 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                           IN  IF mbind_pending
+                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                            ELSE LET iso_failed_173 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                 IN  LET mbind_add_eio_50 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                     IN  LET mbind_pmd_unmovable_508 == IF mbind_add_eio_50 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                                         IN  IF mbind_pending
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                    ELSE LET mbind_pmd_unmovable_512 == IF FALSE THEN TRUE ELSE mbind_pmd_unmovable
+                                                                                                         IN  IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                    ELSE IF mbind_pending
+                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                    ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                            ELSE IF mbind_pending
+                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                            ELSE FALSE
+                                                                                    ELSE FALSE
+                                                                    ELSE FALSE
+                                                    ELSE FALSE
+
 \* mbind.decide (spec/mbind/mbind.mbf:53)
 mbind_decide == /\ mbind_pc = "decide"
                 /\ IF mbind_qret = "Q_EIO" \/ mbind_qret = "Q_EFAULT"
@@ -897,6 +2080,20 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                  mbind_do_putback, mbind_pg, reclaim_pc, reclaim_page,
                                  compaction_pc, compaction_page, gup_pc, zap_pc >>
 
+\* mbind.migrate stores a value outside its variable's type
+mbind_migrate_out_of_type == /\ mbind_pc = "migrate"
+                             /\ IF (mbind_do_migrate \/ mbind_do_putback) /\ (\E q \in Page : "H_MBIND" \in holders[q])
+                                   THEN \E q \in Page :
+                                           /\ "H_MBIND" \in holders[q] /\ ~(\E r \in Page : r < q /\ "H_MBIND" \in holders[r])
+                                           /\ IF mbind_do_migrate
+                                                 THEN IF ~mapped(q)
+                                                         THEN nr_isolated - 1 \notin (-1)..3
+                                                         ELSE IF pinned[q]
+                                                                 THEN nr_isolated - 1 \notin (-1)..3
+                                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                   ELSE FALSE
+
 \* mbind.finish (spec/mbind/mbind.mbf:70)
 mbind_finish == /\ mbind_pc = "finish"
                 /\ LET mbind_ret_1 == IF mbind_qret = "Q_UNMOVABLE" \/ (mbind_mig_failed /\ eff_strict) THEN "EIO" ELSE "OK"
@@ -950,6 +2147,13 @@ reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                                            mbind_do_putback, mbind_mig_failed, mbind_pg, compaction_pc,
                                            compaction_page, gup_pc, zap_pc >>
 
+\* reclaim.reclaim_isolate stores a value outside its variable's type
+reclaim_reclaim_isolate_out_of_type == /\ reclaim_pc = "reclaim_isolate"
+                                       /\ racing_walk("R_RECLAIM")
+                                       /\ \E p \in Page :
+                                             /\ PageLRU(p) /\ racer_target(p) /\ (~reached[p] \/ toctou_window(p))
+                                             /\ nr_isolated + 1 \notin (-1)..3
+
 \* reclaim.reclaim_release (spec/mbind/others.mbf:52)
 reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                            /\ \E p \in Page :
@@ -981,6 +2185,15 @@ reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                                            mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                            mbind_mig_failed, mbind_pg, compaction_pc, compaction_page,
                                            gup_pc, zap_pc >>
+
+\* reclaim.reclaim_release stores a value outside its variable's type
+reclaim_reclaim_release_out_of_type == /\ reclaim_pc = "reclaim_release"
+                                       /\ \E p \in Page :
+                                             /\ p = reclaim_page
+                                             /\ \/ /\ reached[p] \/ walk_over
+                                                   /\ nr_isolated - 1 \notin (-1)..3
+                                                \/ /\ mapped(p) /\ ~pinned[p] /\ ~ptl_blocks(p)
+                                                   /\ nr_isolated - 1 \notin (-1)..3
 
 reclaim == \/ reclaim_reclaim_isolate
            \/ reclaim_reclaim_release
@@ -1014,6 +2227,13 @@ compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                               zap_pc >>
 
+\* compaction.compact_isolate stores a value outside its variable's type
+compaction_compact_isolate_out_of_type == /\ compaction_pc = "compact_isolate"
+                                          /\ racing_walk("R_COMPACTION")
+                                          /\ \E p \in Page :
+                                                /\ PageLRU(p) /\ faulted[p] /\ ~large[p] /\ ~reached[p] /\ ~ptl_blocks(p)
+                                                /\ nr_isolated + 1 \notin (-1)..3
+
 \* compaction.compact_finish (spec/mbind/others.mbf:97)
 compaction_compact_finish == /\ compaction_pc = "compact_finish"
                              /\ \E p \in Page :
@@ -1036,6 +2256,13 @@ compaction_compact_finish == /\ compaction_pc = "compact_finish"
                                              mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                              mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                              zap_pc >>
+
+\* compaction.compact_finish stores a value outside its variable's type
+compaction_compact_finish_out_of_type == /\ compaction_pc = "compact_finish"
+                                         /\ \E p \in Page :
+                                               /\ p = compaction_page /\ ~ptl_blocks(p) /\ (reached[p] \/ walk_over \/ ~lru_add_direct(p))
+                                               /\ LET pte_1 == [pte EXCEPT ![p] = IF pte[p] = "PTE_MIGRATION" THEN "PTE_PRESENT" ELSE @]
+                                                  IN  nr_isolated - 1 \notin (-1)..3
 
 compaction == \/ compaction_compact_isolate
               \/ compaction_compact_finish
@@ -1109,6 +2336,17 @@ Next == \/ mbind
         \/ Terminating
 
 Spec == Init /\ [][Next]_vars
+
+\* ---- type rule ------------------------------------------------------------
+
+\* No enabled step stores a value outside the type of a variable that is not
+\* guarded: a type violation of every claim (NOTE(type rule) in ir/model.py).
+StoresInType == /\ ~mbind_walk_out_of_type
+                /\ ~mbind_migrate_out_of_type
+                /\ ~reclaim_reclaim_isolate_out_of_type
+                /\ ~reclaim_reclaim_release_out_of_type
+                /\ ~compaction_compact_isolate_out_of_type
+                /\ ~compaction_compact_finish_out_of_type
 
 \* ---- claim no_false_eio (spec/mbind/claims.mbf:18) ------------------------
 

@@ -810,6 +810,1213 @@ mbind_walk == /\ mbind_pc = "walk"
                               mbind_mig_failed, reclaim_pc, reclaim_page, compaction_pc,
                               compaction_page, gup_pc, zap_pc >>
 
+\* mbind.walk stores a value outside its variable's type
+mbind_walk_out_of_type == /\ mbind_pc = "walk"
+                          /\ LET mbind_scan_1 == IF ~vma_skipped(vma[mbind_pg]) THEN walk_scans ELSE FALSE
+                                 cond_1 == ((vma[mbind_pg] = 0 /\ hole_before[vma[mbind_pg]]) \/ hole_after(vma[mbind_pg])) /\ ~discontig_ok
+                                 mbind_qret_1 == IF cond_1 THEN "Q_EFAULT" ELSE mbind_qret
+                                 mbind_scan_2 == IF cond_1 THEN FALSE ELSE mbind_scan_1
+                                 mbind_stop_1 == IF cond_1 THEN TRUE ELSE mbind_stop
+                                 cond_2 == first_in_vma(mbind_pg)
+                                 mbind_qret_2 == IF cond_2 THEN mbind_qret_1 ELSE mbind_qret
+                                 mbind_scan_3 == IF cond_2 THEN mbind_scan_2 ELSE mbind_scan
+                                 mbind_stop_2 == IF cond_2 THEN mbind_stop_1 ELSE mbind_stop
+                             IN  IF mbind_scan_3 /\ ~mbind_stop_2
+                                    THEN LET cond_3 == mapped(mbind_pg) /\ misplaced[mbind_pg]
+                                             reached_1 == [reached EXCEPT ![mbind_pg] = IF cond_3 THEN TRUE ELSE @]
+                                             held_at_reach_1 == [held_at_reach EXCEPT ![mbind_pg] = IF cond_3 THEN held_by_other(mbind_pg) ELSE @]
+                                         IN  IF pmd[mbind_pg] /\ pte[mbind_pg] = "PTE_MIGRATION" /\ pmd_migration_eio
+                                                THEN IF mbind_stop_2
+                                                        THEN FALSE
+                                                        ELSE IF mbind_scan_3
+                                                                THEN IF mbind_pending
+                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                        /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                              THEN IF candidate(mbind_pg)
+                                                                                                      THEN IF move_set
+                                                                                                              THEN LET mbind_has_unmovable_1 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                                   IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                          THEN IF want_isolate(mbind_pg)
+                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                  /\ LET mbind_add_eio_1 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                     IN  LET mbind_has_unmovable_2 == IF mbind_add_eio_1 THEN TRUE ELSE mbind_has_unmovable_1
+                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                          ELSE LET iso_failed_2 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                               IN  LET mbind_add_eio_2 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                   IN  LET mbind_has_unmovable_3 == IF mbind_add_eio_2 THEN TRUE ELSE mbind_has_unmovable_1
+                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                  ELSE LET mbind_has_unmovable_4 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_1
+                                                                                                                                       IN  IF FALSE
+                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                          ELSE IF FALSE
+                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                              ELSE IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                      ELSE IF FALSE
+                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                      ELSE FALSE
+                                                                                                              ELSE FALSE
+                                                                                              ELSE FALSE
+                                                                                ELSE LET iso_failed_8 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                     IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                            THEN IF candidate(mbind_pg)
+                                                                                                    THEN IF move_set
+                                                                                                            THEN LET mbind_has_unmovable_5 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                                 IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                        THEN IF want_isolate(mbind_pg)
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                /\ LET mbind_add_eio_3 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                   IN  LET mbind_has_unmovable_6 == IF mbind_add_eio_3 THEN TRUE ELSE mbind_has_unmovable_5
+                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                        ELSE LET iso_failed_10 == [iso_failed_8 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                             IN  LET mbind_add_eio_4 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                 IN  LET mbind_has_unmovable_7 == IF mbind_add_eio_4 THEN TRUE ELSE mbind_has_unmovable_5
+                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                ELSE LET mbind_has_unmovable_8 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_5
+                                                                                                                                     IN  IF FALSE
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                        ELSE IF FALSE
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                            ELSE IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                    ELSE IF FALSE
+                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                    ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                        ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                THEN IF candidate(mbind_pg)
+                                                                                        THEN IF move_set
+                                                                                                THEN LET mbind_has_unmovable_9 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                     IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                            THEN IF want_isolate(mbind_pg)
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                    /\ LET mbind_add_eio_5 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                       IN  LET mbind_has_unmovable_10 == IF mbind_add_eio_5 THEN TRUE ELSE mbind_has_unmovable_9
+                                                                                                                                           IN  IF mbind_pending
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                            ELSE LET iso_failed_17 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                 IN  LET mbind_add_eio_6 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                     IN  LET mbind_has_unmovable_11 == IF mbind_add_eio_6 THEN TRUE ELSE mbind_has_unmovable_9
+                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                    ELSE LET mbind_has_unmovable_12 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_9
+                                                                                                                         IN  IF mbind_pending
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                            ELSE IF mbind_pending
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                ELSE IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                        ELSE IF mbind_pending
+                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                ELSE FALSE
+                                                                ELSE FALSE
+                                                ELSE IF candidate(mbind_pg)
+                                                        THEN IF move_set
+                                                                THEN LET mbind_has_unmovable_13 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                     IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                            THEN IF want_isolate(mbind_pg)
+                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                    /\ LET mbind_add_eio_7 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                       IN  LET mbind_has_unmovable_14 == IF mbind_add_eio_7 THEN TRUE ELSE mbind_has_unmovable_13
+                                                                                                           IN  IF mbind_stop_2
+                                                                                                                  THEN FALSE
+                                                                                                                  ELSE IF mbind_scan_3
+                                                                                                                          THEN IF mbind_pending
+                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                  /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                                        THEN IF candidate(mbind_pg)
+                                                                                                                                                                THEN IF move_set
+                                                                                                                                                                        THEN LET mbind_has_unmovable_15 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_14
+                                                                                                                                                                             IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                                                    THEN IF want_isolate(mbind_pg)
+                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                    THEN \/ nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                         \/ /\ nr_isolated + 1 + 1 + 1 \in (-1)..3
+                                                                                                                                                                                                            /\ LET mbind_add_eio_8 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                               IN  LET mbind_has_unmovable_16 == IF mbind_add_eio_8 THEN TRUE ELSE mbind_has_unmovable_15
+                                                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                                    ELSE LET iso_failed_24 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}, ![mbind_pg] = [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                                         IN  LET mbind_add_eio_9 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                             IN  LET mbind_has_unmovable_17 == IF mbind_add_eio_9 THEN TRUE ELSE mbind_has_unmovable_15
+                                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                            ELSE LET mbind_has_unmovable_18 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_15
+                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                    ELSE IF FALSE
+                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                        ELSE IF FALSE
+                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                ELSE IF FALSE
+                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                          ELSE LET iso_failed_30 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                               IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                                      THEN IF candidate(mbind_pg)
+                                                                                                                                                              THEN IF move_set
+                                                                                                                                                                      THEN LET mbind_has_unmovable_19 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_14
+                                                                                                                                                                           IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                                                  THEN IF want_isolate(mbind_pg)
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                       \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                                          /\ LET mbind_add_eio_10 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                             IN  LET mbind_has_unmovable_20 == IF mbind_add_eio_10 THEN TRUE ELSE mbind_has_unmovable_19
+                                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                                  ELSE LET iso_failed_32 == [iso_failed_30 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                                       IN  LET mbind_add_eio_11 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                           IN  LET mbind_has_unmovable_21 == IF mbind_add_eio_11 THEN TRUE ELSE mbind_has_unmovable_19
+                                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                          ELSE LET mbind_has_unmovable_22 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_19
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                  ELSE IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                      ELSE IF FALSE
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                              ELSE IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                  ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                          THEN IF candidate(mbind_pg)
+                                                                                                                                                  THEN IF move_set
+                                                                                                                                                          THEN LET mbind_has_unmovable_23 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_14
+                                                                                                                                                               IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                                      THEN IF want_isolate(mbind_pg)
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                              /\ LET mbind_add_eio_12 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                 IN  LET mbind_has_unmovable_24 == IF mbind_add_eio_12 THEN TRUE ELSE mbind_has_unmovable_23
+                                                                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                      ELSE LET iso_failed_39 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                           IN  LET mbind_add_eio_13 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                               IN  LET mbind_has_unmovable_25 == IF mbind_add_eio_13 THEN TRUE ELSE mbind_has_unmovable_23
+                                                                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                              ELSE LET mbind_has_unmovable_26 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_23
+                                                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                      ELSE IF mbind_pending
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                          ELSE IF mbind_pending
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                  ELSE IF mbind_pending
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                          ELSE FALSE
+                                                                                            ELSE LET iso_failed_45 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                 IN  LET mbind_add_eio_14 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                     IN  LET mbind_has_unmovable_27 == IF mbind_add_eio_14 THEN TRUE ELSE mbind_has_unmovable_13
+                                                                                                         IN  IF mbind_stop_2
+                                                                                                                THEN FALSE
+                                                                                                                ELSE IF mbind_scan_3
+                                                                                                                        THEN IF mbind_pending
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                                      THEN IF candidate(mbind_pg)
+                                                                                                                                                              THEN IF move_set
+                                                                                                                                                                      THEN LET mbind_has_unmovable_28 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_27
+                                                                                                                                                                           IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                                                  THEN IF want_isolate(mbind_pg)
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                       \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                                          /\ LET mbind_add_eio_15 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                             IN  LET mbind_has_unmovable_29 == IF mbind_add_eio_15 THEN TRUE ELSE mbind_has_unmovable_28
+                                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                                  ELSE LET iso_failed_47 == [iso_failed_45 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                                       IN  LET mbind_add_eio_16 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                           IN  LET mbind_has_unmovable_30 == IF mbind_add_eio_16 THEN TRUE ELSE mbind_has_unmovable_28
+                                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                          ELSE LET mbind_has_unmovable_31 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_28
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                  ELSE IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                      ELSE IF FALSE
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                              ELSE IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                        ELSE LET iso_failed_53 == [iso_failed_45 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                             IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                                    THEN IF candidate(mbind_pg)
+                                                                                                                                                            THEN IF move_set
+                                                                                                                                                                    THEN LET mbind_has_unmovable_32 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_27
+                                                                                                                                                                         IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                                                THEN IF want_isolate(mbind_pg)
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                                        /\ LET mbind_add_eio_17 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                           IN  LET mbind_has_unmovable_33 == IF mbind_add_eio_17 THEN TRUE ELSE mbind_has_unmovable_32
+                                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                                ELSE LET iso_failed_55 == [iso_failed_53 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                                     IN  LET mbind_add_eio_18 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                                         IN  LET mbind_has_unmovable_34 == IF mbind_add_eio_18 THEN TRUE ELSE mbind_has_unmovable_32
+                                                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                        ELSE LET mbind_has_unmovable_35 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_32
+                                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                ELSE IF FALSE
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                    ELSE IF FALSE
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                            ELSE IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                        THEN IF candidate(mbind_pg)
+                                                                                                                                                THEN IF move_set
+                                                                                                                                                        THEN LET mbind_has_unmovable_36 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_27
+                                                                                                                                                             IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                                    THEN IF want_isolate(mbind_pg)
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                            /\ LET mbind_add_eio_19 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                               IN  LET mbind_has_unmovable_37 == IF mbind_add_eio_19 THEN TRUE ELSE mbind_has_unmovable_36
+                                                                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                    ELSE LET iso_failed_62 == [iso_failed_45 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                         IN  LET mbind_add_eio_20 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                             IN  LET mbind_has_unmovable_38 == IF mbind_add_eio_20 THEN TRUE ELSE mbind_has_unmovable_36
+                                                                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                            ELSE LET mbind_has_unmovable_39 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_36
+                                                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                    ELSE IF mbind_pending
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                        ELSE IF mbind_pending
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                ELSE IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                    ELSE LET mbind_has_unmovable_40 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_13
+                                                                                         IN  IF mbind_stop_2
+                                                                                                THEN FALSE
+                                                                                                ELSE IF mbind_scan_3
+                                                                                                        THEN IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                      THEN IF candidate(mbind_pg)
+                                                                                                                                              THEN IF move_set
+                                                                                                                                                      THEN LET mbind_has_unmovable_41 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_40
+                                                                                                                                                           IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                                  THEN IF want_isolate(mbind_pg)
+                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                  THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                       \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                          /\ LET mbind_add_eio_21 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                             IN  LET mbind_has_unmovable_42 == IF mbind_add_eio_21 THEN TRUE ELSE mbind_has_unmovable_41
+                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                  ELSE LET iso_failed_69 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                       IN  LET mbind_add_eio_22 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                           IN  LET mbind_has_unmovable_43 == IF mbind_add_eio_22 THEN TRUE ELSE mbind_has_unmovable_41
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                          ELSE LET mbind_has_unmovable_44 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_41
+                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                  ELSE IF FALSE
+                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                      ELSE IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                              ELSE IF FALSE
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                      ELSE FALSE
+                                                                                                                        ELSE LET iso_failed_75 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                             IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                    THEN IF candidate(mbind_pg)
+                                                                                                                                            THEN IF move_set
+                                                                                                                                                    THEN LET mbind_has_unmovable_45 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_40
+                                                                                                                                                         IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                                THEN IF want_isolate(mbind_pg)
+                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                        /\ LET mbind_add_eio_23 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                           IN  LET mbind_has_unmovable_46 == IF mbind_add_eio_23 THEN TRUE ELSE mbind_has_unmovable_45
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                ELSE LET iso_failed_77 == [iso_failed_75 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                     IN  LET mbind_add_eio_24 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                         IN  LET mbind_has_unmovable_47 == IF mbind_add_eio_24 THEN TRUE ELSE mbind_has_unmovable_45
+                                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                        ELSE LET mbind_has_unmovable_48 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_45
+                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                ELSE IF FALSE
+                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                    ELSE IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                            ELSE IF FALSE
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                        THEN IF candidate(mbind_pg)
+                                                                                                                                THEN IF move_set
+                                                                                                                                        THEN LET mbind_has_unmovable_49 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_40
+                                                                                                                                             IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                    THEN IF want_isolate(mbind_pg)
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                            /\ LET mbind_add_eio_25 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                               IN  LET mbind_has_unmovable_50 == IF mbind_add_eio_25 THEN TRUE ELSE mbind_has_unmovable_49
+                                                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                    ELSE LET iso_failed_84 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                         IN  LET mbind_add_eio_26 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                             IN  LET mbind_has_unmovable_51 == IF mbind_add_eio_26 THEN TRUE ELSE mbind_has_unmovable_49
+                                                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                            ELSE LET mbind_has_unmovable_52 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_49
+                                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                    ELSE IF mbind_pending
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                        ELSE IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                ELSE IF mbind_pending
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                            ELSE IF mbind_stop_2
+                                                                                    THEN FALSE
+                                                                                    ELSE IF mbind_scan_3
+                                                                                            THEN IF mbind_pending
+                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                    /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                          THEN IF candidate(mbind_pg)
+                                                                                                                                  THEN IF move_set
+                                                                                                                                          THEN LET mbind_has_unmovable_53 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_13
+                                                                                                                                               IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                      THEN IF want_isolate(mbind_pg)
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                              /\ LET mbind_add_eio_27 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                                 IN  LET mbind_has_unmovable_54 == IF mbind_add_eio_27 THEN TRUE ELSE mbind_has_unmovable_53
+                                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                      ELSE LET iso_failed_91 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                           IN  LET mbind_add_eio_28 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                               IN  LET mbind_has_unmovable_55 == IF mbind_add_eio_28 THEN TRUE ELSE mbind_has_unmovable_53
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                              ELSE LET mbind_has_unmovable_56 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_53
+                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                      ELSE IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                          ELSE IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                  ELSE IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                          ELSE FALSE
+                                                                                                            ELSE LET iso_failed_97 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                 IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                        THEN IF candidate(mbind_pg)
+                                                                                                                                THEN IF move_set
+                                                                                                                                        THEN LET mbind_has_unmovable_57 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_13
+                                                                                                                                             IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                                    THEN IF want_isolate(mbind_pg)
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                            /\ LET mbind_add_eio_29 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                               IN  LET mbind_has_unmovable_58 == IF mbind_add_eio_29 THEN TRUE ELSE mbind_has_unmovable_57
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                    ELSE LET iso_failed_99 == [iso_failed_97 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                         IN  LET mbind_add_eio_30 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                             IN  LET mbind_has_unmovable_59 == IF mbind_add_eio_30 THEN TRUE ELSE mbind_has_unmovable_57
+                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                            ELSE LET mbind_has_unmovable_60 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_57
+                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                    ELSE IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                        ELSE IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                ELSE IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                    ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                            THEN IF candidate(mbind_pg)
+                                                                                                                    THEN IF move_set
+                                                                                                                            THEN LET mbind_has_unmovable_61 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable_13
+                                                                                                                                 IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                        THEN IF want_isolate(mbind_pg)
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                /\ LET mbind_add_eio_31 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                   IN  LET mbind_has_unmovable_62 == IF mbind_add_eio_31 THEN TRUE ELSE mbind_has_unmovable_61
+                                                                                                                                                                       IN  IF mbind_pending
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                        ELSE LET iso_failed_106 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                             IN  LET mbind_add_eio_32 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                 IN  LET mbind_has_unmovable_63 == IF mbind_add_eio_32 THEN TRUE ELSE mbind_has_unmovable_61
+                                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                ELSE LET mbind_has_unmovable_64 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_61
+                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                        ELSE IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                            ELSE IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                    ELSE IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                ELSE IF mbind_stop_2
+                                                                        THEN FALSE
+                                                                        ELSE IF mbind_scan_3
+                                                                                THEN IF mbind_pending
+                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                        /\ IF large[mbind_pg] /\ ~TRUE /\ ~large_dedup
+                                                                                                              THEN IF candidate(mbind_pg)
+                                                                                                                      THEN IF move_set
+                                                                                                                              THEN LET mbind_has_unmovable_65 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                                                   IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                          THEN IF want_isolate(mbind_pg)
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                  /\ LET mbind_add_eio_33 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                     IN  LET mbind_has_unmovable_66 == IF mbind_add_eio_33 THEN TRUE ELSE mbind_has_unmovable_65
+                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                          ELSE LET iso_failed_113 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                               IN  LET mbind_add_eio_34 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                   IN  LET mbind_has_unmovable_67 == IF mbind_add_eio_34 THEN TRUE ELSE mbind_has_unmovable_65
+                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                  ELSE LET mbind_has_unmovable_68 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_65
+                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                          ELSE IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                              ELSE IF FALSE
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE FALSE
+                                                                                                                      ELSE IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                              ELSE FALSE
+                                                                                                ELSE LET iso_failed_119 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                     IN  IF large[mbind_pg] /\ ~TRUE /\ ~large_dedup
+                                                                                                            THEN IF candidate(mbind_pg)
+                                                                                                                    THEN IF move_set
+                                                                                                                            THEN LET mbind_has_unmovable_69 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                                                 IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                        THEN IF want_isolate(mbind_pg)
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                /\ LET mbind_add_eio_35 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                   IN  LET mbind_has_unmovable_70 == IF mbind_add_eio_35 THEN TRUE ELSE mbind_has_unmovable_69
+                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                        ELSE LET iso_failed_121 == [iso_failed_119 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                             IN  LET mbind_add_eio_36 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                                 IN  LET mbind_has_unmovable_71 == IF mbind_add_eio_36 THEN TRUE ELSE mbind_has_unmovable_69
+                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                ELSE LET mbind_has_unmovable_72 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_69
+                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                        ELSE IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                            ELSE IF FALSE
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                    ELSE IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                        ELSE IF large[mbind_pg] /\ ~TRUE /\ ~large_dedup
+                                                                                                THEN IF candidate(mbind_pg)
+                                                                                                        THEN IF move_set
+                                                                                                                THEN LET mbind_has_unmovable_73 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                                     IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                            THEN IF want_isolate(mbind_pg)
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                    /\ LET mbind_add_eio_37 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                       IN  LET mbind_has_unmovable_74 == IF mbind_add_eio_37 THEN TRUE ELSE mbind_has_unmovable_73
+                                                                                                                                                           IN  IF mbind_pending
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                            ELSE LET iso_failed_128 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                 IN  LET mbind_add_eio_38 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                     IN  LET mbind_has_unmovable_75 == IF mbind_add_eio_38 THEN TRUE ELSE mbind_has_unmovable_73
+                                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                    ELSE LET mbind_has_unmovable_76 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_73
+                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                            ELSE IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                ELSE IF mbind_pending
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                        ELSE IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                ELSE FALSE
+                                                        ELSE IF mbind_stop_2
+                                                                THEN FALSE
+                                                                ELSE IF mbind_scan_3
+                                                                        THEN IF mbind_pending
+                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                      THEN IF candidate(mbind_pg)
+                                                                                                              THEN IF move_set
+                                                                                                                      THEN LET mbind_has_unmovable_77 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                                           IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                  THEN IF want_isolate(mbind_pg)
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                       \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                          /\ LET mbind_add_eio_39 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                             IN  LET mbind_has_unmovable_78 == IF mbind_add_eio_39 THEN TRUE ELSE mbind_has_unmovable_77
+                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                  ELSE LET iso_failed_135 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                       IN  LET mbind_add_eio_40 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                           IN  LET mbind_has_unmovable_79 == IF mbind_add_eio_40 THEN TRUE ELSE mbind_has_unmovable_77
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                          ELSE LET mbind_has_unmovable_80 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_77
+                                                                                                                                               IN  IF FALSE
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                  ELSE IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                      ELSE IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                              ELSE IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                      ELSE FALSE
+                                                                                        ELSE LET iso_failed_141 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                             IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                    THEN IF candidate(mbind_pg)
+                                                                                                            THEN IF move_set
+                                                                                                                    THEN LET mbind_has_unmovable_81 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                                         IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                                THEN IF want_isolate(mbind_pg)
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                        /\ LET mbind_add_eio_41 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                           IN  LET mbind_has_unmovable_82 == IF mbind_add_eio_41 THEN TRUE ELSE mbind_has_unmovable_81
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                ELSE LET iso_failed_143 == [iso_failed_141 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                     IN  LET mbind_add_eio_42 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                                         IN  LET mbind_has_unmovable_83 == IF mbind_add_eio_42 THEN TRUE ELSE mbind_has_unmovable_81
+                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                        ELSE LET mbind_has_unmovable_84 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_81
+                                                                                                                                             IN  IF FALSE
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                ELSE IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                    ELSE IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                            ELSE IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                    ELSE FALSE
+                                                                                ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                        THEN IF candidate(mbind_pg)
+                                                                                                THEN IF move_set
+                                                                                                        THEN LET mbind_has_unmovable_85 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                             IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                                    THEN IF want_isolate(mbind_pg)
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                            /\ LET mbind_add_eio_43 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                               IN  LET mbind_has_unmovable_86 == IF mbind_add_eio_43 THEN TRUE ELSE mbind_has_unmovable_85
+                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                    ELSE LET iso_failed_150 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                         IN  LET mbind_add_eio_44 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                             IN  LET mbind_has_unmovable_87 == IF mbind_add_eio_44 THEN TRUE ELSE mbind_has_unmovable_85
+                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                            ELSE LET mbind_has_unmovable_88 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_85
+                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                    ELSE IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                        ELSE IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                                ELSE IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                        ELSE FALSE
+                                                                        ELSE FALSE
+                                    ELSE IF mbind_stop_2
+                                            THEN FALSE
+                                            ELSE IF mbind_scan_3
+                                                    THEN IF mbind_pending
+                                                            THEN IF PageLRU(mbind_pg)
+                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                            /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                  THEN IF candidate(mbind_pg)
+                                                                                          THEN IF move_set
+                                                                                                  THEN LET mbind_has_unmovable_89 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                       IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                              THEN IF want_isolate(mbind_pg)
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                   \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                      /\ LET mbind_add_eio_45 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                         IN  LET mbind_has_unmovable_90 == IF mbind_add_eio_45 THEN TRUE ELSE mbind_has_unmovable_89
+                                                                                                                                             IN  IF FALSE
+                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                            THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                              ELSE LET iso_failed_157 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                   IN  LET mbind_add_eio_46 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                       IN  LET mbind_has_unmovable_91 == IF mbind_add_eio_46 THEN TRUE ELSE mbind_has_unmovable_89
+                                                                                                                                           IN  IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                      ELSE LET mbind_has_unmovable_92 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_89
+                                                                                                                           IN  IF FALSE
+                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                              ELSE IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                  ELSE IF FALSE
+                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                  ELSE FALSE
+                                                                                                          ELSE FALSE
+                                                                                          ELSE IF FALSE
+                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                          ELSE FALSE
+                                                                                                  ELSE FALSE
+                                                                                  ELSE FALSE
+                                                                    ELSE LET iso_failed_163 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                         IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                THEN IF candidate(mbind_pg)
+                                                                                        THEN IF move_set
+                                                                                                THEN LET mbind_has_unmovable_93 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                                     IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                            THEN IF want_isolate(mbind_pg)
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                    /\ LET mbind_add_eio_47 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                       IN  LET mbind_has_unmovable_94 == IF mbind_add_eio_47 THEN TRUE ELSE mbind_has_unmovable_93
+                                                                                                                                           IN  IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                            ELSE LET iso_failed_165 == [iso_failed_163 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                 IN  LET mbind_add_eio_48 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                                     IN  LET mbind_has_unmovable_95 == IF mbind_add_eio_48 THEN TRUE ELSE mbind_has_unmovable_93
+                                                                                                                                         IN  IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                    ELSE LET mbind_has_unmovable_96 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_93
+                                                                                                                         IN  IF FALSE
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                            ELSE IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                ELSE IF FALSE
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                        ELSE IF FALSE
+                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                ELSE FALSE
+                                                            ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                    THEN IF candidate(mbind_pg)
+                                                                            THEN IF move_set
+                                                                                    THEN LET mbind_has_unmovable_97 == IF ~migratable[vma[mbind_pg]] THEN TRUE ELSE mbind_has_unmovable
+                                                                                         IN  IF migratable[vma[mbind_pg]] \/ ~pmd[mbind_pg]
+                                                                                                THEN IF want_isolate(mbind_pg)
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                        /\ LET mbind_add_eio_49 == IF ~TRUE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                           IN  LET mbind_has_unmovable_98 == IF mbind_add_eio_49 THEN TRUE ELSE mbind_has_unmovable_97
+                                                                                                                               IN  IF mbind_pending
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE FALSE
+                                                                                                                ELSE LET iso_failed_172 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                     IN  LET mbind_add_eio_50 == IF ~FALSE /\ eff_strict THEN TRUE ELSE FALSE
+                                                                                                                         IN  LET mbind_has_unmovable_99 == IF mbind_add_eio_50 THEN TRUE ELSE mbind_has_unmovable_97
+                                                                                                                             IN  IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                        ELSE LET mbind_has_unmovable_100 == IF FALSE THEN TRUE ELSE mbind_has_unmovable_97
+                                                                                                             IN  IF mbind_pending
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                ELSE IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                    ELSE IF mbind_pending
+                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                    ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                            ELSE IF mbind_pending
+                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                            ELSE FALSE
+                                                                                    ELSE FALSE
+                                                                    ELSE FALSE
+                                                    ELSE FALSE
+
 \* mbind.decide (spec/mbind/mbind.mbf:53)
 mbind_decide == /\ mbind_pc = "decide"
                 /\ mbind_qret' = IF mbind_has_unmovable THEN "Q_UNMOVABLE" ELSE mbind_qret
@@ -888,6 +2095,20 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                  mbind_do_putback, mbind_pg, reclaim_pc, reclaim_page,
                                  compaction_pc, compaction_page, gup_pc, zap_pc >>
 
+\* mbind.migrate stores a value outside its variable's type
+mbind_migrate_out_of_type == /\ mbind_pc = "migrate"
+                             /\ IF (mbind_do_migrate \/ mbind_do_putback) /\ (\E q \in Page : "H_MBIND" \in holders[q])
+                                   THEN \E q \in Page :
+                                           /\ "H_MBIND" \in holders[q] /\ ~(\E r \in Page : r < q /\ "H_MBIND" \in holders[r])
+                                           /\ IF mbind_do_migrate
+                                                 THEN IF ~mapped(q)
+                                                         THEN nr_isolated - 1 \notin (-1)..3
+                                                         ELSE IF pinned[q]
+                                                                 THEN nr_isolated - 1 \notin (-1)..3
+                                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                   ELSE FALSE
+
 \* mbind.finish (spec/mbind/mbind.mbf:70)
 mbind_finish == /\ mbind_pc = "finish"
                 /\ LET mbind_ret_1 == IF (mbind_qret = "Q_UNMOVABLE" \/ mbind_mig_failed) /\ eff_strict THEN "EIO" ELSE "OK"
@@ -941,6 +2162,13 @@ reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                                            mbind_do_putback, mbind_mig_failed, mbind_pg, compaction_pc,
                                            compaction_page, gup_pc, zap_pc >>
 
+\* reclaim.reclaim_isolate stores a value outside its variable's type
+reclaim_reclaim_isolate_out_of_type == /\ reclaim_pc = "reclaim_isolate"
+                                       /\ racing_walk("R_RECLAIM")
+                                       /\ \E p \in Page :
+                                             /\ PageLRU(p) /\ racer_target(p) /\ (~reached[p] \/ toctou_window(p))
+                                             /\ nr_isolated + 1 \notin (-1)..3
+
 \* reclaim.reclaim_release (spec/mbind/others.mbf:52)
 reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                            /\ \E p \in Page :
@@ -972,6 +2200,15 @@ reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                                            mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                            mbind_mig_failed, mbind_pg, compaction_pc, compaction_page,
                                            gup_pc, zap_pc >>
+
+\* reclaim.reclaim_release stores a value outside its variable's type
+reclaim_reclaim_release_out_of_type == /\ reclaim_pc = "reclaim_release"
+                                       /\ \E p \in Page :
+                                             /\ p = reclaim_page
+                                             /\ \/ /\ reached[p] \/ walk_over
+                                                   /\ nr_isolated - 1 \notin (-1)..3
+                                                \/ /\ mapped(p) /\ ~pinned[p] /\ ~ptl_blocks(p)
+                                                   /\ nr_isolated - 1 \notin (-1)..3
 
 reclaim == \/ reclaim_reclaim_isolate
            \/ reclaim_reclaim_release
@@ -1005,6 +2242,13 @@ compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                               zap_pc >>
 
+\* compaction.compact_isolate stores a value outside its variable's type
+compaction_compact_isolate_out_of_type == /\ compaction_pc = "compact_isolate"
+                                          /\ racing_walk("R_COMPACTION")
+                                          /\ \E p \in Page :
+                                                /\ PageLRU(p) /\ faulted[p] /\ ~large[p] /\ ~reached[p] /\ ~ptl_blocks(p)
+                                                /\ nr_isolated + 1 \notin (-1)..3
+
 \* compaction.compact_finish (spec/mbind/others.mbf:97)
 compaction_compact_finish == /\ compaction_pc = "compact_finish"
                              /\ \E p \in Page :
@@ -1027,6 +2271,13 @@ compaction_compact_finish == /\ compaction_pc = "compact_finish"
                                              mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                              mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                              zap_pc >>
+
+\* compaction.compact_finish stores a value outside its variable's type
+compaction_compact_finish_out_of_type == /\ compaction_pc = "compact_finish"
+                                         /\ \E p \in Page :
+                                               /\ p = compaction_page /\ ~ptl_blocks(p) /\ (reached[p] \/ walk_over \/ ~lru_add_direct(p))
+                                               /\ LET pte_1 == [pte EXCEPT ![p] = IF pte[p] = "PTE_MIGRATION" THEN "PTE_PRESENT" ELSE @]
+                                                  IN  nr_isolated - 1 \notin (-1)..3
 
 compaction == \/ compaction_compact_isolate
               \/ compaction_compact_finish
@@ -1100,6 +2351,17 @@ Next == \/ mbind
         \/ Terminating
 
 Spec == Init /\ [][Next]_vars
+
+\* ---- type rule ------------------------------------------------------------
+
+\* No enabled step stores a value outside the type of a variable that is not
+\* guarded: a type violation of every claim (NOTE(type rule) in ir/model.py).
+StoresInType == /\ ~mbind_walk_out_of_type
+                /\ ~mbind_migrate_out_of_type
+                /\ ~reclaim_reclaim_isolate_out_of_type
+                /\ ~reclaim_reclaim_release_out_of_type
+                /\ ~compaction_compact_isolate_out_of_type
+                /\ ~compaction_compact_finish_out_of_type
 
 \* ---- claim no_false_eio (spec/mbind/claims.mbf:18) ------------------------
 

@@ -806,6 +806,1295 @@ mbind_walk == /\ mbind_pc = "walk"
                               mbind_do_putback, mbind_mig_failed, reclaim_pc, reclaim_page,
                               compaction_pc, compaction_page, gup_pc, zap_pc >>
 
+\* mbind.walk stores a value outside its variable's type
+mbind_walk_out_of_type == /\ mbind_pc = "walk"
+                          /\ LET mbind_scan_1 == IF ~vma_skipped(vma[mbind_pg]) THEN walk_scans ELSE FALSE
+                                 cond_1 == ((vma[mbind_pg] = 0 /\ hole_before[vma[mbind_pg]]) \/ hole_after(vma[mbind_pg])) /\ ~discontig_ok
+                                 mbind_qret_1 == IF cond_1 THEN "Q_EFAULT" ELSE mbind_qret
+                                 mbind_scan_2 == IF cond_1 THEN FALSE ELSE mbind_scan_1
+                                 mbind_stop_1 == IF cond_1 THEN TRUE ELSE mbind_stop
+                                 cond_2 == first_in_vma(mbind_pg)
+                                 mbind_qret_2 == IF cond_2 THEN mbind_qret_1 ELSE mbind_qret
+                                 mbind_scan_3 == IF cond_2 THEN mbind_scan_2 ELSE mbind_scan
+                                 mbind_stop_2 == IF cond_2 THEN mbind_stop_1 ELSE mbind_stop
+                             IN  IF mbind_scan_3 /\ ~mbind_stop_2
+                                    THEN LET cond_3 == mapped(mbind_pg) /\ misplaced[mbind_pg]
+                                             reached_1 == [reached EXCEPT ![mbind_pg] = IF cond_3 THEN TRUE ELSE @]
+                                             held_at_reach_1 == [held_at_reach EXCEPT ![mbind_pg] = IF cond_3 THEN held_by_other(mbind_pg) ELSE @]
+                                         IN  IF pmd[mbind_pg] /\ pte[mbind_pg] = "PTE_MIGRATION" /\ pmd_migration_eio
+                                                THEN IF mbind_stop_2
+                                                        THEN FALSE
+                                                        ELSE IF mbind_scan_3
+                                                                THEN IF mbind_pending
+                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                        /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                              THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                      THEN IF FALSE
+                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                      ELSE FALSE
+                                                                                                              ELSE FALSE
+                                                                                                      ELSE IF candidate(mbind_pg)
+                                                                                                              THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                      THEN LET mbind_pte_break_4 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                           IN  IF FALSE
+                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                              /\ LET mbind_pte_break_8 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                     mbind_pte_break_9 == IF ~TRUE THEN mbind_pte_break_8 ELSE mbind_pte_break
+                                                                                                                                                     mbind_nr_failed_1 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                      ELSE LET iso_failed_4 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                           IN  LET mbind_pte_break_13 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                   mbind_pte_break_14 == IF ~FALSE THEN mbind_pte_break_13 ELSE mbind_pte_break
+                                                                                                                                                   mbind_nr_failed_2 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                               IN  IF FALSE
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE LET mbind_pte_break_18 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                       mbind_pte_break_19 == IF ~TRUE THEN mbind_pte_break_18 ELSE mbind_pte_break
+                                                                                                                                       mbind_nr_failed_3 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                   IN  IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                              ELSE IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                              ELSE FALSE
+                                                                                ELSE LET iso_failed_8 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                     IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                            THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                    THEN IF FALSE
+                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                    ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                                    ELSE IF candidate(mbind_pg)
+                                                                                                            THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                    THEN LET mbind_pte_break_30 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                         IN  IF FALSE
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                            /\ LET mbind_pte_break_34 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                   mbind_pte_break_35 == IF ~TRUE THEN mbind_pte_break_34 ELSE mbind_pte_break
+                                                                                                                                                   mbind_nr_failed_4 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                               IN  IF FALSE
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                    ELSE LET iso_failed_12 == [iso_failed_8 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                         IN  LET mbind_pte_break_39 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                 mbind_pte_break_40 == IF ~FALSE THEN mbind_pte_break_39 ELSE mbind_pte_break
+                                                                                                                                                 mbind_nr_failed_5 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                             IN  IF FALSE
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE LET mbind_pte_break_44 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                     mbind_pte_break_45 == IF ~TRUE THEN mbind_pte_break_44 ELSE mbind_pte_break
+                                                                                                                                     mbind_nr_failed_6 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                 IN  IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                            ELSE IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                        ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                        THEN IF mbind_pending
+                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                        THEN LET mbind_pte_break_56 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                             IN  IF mbind_pending
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                /\ LET mbind_pte_break_60 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                       mbind_pte_break_61 == IF ~TRUE THEN mbind_pte_break_60 ELSE mbind_pte_break
+                                                                                                                                       mbind_nr_failed_7 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                        ELSE LET iso_failed_19 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                             IN  LET mbind_pte_break_65 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                     mbind_pte_break_66 == IF ~FALSE THEN mbind_pte_break_65 ELSE mbind_pte_break
+                                                                                                                                     mbind_nr_failed_8 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                ELSE LET mbind_pte_break_70 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                         mbind_pte_break_71 == IF ~TRUE THEN mbind_pte_break_70 ELSE mbind_pte_break
+                                                                                                                         mbind_nr_failed_9 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                     IN  IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                ELSE IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                ELSE FALSE
+                                                                ELSE FALSE
+                                                ELSE IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                        THEN IF mbind_stop_2
+                                                                THEN FALSE
+                                                                ELSE IF mbind_scan_3
+                                                                        THEN IF mbind_pending
+                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                      THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                              THEN IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                              ELSE IF candidate(mbind_pg)
+                                                                                                                      THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                              THEN LET mbind_pte_break_82 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                   IN  IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                              ELSE IF want_isolate(mbind_pg)
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                   \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                      /\ LET mbind_pte_break_86 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                             mbind_pte_break_87 == IF ~TRUE THEN mbind_pte_break_86 ELSE mbind_pte_break
+                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                              ELSE LET iso_failed_26 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                   IN  LET mbind_pte_break_91 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                           mbind_pte_break_92 == IF ~FALSE THEN mbind_pte_break_91 ELSE mbind_pte_break
+                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE LET mbind_pte_break_96 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                               mbind_pte_break_97 == IF ~TRUE THEN mbind_pte_break_96 ELSE mbind_pte_break
+                                                                                                                                           IN  IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                      ELSE IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                      ELSE FALSE
+                                                                                        ELSE LET iso_failed_30 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                             IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                    THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                            THEN IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                            ELSE IF candidate(mbind_pg)
+                                                                                                                    THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                            THEN LET mbind_pte_break_108 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                 IN  IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                    /\ LET mbind_pte_break_112 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                           mbind_pte_break_113 == IF ~TRUE THEN mbind_pte_break_112 ELSE mbind_pte_break
+                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                            ELSE LET iso_failed_34 == [iso_failed_30 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                 IN  LET mbind_pte_break_117 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                         mbind_pte_break_118 == IF ~FALSE THEN mbind_pte_break_117 ELSE mbind_pte_break
+                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE LET mbind_pte_break_122 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                             mbind_pte_break_123 == IF ~TRUE THEN mbind_pte_break_122 ELSE mbind_pte_break
+                                                                                                                                         IN  IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                    ELSE IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                    ELSE FALSE
+                                                                                ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                        THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                THEN IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                                ELSE IF candidate(mbind_pg)
+                                                                                                        THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                THEN LET mbind_pte_break_134 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                     IN  IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                                ELSE IF want_isolate(mbind_pg)
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                        /\ LET mbind_pte_break_138 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                               mbind_pte_break_139 == IF ~TRUE THEN mbind_pte_break_138 ELSE mbind_pte_break
+                                                                                                                                           IN  IF mbind_pending
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                ELSE LET iso_failed_41 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                     IN  LET mbind_pte_break_143 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                             mbind_pte_break_144 == IF ~FALSE THEN mbind_pte_break_143 ELSE mbind_pte_break
+                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE LET mbind_pte_break_148 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                 mbind_pte_break_149 == IF ~TRUE THEN mbind_pte_break_148 ELSE mbind_pte_break
+                                                                                                                             IN  IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                        ELSE IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                        ELSE FALSE
+                                                                        ELSE FALSE
+                                                        ELSE IF candidate(mbind_pg)
+                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                        THEN LET mbind_pte_break_157 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                             IN  IF mbind_stop_2
+                                                                                    THEN FALSE
+                                                                                    ELSE IF mbind_scan_3
+                                                                                            THEN IF mbind_pending
+                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                    /\ IF large[mbind_pg] /\ ~mbind_pte_break_157 /\ ~large_dedup
+                                                                                                                          THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                  THEN IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE IF candidate(mbind_pg)
+                                                                                                                                          THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                  THEN LET mbind_pte_break_161 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                  ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                       \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                          /\ LET mbind_pte_break_165 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                                                 mbind_pte_break_166 == IF ~TRUE THEN mbind_pte_break_165 ELSE mbind_pte_break_157
+                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                            THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                  ELSE LET iso_failed_48 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                       IN  LET mbind_pte_break_170 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                                               mbind_pte_break_171 == IF ~FALSE THEN mbind_pte_break_170 ELSE mbind_pte_break_157
+                                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE LET mbind_pte_break_175 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                                   mbind_pte_break_176 == IF ~TRUE THEN mbind_pte_break_175 ELSE mbind_pte_break_157
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                          ELSE IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                          ELSE FALSE
+                                                                                                            ELSE LET iso_failed_52 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                 IN  IF large[mbind_pg] /\ ~mbind_pte_break_157 /\ ~large_dedup
+                                                                                                                        THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                THEN IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE IF candidate(mbind_pg)
+                                                                                                                                        THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                THEN LET mbind_pte_break_187 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                        /\ LET mbind_pte_break_191 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                                               mbind_pte_break_192 == IF ~TRUE THEN mbind_pte_break_191 ELSE mbind_pte_break_157
+                                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                ELSE LET iso_failed_56 == [iso_failed_52 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                     IN  LET mbind_pte_break_196 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                                             mbind_pte_break_197 == IF ~FALSE THEN mbind_pte_break_196 ELSE mbind_pte_break_157
+                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE LET mbind_pte_break_201 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                                 mbind_pte_break_202 == IF ~TRUE THEN mbind_pte_break_201 ELSE mbind_pte_break_157
+                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                        ELSE IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                    ELSE IF large[mbind_pg] /\ ~mbind_pte_break_157 /\ ~large_dedup
+                                                                                                            THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                    THEN IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE IF candidate(mbind_pg)
+                                                                                                                            THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                    THEN LET mbind_pte_break_213 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                            /\ LET mbind_pte_break_217 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                                   mbind_pte_break_218 == IF ~TRUE THEN mbind_pte_break_217 ELSE mbind_pte_break_157
+                                                                                                                                                               IN  IF mbind_pending
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                    ELSE LET iso_failed_63 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                         IN  LET mbind_pte_break_222 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                                 mbind_pte_break_223 == IF ~FALSE THEN mbind_pte_break_222 ELSE mbind_pte_break_157
+                                                                                                                                                             IN  IF mbind_pending
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE LET mbind_pte_break_227 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_157
+                                                                                                                                                     mbind_pte_break_228 == IF ~TRUE THEN mbind_pte_break_227 ELSE mbind_pte_break_157
+                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                            ELSE IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                /\ LET mbind_pte_break_236 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                       mbind_pte_break_237 == IF ~TRUE THEN mbind_pte_break_236 ELSE mbind_pte_break
+                                                                                                       mbind_nr_failed_10 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                   IN  IF mbind_stop_2
+                                                                                                          THEN FALSE
+                                                                                                          ELSE IF mbind_scan_3
+                                                                                                                  THEN IF mbind_pending
+                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                  THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                       \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                          /\ IF large[mbind_pg] /\ ~mbind_pte_break_237 /\ ~large_dedup
+                                                                                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                                        THEN IF FALSE
+                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                                        THEN LET mbind_pte_break_241 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                            THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                        THEN \/ nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                             \/ /\ nr_isolated + 1 + 1 + 1 \in (-1)..3
+                                                                                                                                                                                                /\ LET mbind_pte_break_245 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                                                       mbind_pte_break_246 == IF ~TRUE THEN mbind_pte_break_245 ELSE mbind_pte_break_237
+                                                                                                                                                                                                       mbind_nr_failed_11 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_10
+                                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                        ELSE LET iso_failed_70 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}, ![mbind_pg] = [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                             IN  LET mbind_pte_break_250 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                                                     mbind_pte_break_251 == IF ~FALSE THEN mbind_pte_break_250 ELSE mbind_pte_break_237
+                                                                                                                                                                                                     mbind_nr_failed_12 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed_10
+                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE LET mbind_pte_break_255 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                                         mbind_pte_break_256 == IF ~TRUE THEN mbind_pte_break_255 ELSE mbind_pte_break_237
+                                                                                                                                                                                         mbind_nr_failed_13 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_10
+                                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                ELSE IF FALSE
+                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                  ELSE LET iso_failed_74 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                       IN  IF large[mbind_pg] /\ ~mbind_pte_break_237 /\ ~large_dedup
+                                                                                                                                              THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                                      THEN IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE IF candidate(mbind_pg)
+                                                                                                                                                              THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                                      THEN LET mbind_pte_break_267 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                              /\ LET mbind_pte_break_271 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                                                     mbind_pte_break_272 == IF ~TRUE THEN mbind_pte_break_271 ELSE mbind_pte_break_237
+                                                                                                                                                                                                     mbind_nr_failed_14 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_10
+                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                      ELSE LET iso_failed_78 == [iso_failed_74 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                           IN  LET mbind_pte_break_276 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                                                   mbind_pte_break_277 == IF ~FALSE THEN mbind_pte_break_276 ELSE mbind_pte_break_237
+                                                                                                                                                                                                   mbind_nr_failed_15 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed_10
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE LET mbind_pte_break_281 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                                       mbind_pte_break_282 == IF ~TRUE THEN mbind_pte_break_281 ELSE mbind_pte_break_237
+                                                                                                                                                                                       mbind_nr_failed_16 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_10
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                              ELSE IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                          ELSE IF large[mbind_pg] /\ ~mbind_pte_break_237 /\ ~large_dedup
+                                                                                                                                  THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                          THEN IF mbind_pending
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE IF candidate(mbind_pg)
+                                                                                                                                                  THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                          THEN LET mbind_pte_break_293 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                               IN  IF mbind_pending
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                  /\ LET mbind_pte_break_297 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                                         mbind_pte_break_298 == IF ~TRUE THEN mbind_pte_break_297 ELSE mbind_pte_break_237
+                                                                                                                                                                                         mbind_nr_failed_17 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_10
+                                                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                          ELSE LET iso_failed_85 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                               IN  LET mbind_pte_break_302 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                                       mbind_pte_break_303 == IF ~FALSE THEN mbind_pte_break_302 ELSE mbind_pte_break_237
+                                                                                                                                                                                       mbind_nr_failed_18 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed_10
+                                                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE LET mbind_pte_break_307 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_237
+                                                                                                                                                                           mbind_pte_break_308 == IF ~TRUE THEN mbind_pte_break_307 ELSE mbind_pte_break_237
+                                                                                                                                                                           mbind_nr_failed_19 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_10
+                                                                                                                                                                       IN  IF mbind_pending
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                  ELSE IF mbind_pending
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                                  ELSE FALSE
+                                                                                        ELSE LET iso_failed_89 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                             IN  LET mbind_pte_break_316 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                     mbind_pte_break_317 == IF ~FALSE THEN mbind_pte_break_316 ELSE mbind_pte_break
+                                                                                                     mbind_nr_failed_20 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                 IN  IF mbind_stop_2
+                                                                                                        THEN FALSE
+                                                                                                        ELSE IF mbind_scan_3
+                                                                                                                THEN IF mbind_pending
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                        /\ IF large[mbind_pg] /\ ~mbind_pte_break_317 /\ ~large_dedup
+                                                                                                                                              THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                                      THEN IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE IF candidate(mbind_pg)
+                                                                                                                                                              THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                                      THEN LET mbind_pte_break_321 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                              /\ LET mbind_pte_break_325 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                                                     mbind_pte_break_326 == IF ~TRUE THEN mbind_pte_break_325 ELSE mbind_pte_break_317
+                                                                                                                                                                                                     mbind_nr_failed_21 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_20
+                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                      ELSE LET iso_failed_93 == [iso_failed_89 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                           IN  LET mbind_pte_break_330 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                                                   mbind_pte_break_331 == IF ~FALSE THEN mbind_pte_break_330 ELSE mbind_pte_break_317
+                                                                                                                                                                                                   mbind_nr_failed_22 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed_20
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE LET mbind_pte_break_335 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                                       mbind_pte_break_336 == IF ~TRUE THEN mbind_pte_break_335 ELSE mbind_pte_break_317
+                                                                                                                                                                                       mbind_nr_failed_23 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_20
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                              ELSE IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                                ELSE LET iso_failed_97 == [iso_failed_89 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                     IN  IF large[mbind_pg] /\ ~mbind_pte_break_317 /\ ~large_dedup
+                                                                                                                                            THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                                    THEN IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE IF candidate(mbind_pg)
+                                                                                                                                                            THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                                    THEN LET mbind_pte_break_347 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                            /\ LET mbind_pte_break_351 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                                                   mbind_pte_break_352 == IF ~TRUE THEN mbind_pte_break_351 ELSE mbind_pte_break_317
+                                                                                                                                                                                                   mbind_nr_failed_24 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_20
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                    ELSE LET iso_failed_101 == [iso_failed_97 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                         IN  LET mbind_pte_break_356 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                                                 mbind_pte_break_357 == IF ~FALSE THEN mbind_pte_break_356 ELSE mbind_pte_break_317
+                                                                                                                                                                                                 mbind_nr_failed_25 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed_20
+                                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE LET mbind_pte_break_361 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                                     mbind_pte_break_362 == IF ~TRUE THEN mbind_pte_break_361 ELSE mbind_pte_break_317
+                                                                                                                                                                                     mbind_nr_failed_26 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_20
+                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                            ELSE IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                        ELSE IF large[mbind_pg] /\ ~mbind_pte_break_317 /\ ~large_dedup
+                                                                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                        THEN IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                        THEN LET mbind_pte_break_373 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                             IN  IF mbind_pending
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                /\ LET mbind_pte_break_377 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                                       mbind_pte_break_378 == IF ~TRUE THEN mbind_pte_break_377 ELSE mbind_pte_break_317
+                                                                                                                                                                                       mbind_nr_failed_27 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_20
+                                                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                        ELSE LET iso_failed_108 == [iso_failed_89 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                             IN  LET mbind_pte_break_382 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                                     mbind_pte_break_383 == IF ~FALSE THEN mbind_pte_break_382 ELSE mbind_pte_break_317
+                                                                                                                                                                                     mbind_nr_failed_28 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed_20
+                                                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE LET mbind_pte_break_387 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_317
+                                                                                                                                                                         mbind_pte_break_388 == IF ~TRUE THEN mbind_pte_break_387 ELSE mbind_pte_break_317
+                                                                                                                                                                         mbind_nr_failed_29 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_20
+                                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                ELSE IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                ELSE LET mbind_pte_break_396 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                         mbind_pte_break_397 == IF ~TRUE THEN mbind_pte_break_396 ELSE mbind_pte_break
+                                                                                         mbind_nr_failed_30 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                     IN  IF mbind_stop_2
+                                                                                            THEN FALSE
+                                                                                            ELSE IF mbind_scan_3
+                                                                                                    THEN IF mbind_pending
+                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                            /\ IF large[mbind_pg] /\ ~mbind_pte_break_397 /\ ~large_dedup
+                                                                                                                                  THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                          THEN IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE IF candidate(mbind_pg)
+                                                                                                                                                  THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                          THEN LET mbind_pte_break_401 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                  /\ LET mbind_pte_break_405 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                                                         mbind_pte_break_406 == IF ~TRUE THEN mbind_pte_break_405 ELSE mbind_pte_break_397
+                                                                                                                                                                                         mbind_nr_failed_31 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_30
+                                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                          ELSE LET iso_failed_115 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                               IN  LET mbind_pte_break_410 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                                                       mbind_pte_break_411 == IF ~FALSE THEN mbind_pte_break_410 ELSE mbind_pte_break_397
+                                                                                                                                                                                       mbind_nr_failed_32 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed_30
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE LET mbind_pte_break_415 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                                           mbind_pte_break_416 == IF ~TRUE THEN mbind_pte_break_415 ELSE mbind_pte_break_397
+                                                                                                                                                                           mbind_nr_failed_33 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_30
+                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                  ELSE IF FALSE
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                                    ELSE LET iso_failed_119 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                         IN  IF large[mbind_pg] /\ ~mbind_pte_break_397 /\ ~large_dedup
+                                                                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                        THEN IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                        THEN LET mbind_pte_break_427 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                /\ LET mbind_pte_break_431 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                                                       mbind_pte_break_432 == IF ~TRUE THEN mbind_pte_break_431 ELSE mbind_pte_break_397
+                                                                                                                                                                                       mbind_nr_failed_34 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_30
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                        ELSE LET iso_failed_123 == [iso_failed_119 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                             IN  LET mbind_pte_break_436 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                                                     mbind_pte_break_437 == IF ~FALSE THEN mbind_pte_break_436 ELSE mbind_pte_break_397
+                                                                                                                                                                                     mbind_nr_failed_35 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed_30
+                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE LET mbind_pte_break_441 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                                         mbind_pte_break_442 == IF ~TRUE THEN mbind_pte_break_441 ELSE mbind_pte_break_397
+                                                                                                                                                                         mbind_nr_failed_36 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_30
+                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                ELSE IF FALSE
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                            ELSE IF large[mbind_pg] /\ ~mbind_pte_break_397 /\ ~large_dedup
+                                                                                                                    THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                            THEN IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE IF candidate(mbind_pg)
+                                                                                                                                    THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                            THEN LET mbind_pte_break_453 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                    /\ LET mbind_pte_break_457 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                                           mbind_pte_break_458 == IF ~TRUE THEN mbind_pte_break_457 ELSE mbind_pte_break_397
+                                                                                                                                                                           mbind_nr_failed_37 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_30
+                                                                                                                                                                       IN  IF mbind_pending
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                            ELSE LET iso_failed_130 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                 IN  LET mbind_pte_break_462 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                                         mbind_pte_break_463 == IF ~FALSE THEN mbind_pte_break_462 ELSE mbind_pte_break_397
+                                                                                                                                                                         mbind_nr_failed_38 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed_30
+                                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE LET mbind_pte_break_467 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_397
+                                                                                                                                                             mbind_pte_break_468 == IF ~TRUE THEN mbind_pte_break_467 ELSE mbind_pte_break_397
+                                                                                                                                                             mbind_nr_failed_39 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed_30
+                                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                    ELSE IF mbind_pending
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                    ELSE FALSE
+                                                                ELSE IF mbind_stop_2
+                                                                        THEN FALSE
+                                                                        ELSE IF mbind_scan_3
+                                                                                THEN IF mbind_pending
+                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                        /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                              THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                      THEN IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE IF candidate(mbind_pg)
+                                                                                                                              THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                      THEN LET mbind_pte_break_479 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                           IN  IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                              /\ LET mbind_pte_break_483 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                                     mbind_pte_break_484 == IF ~TRUE THEN mbind_pte_break_483 ELSE mbind_pte_break
+                                                                                                                                                                     mbind_nr_failed_40 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                      ELSE LET iso_failed_137 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                           IN  LET mbind_pte_break_488 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                                   mbind_pte_break_489 == IF ~FALSE THEN mbind_pte_break_488 ELSE mbind_pte_break
+                                                                                                                                                                   mbind_nr_failed_41 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE LET mbind_pte_break_493 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                       mbind_pte_break_494 == IF ~TRUE THEN mbind_pte_break_493 ELSE mbind_pte_break
+                                                                                                                                                       mbind_nr_failed_42 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                              ELSE IF FALSE
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE FALSE
+                                                                                                              ELSE FALSE
+                                                                                                ELSE LET iso_failed_141 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                     IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                            THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                    THEN IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE IF candidate(mbind_pg)
+                                                                                                                            THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                    THEN LET mbind_pte_break_505 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                         IN  IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                            /\ LET mbind_pte_break_509 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                                   mbind_pte_break_510 == IF ~TRUE THEN mbind_pte_break_509 ELSE mbind_pte_break
+                                                                                                                                                                   mbind_nr_failed_43 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                    ELSE LET iso_failed_145 == [iso_failed_141 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                         IN  LET mbind_pte_break_514 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                                 mbind_pte_break_515 == IF ~FALSE THEN mbind_pte_break_514 ELSE mbind_pte_break
+                                                                                                                                                                 mbind_nr_failed_44 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE LET mbind_pte_break_519 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                     mbind_pte_break_520 == IF ~TRUE THEN mbind_pte_break_519 ELSE mbind_pte_break
+                                                                                                                                                     mbind_nr_failed_45 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                            ELSE IF FALSE
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                        ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                        THEN IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                        THEN LET mbind_pte_break_531 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                             IN  IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                /\ LET mbind_pte_break_535 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                       mbind_pte_break_536 == IF ~TRUE THEN mbind_pte_break_535 ELSE mbind_pte_break
+                                                                                                                                                       mbind_nr_failed_46 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                        ELSE LET iso_failed_152 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                             IN  LET mbind_pte_break_540 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                     mbind_pte_break_541 == IF ~FALSE THEN mbind_pte_break_540 ELSE mbind_pte_break
+                                                                                                                                                     mbind_nr_failed_47 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE LET mbind_pte_break_545 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                         mbind_pte_break_546 == IF ~TRUE THEN mbind_pte_break_545 ELSE mbind_pte_break
+                                                                                                                                         mbind_nr_failed_48 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                ELSE IF mbind_pending
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                ELSE FALSE
+                                    ELSE IF mbind_stop_2
+                                            THEN FALSE
+                                            ELSE IF mbind_scan_3
+                                                    THEN IF mbind_pending
+                                                            THEN IF PageLRU(mbind_pg)
+                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                            /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                  THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                          THEN IF FALSE
+                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                          ELSE FALSE
+                                                                                                  ELSE FALSE
+                                                                                          ELSE IF candidate(mbind_pg)
+                                                                                                  THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                          THEN LET mbind_pte_break_557 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                               IN  IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                  /\ LET mbind_pte_break_561 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                         mbind_pte_break_562 == IF ~TRUE THEN mbind_pte_break_561 ELSE mbind_pte_break
+                                                                                                                                         mbind_nr_failed_49 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                     IN  IF FALSE
+                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                          ELSE LET iso_failed_159 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                               IN  LET mbind_pte_break_566 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                       mbind_pte_break_567 == IF ~FALSE THEN mbind_pte_break_566 ELSE mbind_pte_break
+                                                                                                                                       mbind_nr_failed_50 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                   IN  IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                  ELSE LET mbind_pte_break_571 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                           mbind_pte_break_572 == IF ~TRUE THEN mbind_pte_break_571 ELSE mbind_pte_break
+                                                                                                                           mbind_nr_failed_51 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                       IN  IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                  ELSE IF FALSE
+                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                  ELSE FALSE
+                                                                                                          ELSE FALSE
+                                                                                  ELSE FALSE
+                                                                    ELSE LET iso_failed_163 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                         IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                        THEN IF FALSE
+                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                        THEN LET mbind_pte_break_583 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                             IN  IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                /\ LET mbind_pte_break_587 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                       mbind_pte_break_588 == IF ~TRUE THEN mbind_pte_break_587 ELSE mbind_pte_break
+                                                                                                                                       mbind_nr_failed_52 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                   IN  IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                        ELSE LET iso_failed_167 == [iso_failed_163 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                             IN  LET mbind_pte_break_592 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                     mbind_pte_break_593 == IF ~FALSE THEN mbind_pte_break_592 ELSE mbind_pte_break
+                                                                                                                                     mbind_nr_failed_53 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                                 IN  IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                ELSE LET mbind_pte_break_597 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                         mbind_pte_break_598 == IF ~TRUE THEN mbind_pte_break_597 ELSE mbind_pte_break
+                                                                                                                         mbind_nr_failed_54 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                     IN  IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                ELSE IF FALSE
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                ELSE FALSE
+                                                            ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                    THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                            THEN IF mbind_pending
+                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                            ELSE FALSE
+                                                                                    ELSE FALSE
+                                                                            ELSE IF candidate(mbind_pg)
+                                                                                    THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                            THEN LET mbind_pte_break_609 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                 IN  IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                    /\ LET mbind_pte_break_613 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                           mbind_pte_break_614 == IF ~TRUE THEN mbind_pte_break_613 ELSE mbind_pte_break
+                                                                                                                           mbind_nr_failed_55 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                       IN  IF mbind_pending
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                            ELSE LET iso_failed_174 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                 IN  LET mbind_pte_break_618 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                         mbind_pte_break_619 == IF ~FALSE THEN mbind_pte_break_618 ELSE mbind_pte_break
+                                                                                                                         mbind_nr_failed_56 == IF ~FALSE THEN TRUE ELSE mbind_nr_failed
+                                                                                                                     IN  IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                    ELSE LET mbind_pte_break_623 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                             mbind_pte_break_624 == IF ~TRUE THEN mbind_pte_break_623 ELSE mbind_pte_break
+                                                                                                             mbind_nr_failed_57 == IF ~TRUE THEN TRUE ELSE mbind_nr_failed
+                                                                                                         IN  IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                    ELSE IF mbind_pending
+                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                    ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                    ELSE FALSE
+                                                    ELSE FALSE
+
 \* mbind.decide (spec/mbind/mbind.mbf:53)
 mbind_decide == /\ mbind_pc = "decide"
                 /\ IF mbind_qret = "Q_EIO" \/ mbind_qret = "Q_EFAULT"
@@ -883,6 +2172,20 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                  mbind_do_putback, mbind_pg, reclaim_pc, reclaim_page,
                                  compaction_pc, compaction_page, gup_pc, zap_pc >>
 
+\* mbind.migrate stores a value outside its variable's type
+mbind_migrate_out_of_type == /\ mbind_pc = "migrate"
+                             /\ IF (mbind_do_migrate \/ mbind_do_putback) /\ (\E q \in Page : "H_MBIND" \in holders[q])
+                                   THEN \E q \in Page :
+                                           /\ "H_MBIND" \in holders[q] /\ ~(\E r \in Page : r < q /\ "H_MBIND" \in holders[r])
+                                           /\ IF mbind_do_migrate
+                                                 THEN IF ~mapped(q)
+                                                         THEN nr_isolated - 1 \notin (-1)..3
+                                                         ELSE IF pinned[q]
+                                                                 THEN nr_isolated - 1 \notin (-1)..3
+                                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                   ELSE FALSE
+
 \* mbind.finish (spec/mbind/mbind.mbf:70)
 mbind_finish == /\ mbind_pc = "finish"
                 /\ LET mbind_ret_1 == IF (mbind_nr_failed \/ mbind_mig_failed) /\ eff_strict THEN "EIO" ELSE "OK"
@@ -936,6 +2239,13 @@ reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                                            mbind_do_putback, mbind_mig_failed, mbind_pg, compaction_pc,
                                            compaction_page, gup_pc, zap_pc >>
 
+\* reclaim.reclaim_isolate stores a value outside its variable's type
+reclaim_reclaim_isolate_out_of_type == /\ reclaim_pc = "reclaim_isolate"
+                                       /\ racing_walk("R_RECLAIM")
+                                       /\ \E p \in Page :
+                                             /\ PageLRU(p) /\ racer_target(p) /\ (~reached[p] \/ toctou_window(p))
+                                             /\ nr_isolated + 1 \notin (-1)..3
+
 \* reclaim.reclaim_release (spec/mbind/others.mbf:52)
 reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                            /\ \E p \in Page :
@@ -967,6 +2277,15 @@ reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                                            mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                            mbind_mig_failed, mbind_pg, compaction_pc, compaction_page,
                                            gup_pc, zap_pc >>
+
+\* reclaim.reclaim_release stores a value outside its variable's type
+reclaim_reclaim_release_out_of_type == /\ reclaim_pc = "reclaim_release"
+                                       /\ \E p \in Page :
+                                             /\ p = reclaim_page
+                                             /\ \/ /\ reached[p] \/ walk_over
+                                                   /\ nr_isolated - 1 \notin (-1)..3
+                                                \/ /\ mapped(p) /\ ~pinned[p] /\ ~ptl_blocks(p)
+                                                   /\ nr_isolated - 1 \notin (-1)..3
 
 reclaim == \/ reclaim_reclaim_isolate
            \/ reclaim_reclaim_release
@@ -1000,6 +2319,13 @@ compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                               zap_pc >>
 
+\* compaction.compact_isolate stores a value outside its variable's type
+compaction_compact_isolate_out_of_type == /\ compaction_pc = "compact_isolate"
+                                          /\ racing_walk("R_COMPACTION")
+                                          /\ \E p \in Page :
+                                                /\ PageLRU(p) /\ faulted[p] /\ ~large[p] /\ ~reached[p] /\ ~ptl_blocks(p)
+                                                /\ nr_isolated + 1 \notin (-1)..3
+
 \* compaction.compact_finish (spec/mbind/others.mbf:97)
 compaction_compact_finish == /\ compaction_pc = "compact_finish"
                              /\ \E p \in Page :
@@ -1022,6 +2348,13 @@ compaction_compact_finish == /\ compaction_pc = "compact_finish"
                                              mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                              mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                              zap_pc >>
+
+\* compaction.compact_finish stores a value outside its variable's type
+compaction_compact_finish_out_of_type == /\ compaction_pc = "compact_finish"
+                                         /\ \E p \in Page :
+                                               /\ p = compaction_page /\ ~ptl_blocks(p) /\ (reached[p] \/ walk_over \/ ~lru_add_direct(p))
+                                               /\ LET pte_1 == [pte EXCEPT ![p] = IF pte[p] = "PTE_MIGRATION" THEN "PTE_PRESENT" ELSE @]
+                                                  IN  nr_isolated - 1 \notin (-1)..3
 
 compaction == \/ compaction_compact_isolate
               \/ compaction_compact_finish
@@ -1095,6 +2428,17 @@ Next == \/ mbind
         \/ Terminating
 
 Spec == Init /\ [][Next]_vars
+
+\* ---- type rule ------------------------------------------------------------
+
+\* No enabled step stores a value outside the type of a variable that is not
+\* guarded: a type violation of every claim (NOTE(type rule) in ir/model.py).
+StoresInType == /\ ~mbind_walk_out_of_type
+                /\ ~mbind_migrate_out_of_type
+                /\ ~reclaim_reclaim_isolate_out_of_type
+                /\ ~reclaim_reclaim_release_out_of_type
+                /\ ~compaction_compact_isolate_out_of_type
+                /\ ~compaction_compact_finish_out_of_type
 
 \* ---- claim no_false_eio (spec/mbind/claims.mbf:18) ------------------------
 

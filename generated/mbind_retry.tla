@@ -820,6 +820,1163 @@ mbind_walk == /\ mbind_pc = "walk"
                               mbind_do_putback, mbind_mig_failed, reclaim_pc, reclaim_page,
                               compaction_pc, compaction_page, gup_pc, zap_pc >>
 
+\* mbind.walk stores a value outside its variable's type
+mbind_walk_out_of_type == /\ mbind_pc = "walk"
+                          /\ LET mbind_scan_1 == IF ~vma_skipped(vma[mbind_pg]) THEN walk_scans ELSE FALSE
+                                 cond_1 == ((vma[mbind_pg] = 0 /\ hole_before[vma[mbind_pg]]) \/ hole_after(vma[mbind_pg])) /\ ~discontig_ok
+                                 mbind_qret_1 == IF cond_1 THEN "Q_EFAULT" ELSE mbind_qret
+                                 mbind_scan_2 == IF cond_1 THEN FALSE ELSE mbind_scan_1
+                                 mbind_stop_1 == IF cond_1 THEN TRUE ELSE mbind_stop
+                                 cond_2 == first_in_vma(mbind_pg)
+                                 mbind_qret_2 == IF cond_2 THEN mbind_qret_1 ELSE mbind_qret
+                                 mbind_scan_3 == IF cond_2 THEN mbind_scan_2 ELSE mbind_scan
+                                 mbind_stop_2 == IF cond_2 THEN mbind_stop_1 ELSE mbind_stop
+                             IN  IF mbind_scan_3 /\ ~mbind_stop_2
+                                    THEN LET cond_3 == mapped(mbind_pg) /\ misplaced[mbind_pg]
+                                             reached_1 == [reached EXCEPT ![mbind_pg] = IF cond_3 THEN TRUE ELSE @]
+                                             held_at_reach_1 == [held_at_reach EXCEPT ![mbind_pg] = IF cond_3 THEN held_by_other(mbind_pg) ELSE @]
+                                         IN  IF pmd[mbind_pg] /\ pte[mbind_pg] = "PTE_MIGRATION" /\ pmd_migration_eio
+                                                THEN IF mbind_stop_2
+                                                        THEN FALSE
+                                                        ELSE IF mbind_scan_3
+                                                                THEN IF mbind_pending
+                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                        /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                              THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                      THEN IF FALSE
+                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                      ELSE FALSE
+                                                                                                              ELSE FALSE
+                                                                                                      ELSE IF candidate(mbind_pg)
+                                                                                                              THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                      THEN LET mbind_pte_break_4 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                           IN  IF FALSE
+                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                              /\ LET retry_1 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                      ELSE LET iso_failed_4 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                           IN  LET retry_2 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                               IN  IF FALSE
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE LET retry_3 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                   IN  IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                              ELSE IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                              ELSE FALSE
+                                                                                ELSE LET iso_failed_8 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                     IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                            THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                    THEN IF FALSE
+                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                    ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                                    ELSE IF candidate(mbind_pg)
+                                                                                                            THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                    THEN LET mbind_pte_break_24 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                         IN  IF FALSE
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                            /\ LET retry_4 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                               IN  IF FALSE
+                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE FALSE
+                                                                                                                                    ELSE LET iso_failed_12 == [iso_failed_8 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                         IN  LET retry_5 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                             IN  IF FALSE
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE LET retry_6 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                 IN  IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                            ELSE IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                        ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                        THEN IF mbind_pending
+                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                        THEN LET mbind_pte_break_44 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                             IN  IF mbind_pending
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                /\ LET retry_7 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                        ELSE LET iso_failed_19 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                             IN  LET retry_8 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                ELSE LET retry_9 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                     IN  IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                ELSE IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                ELSE FALSE
+                                                                ELSE FALSE
+                                                ELSE IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                        THEN IF mbind_stop_2
+                                                                THEN FALSE
+                                                                ELSE IF mbind_scan_3
+                                                                        THEN IF mbind_pending
+                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                      THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                              THEN IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                              ELSE IF candidate(mbind_pg)
+                                                                                                                      THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                              THEN LET mbind_pte_break_64 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                   IN  IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                              ELSE IF want_isolate(mbind_pg)
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                   \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                      /\ LET retry_10 == [retry EXCEPT ![mbind_pg] = TRUE, ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                              ELSE LET iso_failed_26 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                   IN  LET retry_11 == [retry EXCEPT ![mbind_pg] = TRUE, ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE LET retry_12 == [retry EXCEPT ![mbind_pg] = TRUE, ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                           IN  IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                      ELSE IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                      ELSE FALSE
+                                                                                        ELSE LET iso_failed_30 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                             IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                    THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                            THEN IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                            ELSE IF candidate(mbind_pg)
+                                                                                                                    THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                            THEN LET mbind_pte_break_84 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                 IN  IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                    /\ LET retry_13 == [retry EXCEPT ![mbind_pg] = TRUE, ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                            ELSE LET iso_failed_34 == [iso_failed_30 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                 IN  LET retry_14 == [retry EXCEPT ![mbind_pg] = TRUE, ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE LET retry_15 == [retry EXCEPT ![mbind_pg] = TRUE, ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                         IN  IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                    ELSE IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                    ELSE FALSE
+                                                                                ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                        THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                THEN IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                                ELSE IF candidate(mbind_pg)
+                                                                                                        THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                THEN LET mbind_pte_break_104 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                     IN  IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                                ELSE IF want_isolate(mbind_pg)
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                        /\ LET retry_16 == [retry EXCEPT ![mbind_pg] = TRUE, ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                           IN  IF mbind_pending
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                ELSE LET iso_failed_41 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                     IN  LET retry_17 == [retry EXCEPT ![mbind_pg] = TRUE, ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE LET retry_18 == [retry EXCEPT ![mbind_pg] = TRUE, ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                             IN  IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                        ELSE IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                        ELSE FALSE
+                                                                        ELSE FALSE
+                                                        ELSE IF candidate(mbind_pg)
+                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                        THEN LET mbind_pte_break_121 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                             IN  IF mbind_stop_2
+                                                                                    THEN FALSE
+                                                                                    ELSE IF mbind_scan_3
+                                                                                            THEN IF mbind_pending
+                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                    /\ IF large[mbind_pg] /\ ~mbind_pte_break_121 /\ ~large_dedup
+                                                                                                                          THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                  THEN IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE IF candidate(mbind_pg)
+                                                                                                                                          THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                  THEN LET mbind_pte_break_125 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_121
+                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                  ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                       \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                          /\ LET retry_19 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                            THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                  ELSE LET iso_failed_48 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                       IN  LET retry_20 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE LET retry_21 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                          ELSE IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                          ELSE FALSE
+                                                                                                            ELSE LET iso_failed_52 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                 IN  IF large[mbind_pg] /\ ~mbind_pte_break_121 /\ ~large_dedup
+                                                                                                                        THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                THEN IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE IF candidate(mbind_pg)
+                                                                                                                                        THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                THEN LET mbind_pte_break_145 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_121
+                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                        /\ LET retry_22 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                ELSE LET iso_failed_56 == [iso_failed_52 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                     IN  LET retry_23 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE LET retry_24 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                        ELSE IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                    ELSE IF large[mbind_pg] /\ ~mbind_pte_break_121 /\ ~large_dedup
+                                                                                                            THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                    THEN IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE IF candidate(mbind_pg)
+                                                                                                                            THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                    THEN LET mbind_pte_break_165 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break_121
+                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                            /\ LET retry_25 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                               IN  IF mbind_pending
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                    ELSE LET iso_failed_63 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                         IN  LET retry_26 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                             IN  IF mbind_pending
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE LET retry_27 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                            ELSE IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                /\ LET retry_28 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                   IN  IF mbind_stop_2
+                                                                                                          THEN FALSE
+                                                                                                          ELSE IF mbind_scan_3
+                                                                                                                  THEN IF mbind_pending
+                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                  THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                       \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                          /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                                        THEN IF FALSE
+                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                        THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                                        THEN LET mbind_pte_break_185 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                    THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                            THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                                THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                        THEN \/ nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                             \/ /\ nr_isolated + 1 + 1 + 1 \in (-1)..3
+                                                                                                                                                                                                /\ LET retry_29 == [retry_28 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                        ELSE LET iso_failed_70 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}, ![mbind_pg] = [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                             IN  LET retry_30 == [retry_28 EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE LET retry_31 == [retry_28 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                ELSE IF FALSE
+                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                  ELSE LET iso_failed_74 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                       IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                              THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                                      THEN IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE IF candidate(mbind_pg)
+                                                                                                                                                              THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                                      THEN LET mbind_pte_break_205 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                              /\ LET retry_32 == [retry_28 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                      ELSE LET iso_failed_78 == [iso_failed_74 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                           IN  LET retry_33 == [retry_28 EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE LET retry_34 == [retry_28 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                              ELSE IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                          ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                  THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                          THEN IF mbind_pending
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE IF candidate(mbind_pg)
+                                                                                                                                                  THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                          THEN LET mbind_pte_break_225 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                               IN  IF mbind_pending
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                  /\ LET retry_35 == [retry_28 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                          ELSE LET iso_failed_85 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                               IN  LET retry_36 == [retry_28 EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE LET retry_37 == [retry_28 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                       IN  IF mbind_pending
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                  ELSE IF mbind_pending
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                                  ELSE FALSE
+                                                                                        ELSE LET iso_failed_89 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                             IN  LET retry_38 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                 IN  IF mbind_stop_2
+                                                                                                        THEN FALSE
+                                                                                                        ELSE IF mbind_scan_3
+                                                                                                                THEN IF mbind_pending
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                        /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                              THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                                      THEN IF FALSE
+                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                              ELSE FALSE
+                                                                                                                                                      ELSE IF candidate(mbind_pg)
+                                                                                                                                                              THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                                      THEN LET mbind_pte_break_245 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                                           IN  IF FALSE
+                                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                              /\ LET retry_39 == [retry_38 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                      ELSE LET iso_failed_93 == [iso_failed_89 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                           IN  LET retry_40 == [retry_38 EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE LET retry_41 == [retry_38 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                              ELSE IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE FALSE
+                                                                                                                                ELSE LET iso_failed_97 == [iso_failed_89 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                     IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                            THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                                    THEN IF FALSE
+                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE IF candidate(mbind_pg)
+                                                                                                                                                            THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                                    THEN LET mbind_pte_break_265 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                                         IN  IF FALSE
+                                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                            /\ LET retry_42 == [retry_38 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                                    ELSE LET iso_failed_101 == [iso_failed_97 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                                         IN  LET retry_43 == [retry_38 EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE LET retry_44 == [retry_38 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                            ELSE IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                        ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                        THEN IF mbind_pending
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                        THEN LET mbind_pte_break_285 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                             IN  IF mbind_pending
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                /\ LET retry_45 == [retry_38 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                        ELSE LET iso_failed_108 == [iso_failed_89 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                             IN  LET retry_46 == [retry_38 EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE LET retry_47 == [retry_38 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                ELSE IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                ELSE LET retry_48 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                     IN  IF mbind_stop_2
+                                                                                            THEN FALSE
+                                                                                            ELSE IF mbind_scan_3
+                                                                                                    THEN IF mbind_pending
+                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                            /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                  THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                          THEN IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE IF candidate(mbind_pg)
+                                                                                                                                                  THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                          THEN LET mbind_pte_break_305 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                                                  /\ LET retry_49 == [retry_48 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                          ELSE LET iso_failed_115 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                               IN  LET retry_50 == [retry_48 EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                  ELSE LET retry_51 == [retry_48 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                       IN  IF FALSE
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                  ELSE IF FALSE
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                  ELSE FALSE
+                                                                                                                    ELSE LET iso_failed_119 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                         IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                                        THEN IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                                        THEN LET mbind_pte_break_325 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                                /\ LET retry_52 == [retry_48 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                                                          ELSE FALSE
+                                                                                                                                                                        ELSE LET iso_failed_123 == [iso_failed_119 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                             IN  LET retry_53 == [retry_48 EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE LET retry_54 == [retry_48 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                     IN  IF FALSE
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                ELSE IF FALSE
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE FALSE
+                                                                                                            ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                                    THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                            THEN IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE IF candidate(mbind_pg)
+                                                                                                                                    THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                            THEN LET mbind_pte_break_345 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                                    /\ LET retry_55 == [retry_48 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                       IN  IF mbind_pending
+                                                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                            ELSE LET iso_failed_130 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                                 IN  LET retry_56 == [retry_48 EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                                    ELSE FALSE
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                    ELSE LET retry_57 == [retry_48 EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                         IN  IF mbind_pending
+                                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                    ELSE IF mbind_pending
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                    ELSE FALSE
+                                                                ELSE IF mbind_stop_2
+                                                                        THEN FALSE
+                                                                        ELSE IF mbind_scan_3
+                                                                                THEN IF mbind_pending
+                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                     \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                        /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                              THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                      THEN IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE IF candidate(mbind_pg)
+                                                                                                                              THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                      THEN LET mbind_pte_break_365 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                           IN  IF FALSE
+                                                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                      ELSE IF want_isolate(mbind_pg)
+                                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                      THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                           \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                                              /\ LET retry_58 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                                        THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                                THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                                                ELSE FALSE
+                                                                                                                                                                        ELSE FALSE
+                                                                                                                                                      ELSE LET iso_failed_137 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                           IN  LET retry_59 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                              ELSE LET retry_60 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                   IN  IF FALSE
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                              ELSE IF FALSE
+                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                              ELSE FALSE
+                                                                                                                                      ELSE FALSE
+                                                                                                              ELSE FALSE
+                                                                                                ELSE LET iso_failed_141 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                     IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                            THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                                    THEN IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE IF candidate(mbind_pg)
+                                                                                                                            THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                                    THEN LET mbind_pte_break_385 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                                         IN  IF FALSE
+                                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                                ELSE FALSE
+                                                                                                                                    ELSE IF want_isolate(mbind_pg)
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                            /\ LET retry_61 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                               IN  IF FALSE
+                                                                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                              ELSE FALSE
+                                                                                                                                                                      ELSE FALSE
+                                                                                                                                                    ELSE LET iso_failed_145 == [iso_failed_141 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                                         IN  LET retry_62 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                             IN  IF FALSE
+                                                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                            ELSE FALSE
+                                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE LET retry_63 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                 IN  IF FALSE
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                            ELSE IF FALSE
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                            ELSE FALSE
+                                                                                        ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                                        THEN IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                                        THEN LET mbind_pte_break_405 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                                             IN  IF mbind_pending
+                                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                            ELSE FALSE
+                                                                                                                                    ELSE FALSE
+                                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                                /\ LET retry_64 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                                   IN  IF mbind_pending
+                                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                                  ELSE FALSE
+                                                                                                                                                          ELSE FALSE
+                                                                                                                                        ELSE LET iso_failed_152 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                                             IN  LET retry_65 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                                 IN  IF mbind_pending
+                                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                                ELSE FALSE
+                                                                                                                                                        ELSE FALSE
+                                                                                                                                ELSE LET retry_66 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                     IN  IF mbind_pending
+                                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                ELSE IF mbind_pending
+                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                ELSE FALSE
+                                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                ELSE FALSE
+                                    ELSE IF mbind_stop_2
+                                            THEN FALSE
+                                            ELSE IF mbind_scan_3
+                                                    THEN IF mbind_pending
+                                                            THEN IF PageLRU(mbind_pg)
+                                                                    THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                         \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                            /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                  THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                          THEN IF FALSE
+                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                          ELSE FALSE
+                                                                                                  ELSE FALSE
+                                                                                          ELSE IF candidate(mbind_pg)
+                                                                                                  THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                          THEN LET mbind_pte_break_425 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                               IN  IF FALSE
+                                                                                                                      THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                              THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                              ELSE FALSE
+                                                                                                                      ELSE FALSE
+                                                                                                          ELSE IF want_isolate(mbind_pg)
+                                                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                          THEN \/ nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                               \/ /\ nr_isolated + 1 + 1 \in (-1)..3
+                                                                                                                                  /\ LET retry_67 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                     IN  IF FALSE
+                                                                                                                                            THEN IF ([lru EXCEPT ![mbind_pg] = FALSE, ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                    THEN nr_isolated + 1 + 1 + 1 \notin (-1)..3
+                                                                                                                                                    ELSE FALSE
+                                                                                                                                            ELSE FALSE
+                                                                                                                          ELSE LET iso_failed_159 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in [holders EXCEPT ![mbind_pg] = holders[mbind_pg] \cup {"H_MBIND"}][mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                               IN  LET retry_68 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                   IN  IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                  ELSE LET retry_69 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                       IN  IF FALSE
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                  ELSE IF FALSE
+                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                  ELSE FALSE
+                                                                                                          ELSE FALSE
+                                                                                  ELSE FALSE
+                                                                    ELSE LET iso_failed_163 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                         IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                                THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                                        THEN IF FALSE
+                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                        ELSE FALSE
+                                                                                                ELSE FALSE
+                                                                                        ELSE IF candidate(mbind_pg)
+                                                                                                THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                                        THEN LET mbind_pte_break_445 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                             IN  IF FALSE
+                                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                            ELSE FALSE
+                                                                                                                    ELSE FALSE
+                                                                                                        ELSE IF want_isolate(mbind_pg)
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                                /\ LET retry_70 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                                   IN  IF FALSE
+                                                                                                                                          THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                                  THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                                  ELSE FALSE
+                                                                                                                                          ELSE FALSE
+                                                                                                                        ELSE LET iso_failed_167 == [iso_failed_163 EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                             IN  LET retry_71 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                                 IN  IF FALSE
+                                                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                                ELSE FALSE
+                                                                                                                                        ELSE FALSE
+                                                                                                                ELSE LET retry_72 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                     IN  IF FALSE
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                ELSE IF FALSE
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                ELSE FALSE
+                                                            ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                    THEN IF pte[mbind_pg] = "PTE_MIGRATION"
+                                                                            THEN IF mbind_pending
+                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                                            ELSE FALSE
+                                                                                    ELSE FALSE
+                                                                            ELSE IF candidate(mbind_pg)
+                                                                                    THEN IF ~move_set \/ ~migratable[vma[mbind_pg]]
+                                                                                            THEN LET mbind_pte_break_465 == IF strictly_unmovable THEN TRUE ELSE mbind_pte_break
+                                                                                                 IN  IF mbind_pending
+                                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                ELSE FALSE
+                                                                                                        ELSE FALSE
+                                                                                            ELSE IF want_isolate(mbind_pg)
+                                                                                                    THEN IF PageLRU(mbind_pg)
+                                                                                                            THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                                                                 \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                                                                    /\ LET retry_73 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                                       IN  IF mbind_pending
+                                                                                                                              THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                                                                      THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                                                                      ELSE FALSE
+                                                                                                                              ELSE FALSE
+                                                                                                            ELSE LET iso_failed_174 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                                                                                 IN  LET retry_74 == [retry EXCEPT ![mbind_pg] = IF ~FALSE THEN TRUE ELSE @]
+                                                                                                                     IN  IF mbind_pending
+                                                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                                    ELSE FALSE
+                                                                                                                            ELSE FALSE
+                                                                                                    ELSE LET retry_75 == [retry EXCEPT ![mbind_pg] = IF ~TRUE THEN TRUE ELSE @]
+                                                                                                         IN  IF mbind_pending
+                                                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                                        ELSE FALSE
+                                                                                                                ELSE FALSE
+                                                                                    ELSE IF mbind_pending
+                                                                                            THEN IF PageLRU(mbind_pg)
+                                                                                                    THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                    ELSE FALSE
+                                                                                            ELSE FALSE
+                                                                    ELSE FALSE
+                                                    ELSE FALSE
+
 \* mbind.decide (spec/mbind/mbind.mbf:53)
 mbind_decide == /\ mbind_pc = "decide"
                 /\ LET policy_set_1 == IF mbind_range_efault THEN policy_set ELSE TRUE
@@ -950,6 +2107,42 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                  reclaim_pc, reclaim_page, compaction_pc, compaction_page,
                                  gup_pc, zap_pc >>
 
+\* mbind.migrate stores a value outside its variable's type
+mbind_migrate_out_of_type == /\ mbind_pc = "migrate"
+                             /\ IF \E q \in Page : "H_MBIND" \in holders[q] \/ retry[q]
+                                   THEN \E q \in Page :
+                                           /\ ("H_MBIND" \in holders[q] \/ retry[q]) /\ ~(\E r \in Page : r < q /\ ("H_MBIND" \in holders[r] \/ retry[r]))
+                                           /\ IF "H_MBIND" \in holders[q]
+                                                 THEN IF mbind_do_migrate
+                                                         THEN IF ~mapped(q)
+                                                                 THEN nr_isolated - 1 \notin (-1)..3
+                                                                 ELSE IF pinned[q]
+                                                                         THEN nr_isolated - 1 \notin (-1)..3
+                                                                         ELSE nr_isolated - 1 \notin (-1)..3
+                                                         ELSE nr_isolated - 1 \notin (-1)..3
+                                                 ELSE IF ~mbind_do_migrate \/ ~mapped(q) \/ ~misplaced[q] \/ ~want_isolate(q)
+                                                         THEN FALSE
+                                                         ELSE LET lru_1 == [lru EXCEPT ![q] = IF in_batch(q) THEN TRUE ELSE @]
+                                                              IN  IF (lru_1[q])
+                                                                     THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                                          \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                             /\ IF TRUE
+                                                                                   THEN IF ~mapped(q)
+                                                                                           THEN (nr_isolated + 1) - 1 \notin (-1)..3
+                                                                                           ELSE IF pinned[q]
+                                                                                                   THEN (nr_isolated + 1) - 1 \notin (-1)..3
+                                                                                                   ELSE (nr_isolated + 1) - 1 \notin (-1)..3
+                                                                                   ELSE tries[q] + 1 \notin 0..1
+                                                                     ELSE LET iso_failed_1 == [iso_failed EXCEPT ![q] = IF ~("H_MBIND" \in holders[q]) THEN TRUE ELSE @]
+                                                                          IN  IF FALSE
+                                                                                 THEN IF ~mapped(q)
+                                                                                         THEN nr_isolated - 1 \notin (-1)..3
+                                                                                         ELSE IF pinned[q]
+                                                                                                 THEN nr_isolated - 1 \notin (-1)..3
+                                                                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                                                                 ELSE tries[q] + 1 \notin 0..1
+                                   ELSE FALSE
+
 \* mbind.finish (spec/mbind/mbind.mbf:70)
 mbind_finish == /\ mbind_pc = "finish"
                 /\ LET mbind_ret_1 == IF (mbind_nr_failed \/ mbind_mig_failed) /\ eff_strict THEN "EIO" ELSE "OK"
@@ -1003,6 +2196,13 @@ reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                                            mbind_do_putback, mbind_mig_failed, mbind_pg, compaction_pc,
                                            compaction_page, gup_pc, zap_pc >>
 
+\* reclaim.reclaim_isolate stores a value outside its variable's type
+reclaim_reclaim_isolate_out_of_type == /\ reclaim_pc = "reclaim_isolate"
+                                       /\ racing_walk("R_RECLAIM")
+                                       /\ \E p \in Page :
+                                             /\ PageLRU(p) /\ racer_target(p) /\ (~reached[p] \/ toctou_window(p))
+                                             /\ nr_isolated + 1 \notin (-1)..3
+
 \* reclaim.reclaim_release (spec/mbind/others.mbf:52)
 reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                            /\ \E p \in Page :
@@ -1034,6 +2234,15 @@ reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                                            mbind_iso_ok, mbind_pending, mbind_pmd_eio, mbind_do_migrate,
                                            mbind_do_putback, mbind_mig_failed, mbind_pg, compaction_pc,
                                            compaction_page, gup_pc, zap_pc >>
+
+\* reclaim.reclaim_release stores a value outside its variable's type
+reclaim_reclaim_release_out_of_type == /\ reclaim_pc = "reclaim_release"
+                                       /\ \E p \in Page :
+                                             /\ p = reclaim_page
+                                             /\ \/ /\ reached[p] \/ walk_over
+                                                   /\ nr_isolated - 1 \notin (-1)..3
+                                                \/ /\ mapped(p) /\ ~pinned[p] /\ ~ptl_blocks(p)
+                                                   /\ nr_isolated - 1 \notin (-1)..3
 
 reclaim == \/ reclaim_reclaim_isolate
            \/ reclaim_reclaim_release
@@ -1067,6 +2276,13 @@ compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                                               mbind_do_putback, mbind_mig_failed, mbind_pg, reclaim_pc,
                                               reclaim_page, gup_pc, zap_pc >>
 
+\* compaction.compact_isolate stores a value outside its variable's type
+compaction_compact_isolate_out_of_type == /\ compaction_pc = "compact_isolate"
+                                          /\ racing_walk("R_COMPACTION")
+                                          /\ \E p \in Page :
+                                                /\ PageLRU(p) /\ faulted[p] /\ ~large[p] /\ ~reached[p] /\ ~ptl_blocks(p)
+                                                /\ nr_isolated + 1 \notin (-1)..3
+
 \* compaction.compact_finish (spec/mbind/others.mbf:97)
 compaction_compact_finish == /\ compaction_pc = "compact_finish"
                              /\ \E p \in Page :
@@ -1089,6 +2305,13 @@ compaction_compact_finish == /\ compaction_pc = "compact_finish"
                                              mbind_iso_ok, mbind_pending, mbind_pmd_eio, mbind_do_migrate,
                                              mbind_do_putback, mbind_mig_failed, mbind_pg, reclaim_pc,
                                              reclaim_page, gup_pc, zap_pc >>
+
+\* compaction.compact_finish stores a value outside its variable's type
+compaction_compact_finish_out_of_type == /\ compaction_pc = "compact_finish"
+                                         /\ \E p \in Page :
+                                               /\ p = compaction_page /\ ~ptl_blocks(p) /\ (reached[p] \/ walk_over \/ ~lru_add_direct(p))
+                                               /\ LET pte_1 == [pte EXCEPT ![p] = IF pte[p] = "PTE_MIGRATION" THEN "PTE_PRESENT" ELSE @]
+                                                  IN  nr_isolated - 1 \notin (-1)..3
 
 compaction == \/ compaction_compact_isolate
               \/ compaction_compact_finish
@@ -1162,6 +2385,17 @@ Next == \/ mbind
         \/ Terminating
 
 Spec == Init /\ [][Next]_vars
+
+\* ---- type rule ------------------------------------------------------------
+
+\* No enabled step stores a value outside the type of a variable that is not
+\* guarded: a type violation of every claim (NOTE(type rule) in ir/model.py).
+StoresInType == /\ ~mbind_walk_out_of_type
+                /\ ~mbind_migrate_out_of_type
+                /\ ~reclaim_reclaim_isolate_out_of_type
+                /\ ~reclaim_reclaim_release_out_of_type
+                /\ ~compaction_compact_isolate_out_of_type
+                /\ ~compaction_compact_finish_out_of_type
 
 \* ---- claim no_false_eio (spec/mbind/claims.mbf:18) ------------------------
 

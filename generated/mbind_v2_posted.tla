@@ -769,6 +769,94 @@ mbind_walk_isolate == /\ mbind_pc = "walk_isolate"
                                       mbind_do_putback, mbind_mig_failed, reclaim_pc, reclaim_page,
                                       compaction_pc, compaction_page, gup_pc, zap_pc >>
 
+\* mbind.walk_isolate stores a value outside its variable's type
+mbind_walk_isolate_out_of_type == /\ mbind_pc = "walk_isolate"
+                                  /\ IF mbind_scan
+                                        THEN IF mbind_pending
+                                                THEN IF PageLRU(mbind_pg)
+                                                        THEN \/ nr_isolated + 1 \notin (-1)..3
+                                                             \/ /\ nr_isolated + 1 \in (-1)..3
+                                                                /\ IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                      THEN LET mbind_pending_1 == IF want_isolate(mbind_pg) THEN TRUE ELSE FALSE
+                                                                               cond_1 == ~([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg]) /\ eff_strict
+                                                                               mbind_add_eio_1 == IF cond_1 THEN TRUE ELSE FALSE
+                                                                               mbind_pending_2 == IF cond_1 THEN FALSE ELSE mbind_pending_1
+                                                                               mbind_pmd_unmovable_1 == IF mbind_add_eio_1 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                               cond_2 == ~migratable[vma[mbind_pg]]
+                                                                               mbind_pte_break_1 == IF cond_2 THEN TRUE ELSE mbind_pte_break
+                                                                               mbind_pmd_unmovable_2 == IF cond_2 THEN TRUE ELSE mbind_pmd_unmovable_1
+                                                                               mbind_add_eio_2 == IF cond_2 THEN FALSE ELSE mbind_add_eio_1
+                                                                               mbind_pending_3 == IF cond_2 THEN FALSE ELSE mbind_pending_2
+                                                                               mbind_pte_break_2 == IF move_set THEN mbind_pte_break_1 ELSE TRUE
+                                                                               mbind_pmd_unmovable_3 == IF move_set THEN mbind_pmd_unmovable_2 ELSE mbind_pmd_unmovable
+                                                                               mbind_add_eio_3 == IF move_set THEN mbind_add_eio_2 ELSE FALSE
+                                                                               mbind_pending_4 == IF move_set THEN mbind_pending_3 ELSE FALSE
+                                                                               cond_3 == candidate(mbind_pg)
+                                                                               mbind_pte_break_3 == IF cond_3 THEN mbind_pte_break_2 ELSE mbind_pte_break
+                                                                               mbind_pmd_unmovable_4 == IF cond_3 THEN mbind_pmd_unmovable_3 ELSE mbind_pmd_unmovable
+                                                                               mbind_add_eio_4 == IF cond_3 THEN mbind_add_eio_3 ELSE FALSE
+                                                                               mbind_pending_5 == IF cond_3 THEN mbind_pending_4 ELSE FALSE
+                                                                           IN  IF mbind_pending_5
+                                                                                  THEN IF ([lru EXCEPT ![mbind_pg] = FALSE][mbind_pg])
+                                                                                          THEN nr_isolated + 1 + 1 \notin (-1)..3
+                                                                                          ELSE FALSE
+                                                                                  ELSE FALSE
+                                                                      ELSE FALSE
+                                                        ELSE LET iso_failed_2 == [iso_failed EXCEPT ![mbind_pg] = IF ~("H_MBIND" \in holders[mbind_pg]) THEN TRUE ELSE @]
+                                                             IN  IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                                    THEN LET mbind_pending_6 == IF want_isolate(mbind_pg) THEN TRUE ELSE FALSE
+                                                                             cond_8 == ~PageLRU(mbind_pg) /\ eff_strict
+                                                                             mbind_add_eio_5 == IF cond_8 THEN TRUE ELSE FALSE
+                                                                             mbind_pending_7 == IF cond_8 THEN FALSE ELSE mbind_pending_6
+                                                                             mbind_pmd_unmovable_9 == IF mbind_add_eio_5 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                             cond_9 == ~migratable[vma[mbind_pg]]
+                                                                             mbind_pte_break_8 == IF cond_9 THEN TRUE ELSE mbind_pte_break
+                                                                             mbind_pmd_unmovable_10 == IF cond_9 THEN TRUE ELSE mbind_pmd_unmovable_9
+                                                                             mbind_add_eio_6 == IF cond_9 THEN FALSE ELSE mbind_add_eio_5
+                                                                             mbind_pending_8 == IF cond_9 THEN FALSE ELSE mbind_pending_7
+                                                                             mbind_pte_break_9 == IF move_set THEN mbind_pte_break_8 ELSE TRUE
+                                                                             mbind_pmd_unmovable_11 == IF move_set THEN mbind_pmd_unmovable_10 ELSE mbind_pmd_unmovable
+                                                                             mbind_add_eio_7 == IF move_set THEN mbind_add_eio_6 ELSE FALSE
+                                                                             mbind_pending_9 == IF move_set THEN mbind_pending_8 ELSE FALSE
+                                                                             cond_10 == candidate(mbind_pg)
+                                                                             mbind_pte_break_10 == IF cond_10 THEN mbind_pte_break_9 ELSE mbind_pte_break
+                                                                             mbind_pmd_unmovable_12 == IF cond_10 THEN mbind_pmd_unmovable_11 ELSE mbind_pmd_unmovable
+                                                                             mbind_add_eio_8 == IF cond_10 THEN mbind_add_eio_7 ELSE FALSE
+                                                                             mbind_pending_10 == IF cond_10 THEN mbind_pending_9 ELSE FALSE
+                                                                         IN  IF mbind_pending_10
+                                                                                THEN IF PageLRU(mbind_pg)
+                                                                                        THEN nr_isolated + 1 \notin (-1)..3
+                                                                                        ELSE FALSE
+                                                                                ELSE FALSE
+                                                                    ELSE FALSE
+                                                ELSE IF large[mbind_pg] /\ ~mbind_pte_break /\ ~large_dedup
+                                                        THEN LET mbind_pending_11 == IF want_isolate(mbind_pg) THEN TRUE ELSE mbind_pending
+                                                                 cond_15 == ~PageLRU(mbind_pg) /\ eff_strict
+                                                                 mbind_add_eio_9 == IF cond_15 THEN TRUE ELSE FALSE
+                                                                 mbind_pending_12 == IF cond_15 THEN mbind_pending ELSE mbind_pending_11
+                                                                 mbind_pmd_unmovable_17 == IF mbind_add_eio_9 THEN TRUE ELSE mbind_pmd_unmovable
+                                                                 cond_16 == ~migratable[vma[mbind_pg]]
+                                                                 mbind_pte_break_15 == IF cond_16 THEN TRUE ELSE mbind_pte_break
+                                                                 mbind_pmd_unmovable_18 == IF cond_16 THEN TRUE ELSE mbind_pmd_unmovable_17
+                                                                 mbind_add_eio_10 == IF cond_16 THEN FALSE ELSE mbind_add_eio_9
+                                                                 mbind_pending_13 == IF cond_16 THEN mbind_pending ELSE mbind_pending_12
+                                                                 mbind_pte_break_16 == IF move_set THEN mbind_pte_break_15 ELSE TRUE
+                                                                 mbind_pmd_unmovable_19 == IF move_set THEN mbind_pmd_unmovable_18 ELSE mbind_pmd_unmovable
+                                                                 mbind_add_eio_11 == IF move_set THEN mbind_add_eio_10 ELSE FALSE
+                                                                 mbind_pending_14 == IF move_set THEN mbind_pending_13 ELSE mbind_pending
+                                                                 cond_17 == candidate(mbind_pg)
+                                                                 mbind_pte_break_17 == IF cond_17 THEN mbind_pte_break_16 ELSE mbind_pte_break
+                                                                 mbind_pmd_unmovable_20 == IF cond_17 THEN mbind_pmd_unmovable_19 ELSE mbind_pmd_unmovable
+                                                                 mbind_add_eio_12 == IF cond_17 THEN mbind_add_eio_11 ELSE FALSE
+                                                                 mbind_pending_15 == IF cond_17 THEN mbind_pending_14 ELSE mbind_pending
+                                                             IN  IF mbind_pending_15
+                                                                    THEN IF PageLRU(mbind_pg)
+                                                                            THEN nr_isolated + 1 \notin (-1)..3
+                                                                            ELSE FALSE
+                                                                    ELSE FALSE
+                                                        ELSE FALSE
+                                        ELSE FALSE
+
 \* mbind.decide (spec/mbind/mbind.mbf:53)
 mbind_decide == /\ mbind_pc = "decide"
                 /\ IF mbind_qret = "Q_EIO" \/ mbind_qret = "Q_EFAULT"
@@ -845,6 +933,20 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                  mbind_do_putback, mbind_pg, reclaim_pc, reclaim_page,
                                  compaction_pc, compaction_page, gup_pc, zap_pc >>
 
+\* mbind.migrate stores a value outside its variable's type
+mbind_migrate_out_of_type == /\ mbind_pc = "migrate"
+                             /\ IF (mbind_do_migrate \/ mbind_do_putback) /\ (\E q \in Page : "H_MBIND" \in holders[q])
+                                   THEN \E q \in Page :
+                                           /\ "H_MBIND" \in holders[q] /\ ~(\E r \in Page : r < q /\ "H_MBIND" \in holders[r])
+                                           /\ IF mbind_do_migrate
+                                                 THEN IF ~mapped(q)
+                                                         THEN nr_isolated - 1 \notin (-1)..3
+                                                         ELSE IF pinned[q]
+                                                                 THEN nr_isolated - 1 \notin (-1)..3
+                                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                   ELSE FALSE
+
 \* mbind.finish (spec/mbind/mbind.mbf:70)
 mbind_finish == /\ mbind_pc = "finish"
                 /\ LET mbind_ret_1 == IF mbind_qret = "Q_UNMOVABLE" \/ (mbind_mig_failed /\ eff_strict) THEN "EIO" ELSE "OK"
@@ -899,6 +1001,13 @@ reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                                            mbind_do_putback, mbind_mig_failed, mbind_pg, compaction_pc,
                                            compaction_page, gup_pc, zap_pc >>
 
+\* reclaim.reclaim_isolate stores a value outside its variable's type
+reclaim_reclaim_isolate_out_of_type == /\ reclaim_pc = "reclaim_isolate"
+                                       /\ racing_walk("R_RECLAIM")
+                                       /\ \E p \in Page :
+                                             /\ PageLRU(p) /\ racer_target(p) /\ (~reached[p] \/ toctou_window(p))
+                                             /\ nr_isolated + 1 \notin (-1)..3
+
 \* reclaim.reclaim_release (spec/mbind/others.mbf:52)
 reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                            /\ \E p \in Page :
@@ -930,6 +1039,15 @@ reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                                            mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                            mbind_mig_failed, mbind_pg, compaction_pc, compaction_page,
                                            gup_pc, zap_pc >>
+
+\* reclaim.reclaim_release stores a value outside its variable's type
+reclaim_reclaim_release_out_of_type == /\ reclaim_pc = "reclaim_release"
+                                       /\ \E p \in Page :
+                                             /\ p = reclaim_page
+                                             /\ \/ /\ reached[p] \/ walk_over
+                                                   /\ nr_isolated - 1 \notin (-1)..3
+                                                \/ /\ mapped(p) /\ ~pinned[p] /\ ~ptl_blocks(p)
+                                                   /\ nr_isolated - 1 \notin (-1)..3
 
 reclaim == \/ reclaim_reclaim_isolate
            \/ reclaim_reclaim_release
@@ -963,6 +1081,13 @@ compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                               zap_pc >>
 
+\* compaction.compact_isolate stores a value outside its variable's type
+compaction_compact_isolate_out_of_type == /\ compaction_pc = "compact_isolate"
+                                          /\ racing_walk("R_COMPACTION")
+                                          /\ \E p \in Page :
+                                                /\ PageLRU(p) /\ faulted[p] /\ ~large[p] /\ ~reached[p] /\ ~ptl_blocks(p)
+                                                /\ nr_isolated + 1 \notin (-1)..3
+
 \* compaction.compact_finish (spec/mbind/others.mbf:97)
 compaction_compact_finish == /\ compaction_pc = "compact_finish"
                              /\ \E p \in Page :
@@ -985,6 +1110,13 @@ compaction_compact_finish == /\ compaction_pc = "compact_finish"
                                              mbind_pmd_eio, mbind_do_migrate, mbind_do_putback,
                                              mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                              zap_pc >>
+
+\* compaction.compact_finish stores a value outside its variable's type
+compaction_compact_finish_out_of_type == /\ compaction_pc = "compact_finish"
+                                         /\ \E p \in Page :
+                                               /\ p = compaction_page /\ ~ptl_blocks(p) /\ (reached[p] \/ walk_over \/ ~lru_add_direct(p))
+                                               /\ LET pte_1 == [pte EXCEPT ![p] = IF pte[p] = "PTE_MIGRATION" THEN "PTE_PRESENT" ELSE @]
+                                                  IN  nr_isolated - 1 \notin (-1)..3
 
 compaction == \/ compaction_compact_isolate
               \/ compaction_compact_finish
@@ -1058,6 +1190,17 @@ Next == \/ mbind
         \/ Terminating
 
 Spec == Init /\ [][Next]_vars
+
+\* ---- type rule ------------------------------------------------------------
+
+\* No enabled step stores a value outside the type of a variable that is not
+\* guarded: a type violation of every claim (NOTE(type rule) in ir/model.py).
+StoresInType == /\ ~mbind_walk_isolate_out_of_type
+                /\ ~mbind_migrate_out_of_type
+                /\ ~reclaim_reclaim_isolate_out_of_type
+                /\ ~reclaim_reclaim_release_out_of_type
+                /\ ~compaction_compact_isolate_out_of_type
+                /\ ~compaction_compact_finish_out_of_type
 
 \* ---- claim no_false_eio (spec/mbind/claims.mbf:18) ------------------------
 

@@ -33,6 +33,7 @@ ITEM_KEYWORDS = frozenset(
         "type",
         "collection",
         "symmetric",
+        "guarded",
         "var",
         "const",
         "init",
@@ -42,9 +43,11 @@ ITEM_KEYWORDS = frozenset(
         "variant",
         "claim",
         "scenario",
+        "fair",
+        "strong",
     }
 )
-CLAIM_KEYWORDS = frozenset({"assume", "always", "final", "reachable"})
+CLAIM_KEYWORDS = frozenset({"assume", "always", "final", "reachable", "eventually"})
 SCENARIO_KEYWORDS = frozenset({"with", "run", "expect"})
 CONSTRUCT_KEYWORDS = (
     STMT_KEYWORDS | ITEM_KEYWORDS | CLAIM_KEYWORDS | SCENARIO_KEYWORDS | {"step", "else"}
@@ -54,7 +57,7 @@ EXPR_START = frozenset(
 )
 TYPE_START = frozenset({"bool", "set"}) | EXPR_START
 OPERATORS = frozenset(
-    {"=>", "||", "&&", "|", "&", "==", "!=", "<", "<=", ">", ">=", "in", "not", "+", "-"}
+    {"=>", "~>", "||", "&&", "|", "&", "==", "!=", "<", "<=", ">", ">=", "in", "not", "+", "-"}
     | {".", "[", "@", "(", "?", ".."}
 )
 ASSIGN_OPERATORS = frozenset({"=", "+=", "-=", "|=", "&=", "++", "--"})
