@@ -472,6 +472,8 @@ class Model:
     source: str = ""  # spec file path, for headers and diagnostics
     span: Span | None = field(default=None, compare=False)
     fairness: tuple[Fairness, ...] = ()  # NOTE(liveness): assumed by every temporal claim
+    # the root spec file's leading comment, line by line (emitted module headers repeat it)
+    doc: tuple[str, ...] = field(default=(), compare=False)
 
     def collection(self, name: str) -> Collection:
         for c in self.collections:

@@ -267,3 +267,29 @@ def load_sources(
     loader.file(text, (_Link(path, display, None),))
     loader.out.files = sorted(loader.seen)
     return loader.out
+
+
+def leading_comment(text: str) -> tuple[str, ...]:
+    """The lines of the comment a spec file starts with (`/* ... */` or a run of `//`
+    lines), without the comment markers and with non-printable characters shown as
+    pictures, so that an emitted header can repeat what the spec says about itself."""
+    body = text.lstrip("\ufeff").lstrip()
+    lines: list[str] = []
+    if body.startswith("/*"):
+        end = body.find("*/")
+        if end < 0:
+            return ()
+        for raw in body[2:end].splitlines():
+            line = raw.strip()
+            line = line[1:].lstrip() if line.startswith("*") else line
+            lines.append(line)
+    else:
+        for raw in body.splitlines():
+            if not raw.lstrip().startswith("//"):
+                break
+            lines.append(raw.lstrip()[2:].strip())
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return tuple(shown_text(line).rstrip() for line in lines)

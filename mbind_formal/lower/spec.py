@@ -32,7 +32,7 @@ from mbind_formal.ir.resolve import VariantDelta, variant_order
 from mbind_formal.lower.expr import Scope, Sink, const_value
 from mbind_formal.lower.flow import replace_step, shape
 from mbind_formal.lower.model import MAX_SIZE, ModelLowering, Version, init_parts
-from mbind_formal.lower.sources import display_name, load_sources, read
+from mbind_formal.lower.sources import display_name, leading_comment, load_sources, read
 
 __all__ = ("LoadResult", "load_spec", "load_text", "lower")
 
@@ -88,6 +88,9 @@ def _load(
         return LoadResult(None, tuple(src.diags), src.texts, tuple(src.files))
     name = Path(display).stem if not display.startswith("<") else "spec"
     spec, diags = lower(src.items, name=name, source=display, params=params)
+    doc = leading_comment(text)
+    if spec is not None and doc:
+        spec = replace(spec, models=tuple(replace(m, doc=doc) for m in spec.models))
     return LoadResult(spec, (*src.diags, *diags), src.texts, tuple(src.files))
 
 

@@ -1,9 +1,10 @@
 """IR -> TLA+: one module per variant and one TLC configuration per claim.
 
 Input: a `Model` (one variant), the claims to state, the spec file's path (for the
-header). Output: `EmittedModule`, the module text and its `.cfg` texts. Pure: no files,
-no clock. A plain view-model (`tla.view`) is built here and the jinja2 templates in
-`tla/templates/` only loop over it and substitute.
+header, which also repeats the spec's own leading comment, `Model.doc`: a spec names its
+references there; the emitter names none). Output: `EmittedModule`, the module text and
+its `.cfg` texts. Pure: no files, no clock. A plain view-model (`tla.view`) is built
+here and the jinja2 templates in `tla/templates/` only loop over it and substitute.
 
 Representation: NOTE(tla values) in `tla.symbols`. Steps: NOTE(step translation) in
 `tla.actions`. `Next` includes `Terminating == AllDone /\\ UNCHANGED vars`, so TLC's
@@ -29,8 +30,6 @@ from mbind_formal.ir.model import Claim, Model
 from mbind_formal.ir.symmetry import symmetric_collections
 from mbind_formal.tla.symbols import build_symbols
 from mbind_formal.tla.view import CfgView, ModuleView, cfg_view, module_view
-
-KERNEL_REFERENCE = "shared/kernel/SEMANTICS.md"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +97,7 @@ def emit(
     if `witnesses`, one per witness)."""
     claims = tuple(claims)
     syms = build_symbols(model, claims, represented_symmetric(model, claims))
-    view = module_view(syms, claims, spec_path=spec_path, kernel_reference=KERNEL_REFERENCE)
+    view = module_view(syms, claims, spec_path=spec_path)
     cfgs: list[EmittedCfg] = []
     for c in claims:
         targets: list[tuple[int, ...]] = [()]
@@ -128,7 +127,7 @@ def emit_cell(
     """The module and the one configuration TLC needs to check one cell: the claim's
     invariant, or (`witnesses` given) whether one of those witnesses is reachable."""
     syms = build_symbols(model, (claim,), represented_symmetric(model, (claim,)))
-    view = module_view(syms, (claim,), spec_path=spec_path, kernel_reference=KERNEL_REFERENCE)
+    view = module_view(syms, (claim,), spec_path=spec_path)
     cv = cfg_view(
         syms,
         claim,

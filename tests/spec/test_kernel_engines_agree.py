@@ -6,10 +6,12 @@ variant that landed in 5.3 and for mainline, every claim is checked by explicit,
 and k-induction through `verdicts.check_cell`, which replays every trace and reports a
 contradiction, or unequal shortest counterexample lengths, as a disagreement. The
 explicit engine decides every cell here; BMC decides the violated ones and k-induction
-all of them, so the comparison is never empty. PDR is compared on three cells it decides
+all of them, so the comparison is never empty. PDR is compared on two cells it decides
 within a budget of z3 resource units (deterministic, unlike wall time): a violation
-(found by its BMC pre-pass) and two certified proofs (Spacer proves few of this model's
-claims quickly; the bench measures how many).
+(found by its BMC pre-pass) and a certified proof (Spacer proves few of this model's
+claims quickly; in the second edition's world of three VMAs and large pages
+`exclusive_isolation` no longer fit in the first edition's 20 s; the bench measures how
+many).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def test_explicit_bmc_and_kind_agree(two_pages: Spec, variant: str) -> None:
     assert decided["bmc"] > 0, decided
 
 
-@pytest.mark.parametrize("claim", ["no_false_eio", "exclusive_isolation", "no_leak"])
+@pytest.mark.parametrize("claim", ["no_false_eio", "no_leak"])
 def test_pdr_agrees_where_it_decides(two_pages: Spec, claim: str) -> None:
     model = two_pages.model("mainline")
     cell = check_cell(model, two_pages.claim(claim), ["explicit", "pdr"], PDR_BUDGET)

@@ -48,7 +48,10 @@ def test_module_reads_in_order() -> None:
     lines = text.splitlines()
     assert lines[0].startswith("----") and " MODULE race_base " in lines[0]
     assert lines[-1].startswith("====")
-    assert 'variant "base"' in text and "shared/kernel/SEMANTICS.md" in text
+    assert 'variant "base"' in text
+    # The header repeats the spec's own leading comment and names no reference of its own.
+    assert "\\*   Golden model for the TLA+ emitter" in text
+    assert "kernel" not in text.lower() and "SEMANTICS" not in text
     order = [
         "EXTENDS Integers, FiniteSets, TLC",
         "CONSTANTS Page, NoPage",
@@ -155,3 +158,22 @@ def test_source_locations_name_the_included_file(tmp_path: Path) -> None:
     text = emit(result.spec.model("base"), result.spec.claims, spec_path="m/top.mbf").tla_text
     assert "\\* a.s (m/parts/actor.mbf:2)" in text
     assert "(m/top.mbf:3)" in text  # the claim, in the spec itself
+
+
+def test_header_repeats_the_leading_comment_only() -> None:
+    """A spec names its own references in its leading comment; the emitter adds none."""
+    body = "collection P[1] { var x: bool = false; }\nactor a { s: P[0].x = true; done; }\n"
+    for text, shown in [
+        (
+            "/* A spec about X.\n * Reference: docs/x.md\n */\n" + body,
+            ["A spec about X.", "Reference: docs/x.md"],
+        ),
+        ("// line one\n//\n// line two\n" + body, ["line one", "line two"]),
+        (body, []),
+    ]:
+        result = load_text(text, "doc.mbf")
+        assert result.spec is not None, [d.message for d in result.diagnostics]
+        tla = emit(result.spec.model("base"), (), spec_path="doc.mbf").tla_text
+        header = [ln[len("\\*   ") :] for ln in tla.splitlines() if ln.startswith("\\*   ")]
+        assert header == shown
+        assert ("leading comment" in tla) == bool(shown)

@@ -50,7 +50,7 @@ def test_itf_of_a_race_replays(tmp_path: Path) -> None:
         SPEC,
         *SMALL,
         "--variant",
-        "v1",
+        "5.3",
         "--claim",
         "best_effort_transient",
         "--format",
@@ -64,8 +64,8 @@ def test_itf_of_a_race_replays(tmp_path: Path) -> None:
     assert {"mbind", "reclaim"} <= actors
     code, out, err = cli("replay", SPEC, "--pages", "2", str(target))
     assert code == ExitCode.OK, err
-    assert "replay in variant v1; the last state violates claim best_effort_transient" in out
-    # 6.6 disables the LRU caches when mbind enters (SEMANTICS §1.1): not the same run
+    assert "replay in variant 5.3; the last state violates claim best_effort_transient" in out
+    # 6.6 disables the LRU caches when mbind enters (docs/kernel §syscall.drain): not the same run
     code, out, _ = cli("replay", SPEC, "--pages", "2", str(target), "--variant", "6.6")
     assert code == ExitCode.VIOLATED
     assert "illegal in variant 6.6: step 1 (mbind enter)" in out and "lru_disabled" in out
