@@ -43,6 +43,7 @@ ITEM_KEYWORDS = frozenset(
         "variant",
         "claim",
         "scenario",
+        "allow",
     }
 )
 CLAIM_KEYWORDS = frozenset({"assume", "always", "final", "reachable"})

@@ -471,6 +471,10 @@ class Model:
     overrides: tuple[str, ...] = ()  # names of defs/steps this variant replaced
     source: str = ""  # spec file path, for headers and diagnostics
     span: Span | None = field(default=None, compare=False)
+    # NOTE(deadlock): a reachable non-final state with no enabled step (and no type
+    # violation) violates every claim, unless the spec says `allow deadlock;` (or the
+    # CLI `--allow-deadlock`); then it is only reported on its own.
+    allow_deadlock: bool = False
 
     def collection(self, name: str) -> Collection:
         for c in self.collections:

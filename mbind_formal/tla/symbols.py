@@ -177,6 +177,7 @@ FIXED = (
     "Terminating",
     "Symmetry",
     "StoresInType",
+    "DeadlockFree",
 )
 
 

@@ -72,6 +72,7 @@ class ModuleView:
     top_rule: str
     bottom_rule: str
     stores_in_type: bool = False  # the module states StoresInType (NOTE(type rule))
+    deadlock_free: bool = False  # the module states DeadlockFree (ir.model NOTE(deadlock))
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +254,16 @@ class _ModuleBuilder:
             moves.append(Atom(name if dom is None else f"\\E {SELF} \\in {dom} : {name}({SELF})"))
         nxt = op(fixed["Next"], disj([*moves, Atom(fixed["Terminating"])]))
         spec = op(fixed["Spec"], Atom(f"{fixed['Init']} /\\ [][{fixed['Next']}]_{fixed['vars']}"))
-        return [term, nxt, spec]
+        if self.model.allow_deadlock:
+            return [term, nxt, spec]
+        # ir.model NOTE(deadlock): an invariant, so that TLC tests it when it finds a
+        # state, as it tests the claim (TLC's own check waits until it expands one).
+        comment = (
+            "Some step is enabled, or every actor is done (Terminating): no deadlock.",
+            "Checked as an invariant with every claim, TLC run with -deadlock.",
+        )
+        free = op(fixed["DeadlockFree"], Atom(f"ENABLED {fixed['Next']}"), comment)
+        return [term, nxt, spec, free]
 
     def type_rule(self) -> list[OpView]:
         """NOTE(type rule): `StoresInType`, checked with every claim (after it, as the
@@ -363,6 +373,7 @@ class _ModuleBuilder:
             top_rule="-" * side + head + "-" * side,
             bottom_rule="=" * (2 * side + len(head)),
             stores_in_type=bool(self.faults),
+            deadlock_free=not self.model.allow_deadlock,
         )
 
 
@@ -402,6 +413,7 @@ def cfg_view(
     spec_path: str,
     symmetry: bool,
     stores_in_type: bool = False,
+    deadlock_free: bool = False,
 ) -> CfgView:
     """The TLC configuration checking `claim`, or (given `witnesses`) whether any of
     those witnesses is reachable: TLC then violates one of their negations."""
@@ -442,6 +454,7 @@ def cfg_view(
             fixed["TypeOK"],
             *targets,
             *((fixed["StoresInType"],) if stores_in_type and not witnesses else ()),
+            *((fixed["DeadlockFree"],) if deadlock_free and not witnesses else ()),
         ),
         symmetry=fixed["Symmetry"] if use_symmetry else None,
     )

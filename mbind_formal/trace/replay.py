@@ -115,6 +115,12 @@ def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResul
         case TraceKind.DEADLOCK:
             if sem.is_final(last):
                 return ReplayResult(False, k, "the last state is final, not a deadlock")
+            if sem.bad_stores(last):
+                return ReplayResult(
+                    False,
+                    k,
+                    "the last state is a type violation (a store out of type), not a deadlock",
+                )
             enabled = sem.enabled_steps(last)
             if enabled:
                 e = enabled[0]
@@ -135,12 +141,20 @@ def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResul
 
 def violation_kind(sem: Semantics, state: State, claim: Claim | None) -> TraceKind | None:
     """What `state` violates: the claim's invariant (VIOLATION), else the type rule
-    (TYPE_VIOLATION: an enabled store outside its type), else nothing (None)."""
+    (TYPE_VIOLATION: an enabled store outside its type), else, unless the model allows
+    deadlocks, deadlock freedom (DEADLOCK), else nothing (None)."""
     if claim is not None and not sem.eval(claim.invariant, state):
         return TraceKind.VIOLATION
     if sem.bad_stores(state):
         return TraceKind.TYPE_VIOLATION
+    if is_deadlock(sem, state) and not sem.model.allow_deadlock:
+        return TraceKind.DEADLOCK
     return None
+
+
+def is_deadlock(sem: Semantics, state: State) -> bool:
+    """ir.model NOTE(deadlock): not final, no enabled step, and no type violation."""
+    return not sem.is_final(state) and not sem.raw_successors(state) and not sem.bad_stores(state)
 
 
 def violation_reason(sem: Semantics, trace: Trace, how: str) -> str:

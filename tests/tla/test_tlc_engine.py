@@ -44,7 +44,7 @@ def agree(model: Model, claim: Claim, *, symmetry: bool) -> Result:
         assert tlc.trace is not None and ref.trace is not None
         assert len(tlc.trace) == len(ref.trace), where
         assert tlc.trace.kind is ref.trace.kind and tlc.trace.engine == "tlc", where
-        assert tlc.trace.kind in (TraceKind.VIOLATION, TraceKind.TYPE_VIOLATION)
+        assert tlc.trace.kind in (TraceKind.VIOLATION, TraceKind.TYPE_VIOLATION, TraceKind.DEADLOCK)
         assert replay(model, tlc.trace, claim).ok
     else:
         assert tlc.states == ref.states, where
