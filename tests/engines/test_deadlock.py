@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from oracle import MODELS
 
 from mbind_formal.cli import run_cli
 from mbind_formal.cli.common import ExitCode
-from mbind_formal.engines.base import Budget, Verdict
+from mbind_formal.engines.base import Budget, Engine, Verdict
 from mbind_formal.engines.explicit import ExplicitEngine
 from mbind_formal.engines.z3.bmc import BmcEngine
 from mbind_formal.engines.z3.induction import InductionEngine
@@ -31,7 +32,7 @@ from mbind_formal.verdicts import check_cell
 
 DEADLOCK = MODELS / "deadlock.mbf"
 ALLOWED = MODELS / "deadlock_allowed.mbf"
-ENGINES = {
+ENGINES: dict[str, Callable[[], Engine]] = {
     "explicit": ExplicitEngine,
     "bmc": BmcEngine,
     "kind": InductionEngine,
@@ -49,7 +50,7 @@ def load(path: Path, claim: str = "released", text: str | None = None) -> tuple[
 @pytest.mark.parametrize("engine", sorted(ENGINES))
 def test_every_engine_reports_the_deadlock_as_a_violation(engine: str) -> None:
     model, claim = load(DEADLOCK)
-    r = ENGINES[engine]().check(model, claim, BUDGET)  # type: ignore[no-untyped-call]
+    r = ENGINES[engine]().check(model, claim, BUDGET)
     assert r.verdict is Verdict.VIOLATED, r.reason
     assert r.trace is not None and r.trace.kind is TraceKind.DEADLOCK
     assert len(r.trace) == 2
@@ -61,7 +62,7 @@ def test_every_engine_reports_the_deadlock_as_a_violation(engine: str) -> None:
 def test_allow_deadlock_keeps_the_claims(engine: str) -> None:
     model, claim = load(ALLOWED)
     assert model.allow_deadlock
-    r = ENGINES[engine]().check(model, claim, BUDGET)  # type: ignore[no-untyped-call]
+    r = ENGINES[engine]().check(model, claim, BUDGET)
     assert r.verdict is not Verdict.VIOLATED, r.reason
     if engine == "explicit":
         assert r.verdict is Verdict.HOLDS

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from oracle import MODELS
 
 from mbind_formal.cli import run_cli
 from mbind_formal.cli.common import ExitCode
-from mbind_formal.engines.base import Budget, Result, Verdict
+from mbind_formal.engines.base import Budget, Engine, Result, Verdict
 from mbind_formal.engines.explicit import ExplicitEngine
 from mbind_formal.engines.z3.bmc import BmcEngine
 from mbind_formal.engines.z3.induction import InductionEngine
@@ -31,7 +32,7 @@ from mbind_formal.trace.replay import replay
 from mbind_formal.trace.text import render_rows
 
 UNDERFLOW = MODELS / "underflow.mbf"
-ENGINES = {
+ENGINES: dict[str, Callable[[], Engine]] = {
     "explicit": ExplicitEngine,
     "bmc": BmcEngine,
     "kind": InductionEngine,
@@ -58,7 +59,7 @@ def guarded_text() -> str:
 
 
 def check(engine: str, model: Model, claim: Claim) -> Result:
-    return ENGINES[engine]().check(model, claim, BUDGET)  # type: ignore[no-untyped-call]
+    return ENGINES[engine]().check(model, claim, BUDGET)
 
 
 @pytest.mark.parametrize("engine", sorted(ENGINES))
