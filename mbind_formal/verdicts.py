@@ -23,7 +23,7 @@ from mbind_formal.engines.registry import EnginePool
 from mbind_formal.engines.scenarios import ScenarioResult
 from mbind_formal.ir.model import AllDone, Claim, ClaimKind, Model, Spec
 from mbind_formal.schema import DocKind, header
-from mbind_formal.trace.model import TraceKind
+from mbind_formal.trace.model import Trace, TraceKind
 
 # Decided verdicts that cannot both be right for one cell.
 _CONFLICTS = frozenset(
@@ -95,6 +95,8 @@ def _conflict(a: Result, b: Result) -> str | None:
             and b.trace is not None
             and a.engine in exact
             and b.engine in exact
+            and a.trace.loop is None  # a lasso is not a shortest counterexample (TLC's)
+            and b.trace.loop is None
             and len(a.trace) != len(b.trace)
         ):
             return (
@@ -235,9 +237,19 @@ def verdict_name(result: Result) -> str:
     return "bounded" if bounded(result) is not None else result.verdict.value
 
 
+def lasso_shape(trace: Trace) -> str:
+    """`2 + 8-step cycle` or `3 steps, then stuttering` (NOTE(fair lasso))."""
+    prefix = trace.loop if trace.loop is not None else len(trace)
+    if trace.cycle == 0:
+        return f"{prefix} steps, then stuttering"
+    return f"{prefix} + {trace.cycle}-step cycle"
+
+
 def how(result: Result) -> str:
     """A short phrase saying how a verdict was reached, for tables."""
     match result.verdict:
+        case Verdict.VIOLATED if result.trace is not None and result.trace.loop is not None:
+            return f"violated (fair lasso: {lasso_shape(result.trace)})"
         case Verdict.VIOLATED:
             n = len(result.trace) if result.trace is not None else result.depth
             kind = result.trace.kind if result.trace is not None else TraceKind.VIOLATION
@@ -256,12 +268,21 @@ def how(result: Result) -> str:
             return f"unknown ({result.reason or result.method})"
 
 
+def scope(result: Result) -> str | None:
+    """What a `holds` covers: "all sizes" (a certified parametric invariant) or "this
+    size" (the model as built); None for any other verdict (schema key `scope`)."""
+    if result.verdict is not Verdict.HOLDS:
+        return None
+    return "all sizes" if result.stats.get("scope") == "all sizes" else "this size"
+
+
 def cell_json(cell: Cell) -> dict[str, Any]:
     r = cell.result
     return {
         "variant": cell.variant,
         "claim": cell.claim,
         "verdict": verdict_name(r),
+        "scope": scope(r),
         "engine": r.engine,
         "method": r.method,
         "bound": bounded(r),

@@ -39,6 +39,8 @@ from mbind_formal.ir.model import (
     Def,
     EnumType,
     Expr,
+    Fairness,
+    FairnessKind,
     Init,
     InitAny,
     InitIn,
@@ -299,6 +301,7 @@ class SpecBuilder(ExprBuilder):
         self._claims: list[Claim] = []
         self._scenarios: list[Scenario] = []
         self._allow_deadlock = False
+        self._fairness: list[Fairness] = []
         self._cache: Model | None = None
         self.diagnostics: tuple[Diagnostic, ...] = ()  # of the last `finish`/`build`
 
@@ -336,6 +339,7 @@ class SpecBuilder(ExprBuilder):
             init=tuple(self._init),
             source=self.source,
             allow_deadlock=self._allow_deadlock,
+            fairness=tuple(self._fairness),
         )
 
     def _changed(self) -> None:
@@ -528,6 +532,85 @@ class SpecBuilder(ExprBuilder):
                 name=name,
                 kind=kind,
                 prop=self.cond(prop),
+                witnesses=tuple(self.cond(w) for w in reachable),
+                assume=None if assume is None else self.cond(assume),
+                doc=doc,
+                span=span,
+            )
+        )
+
+    def fair(
+        self, actor: str, label: str | None = None, *, strong: bool = False, span: Span | None = None
+    ) -> Fairness:
+        """`[strong] fair actor A;` (`label` None) or `fair step A.label;`, for the whole
+        model: every temporal claim assumes it (NOTE(liveness) in `ir.model`)."""
+        f = self.fairness(actor, label, strong=strong, span=span)
+        self._fairness.append(f)
+        self._changed()
+        return f
+
+    @staticmethod
+    def fairness(
+        actor: str, label: str | None = None, *, strong: bool = False, span: Span | None = None
+    ) -> Fairness:
+        """A fairness assumption for one claim (`claim(..., fair=[...])`)."""
+        kind = FairnessKind.STRONG if strong else FairnessKind.WEAK
+        return Fairness(kind=kind, actor=actor, label=label, span=span)
+
+    def live_claim(
+        self,
+        name: str,
+        *,
+        eventually: ExprLike | None = None,
+        always_eventually: ExprLike | None = None,
+        leads_to: tuple[ExprLike, ExprLike] | None = None,
+        over: Sequence[tuple[str, TypeLike]] = (),
+        fair: Sequence[Fairness] = (),
+        reachable: Sequence[ExprLike] = (),
+        assume: ExprLike | None = None,
+        doc: str = "",
+        span: Span | None = None,
+    ) -> None:
+        """A temporal claim: `eventually P`, `always eventually P` or `p ~> q` (given as
+        `leads_to=(p, q)`, for every value of the names in `over`, which `p` and `q` read
+        with `bound(name)`), under the model's fairness and `fair`."""
+        given = [x is not None for x in (eventually, always_eventually, leads_to)]
+        if sum(given) != 1:
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        code="MBF301",
+                        message=f"claim {name}: give exactly one of "
+                        "eventually/always_eventually/leads_to",
+                    )
+                ]
+            )
+        if over and leads_to is None:
+            raise DiagnosticError(
+                [Diagnostic(code="MBF301", message=f"claim {name}: 'over' needs leads_to")]
+            )
+        names = tuple((n, self.type(t)) for n, t in over)
+        trigger: Expr | None = None
+        self._ctx.bound.extend(names)
+        try:
+            if eventually is not None:
+                kind, prop = ClaimKind.EVENTUALLY, self.cond(eventually)
+            elif always_eventually is not None:
+                kind, prop = ClaimKind.ALWAYS_EVENTUALLY, self.cond(always_eventually)
+            else:
+                assert leads_to is not None
+                kind, prop = ClaimKind.LEADS_TO, self.cond(leads_to[1])
+                trigger = self.cond(leads_to[0])
+        finally:
+            del self._ctx.bound[len(self._ctx.bound) - len(names) :]
+        self._claims.append(
+            Claim(
+                name=name,
+                kind=kind,
+                prop=prop,
+                trigger=trigger,
+                over=names,
+                fairness=tuple(fair),
                 witnesses=tuple(self.cond(w) for w in reachable),
                 assume=None if assume is None else self.cond(assume),
                 doc=doc,

@@ -24,7 +24,9 @@ EXITS = (
 
 def register(p: argparse.ArgumentParser) -> None:
     add_cell_args(p, default_engine="auto")
-    p.add_argument("--show-invariant", action="store_true", help="print PDR invariants")
+    p.add_argument(
+        "--show-invariant", action="store_true", help="print the invariant of a proof (pdr, param)"
+    )
 
 
 def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:

@@ -25,6 +25,7 @@ from mbind_formal.cli.common import (
 from mbind_formal.diagnostics import DiagnosticError
 from mbind_formal.ir.model import Spec
 from mbind_formal.trace.itf import read_itf, read_meta
+from mbind_formal.trace.model import TraceKind
 from mbind_formal.trace.replay import replay
 
 NAME = "replay"
@@ -143,7 +144,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return ExitCode.VIOLATED
     n = len(trace)
     what = f"{n} step{'s' if n != 1 else ''} replay in variant {variant}"
-    # Issue 18.3: what the trace shows comes from its states, not from its recorded kind.
+    # Issue 18.3: what the trace shows comes from its states, not from its recorded kind
+    # (a lasso's cycle is what the liveness replay checked).
     ending = f"; {result.shows}" if result.shows else ""
+    if trace.kind is TraceKind.LASSO and claim is not None:
+        ending = (
+            f"; a fair lasso (cycle from state {trace.loop}, {trace.cycle} steps) "
+            f"violating claim {claim.name}"
+        )
     print(f"{args.trace}: ok: {what}{ending}", file=out)
     return ExitCode.OK

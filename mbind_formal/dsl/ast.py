@@ -34,6 +34,7 @@ class BinaryOp(enum.Enum):
     """Binary operators, listed from the loosest to the tightest binding level."""
 
     IMPLIES = "=>"
+    LEADS_TO = "~>"  # temporal, same level as =>: only a live claim's line may hold it
     OR = "||"
     AND = "&&"
     BITOR = "|"
@@ -73,6 +74,9 @@ class ClaimMode(enum.Enum):
 
     ALWAYS = "always"
     FINAL = "final"
+    EVENTUALLY = "eventually"  # `eventually P;`
+    ALWAYS_EVENTUALLY = "always eventually"  # `always eventually P;`
+    LEADS_TO = "~>"  # `[forall x in D:]* p ~> q;` (the whole line is `prop`)
 
 
 class VarKind(enum.Enum):
@@ -568,8 +572,19 @@ class VariantDecl:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FairnessDecl:
+    """`[strong] fair actor A;` or `[strong] fair step A.label;` (label None: the actor)."""
+
+    strong: bool
+    actor: str
+    label: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClaimDecl:
-    """`claim name { [assume e;] always|final e; reachable e; ... }`."""
+    """`claim name { [assume e;] always|final e; reachable e; ... }`, or a temporal
+    claim `{ [assume e;] fairness... eventually e; | always eventually e; | p ~> q; ... }`."""
 
     name: str
     mode: ClaimMode
@@ -577,6 +592,7 @@ class ClaimDecl:
     witnesses: tuple[Expr, ...] = ()
     assume: Expr | None = None
     span: Span | None = field(default=None, compare=False)
+    fairness: tuple[FairnessDecl, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -623,6 +639,7 @@ Item = (
     | ClaimDecl
     | ScenarioDecl
     | AllowDeadlock
+    | FairnessDecl
 )
 
 

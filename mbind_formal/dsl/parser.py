@@ -334,6 +334,36 @@ class _Builder:
             span=span,
         )
 
+    def r_fair_actor(self, span: Span | None, c: list[object]) -> ast.FairnessDecl:
+        return ast.FairnessDecl(strong=c[0] is not None, actor=_s(c[2]), span=span)
+
+    def r_fair_step(self, span: Span | None, c: list[object]) -> ast.FairnessDecl:
+        return ast.FairnessDecl(strong=c[0] is not None, actor=_s(c[2]), label=_s(c[3]), span=span)
+
+    def r_live_claim(self, span: Span | None, c: list[object]) -> ast.ClaimDecl:
+        fairness = tuple(x for x in c[2:] if isinstance(x, ast.FairnessDecl))
+        line = next(x for x in c[2:] if isinstance(x, tuple))
+        mode, prop = line
+        assert isinstance(mode, ast.ClaimMode)
+        return ast.ClaimDecl(
+            name=_s(c[0]),
+            assume=_opt_e(c[1]),
+            mode=mode,
+            prop=_e(prop),
+            witnesses=_exprs(c[3 + len(fairness) :]),
+            fairness=fairness,
+            span=span,
+        )
+
+    def r_eventually_line(self, span: Span | None, c: list[object]) -> tuple[object, ...]:
+        return (ast.ClaimMode.EVENTUALLY, c[1])
+
+    def r_always_eventually_line(self, span: Span | None, c: list[object]) -> tuple[object, ...]:
+        return (ast.ClaimMode.ALWAYS_EVENTUALLY, c[2])
+
+    def r_leads_to_line(self, span: Span | None, c: list[object]) -> tuple[object, ...]:
+        return (ast.ClaimMode.LEADS_TO, c[0])
+
     def r_reachable(self, span: Span | None, c: list[object]) -> ast.Expr:
         return _e(c[0])
 

@@ -44,9 +44,11 @@ ITEM_KEYWORDS = frozenset(
         "claim",
         "scenario",
         "allow",
+        "fair",
+        "strong",
     }
 )
-CLAIM_KEYWORDS = frozenset({"assume", "always", "final", "reachable"})
+CLAIM_KEYWORDS = frozenset({"assume", "always", "final", "reachable", "eventually"})
 SCENARIO_KEYWORDS = frozenset({"with", "run", "expect"})
 CONSTRUCT_KEYWORDS = (
     STMT_KEYWORDS | ITEM_KEYWORDS | CLAIM_KEYWORDS | SCENARIO_KEYWORDS | {"step", "else"}
@@ -56,7 +58,7 @@ EXPR_START = frozenset(
 )
 TYPE_START = frozenset({"bool", "set"}) | EXPR_START
 OPERATORS = frozenset(
-    {"=>", "||", "&&", "|", "&", "==", "!=", "<", "<=", ">", ">=", "in", "not", "+", "-"}
+    {"=>", "~>", "||", "&&", "|", "&", "==", "!=", "<", "<=", ">", ">=", "in", "not", "+", "-"}
     | {".", "[", "@", "(", "?", ".."}
 )
 ASSIGN_OPERATORS = frozenset({"=", "+=", "-=", "|=", "&=", "++", "--"})

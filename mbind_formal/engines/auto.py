@@ -61,6 +61,9 @@ class AutoEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:  # NOTE(liveness): only the explicit search decides these
+            r = self._explicit.check(model, claim, budget, report)
+            return self._relabel(r, [], clock, estimate_states(model))
         estimate = estimate_states(model)
         small = estimate <= EXPLICIT_STATES
         cap = budget.max_states

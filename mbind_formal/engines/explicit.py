@@ -416,6 +416,10 @@ class ExplicitEngine:
         budget: Budget,
         report: Progress | None = None,
     ) -> Result:
+        if claim.temporal:  # NOTE(liveness): its own search, without reductions
+            from mbind_formal.engines.liveness import check_liveness
+
+            return check_liveness(model, claim, budget, report)
         started = time.monotonic()
         sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
         try:

@@ -106,6 +106,8 @@ class _Cell:
                 out.actions,
                 kind=kind or TraceKind.VIOLATION,
                 claim=self.claim.name,
+                loop=out.loop if kind is TraceKind.LASSO else None,
+                back=out.back,
             )
             if kind is None:
                 found = violation_kind(self.sem, trace.last, claim)
@@ -176,8 +178,10 @@ class TlcEngine:
 
 def _check(cell: _Cell, base: Result) -> Result:
     claim = cell.claim
-    # ir.model NOTE(deadlock): deadlocks are the invariant DeadlockFree unless allowed,
-    # so TLC's own check (which tests a state only when it expands it) stays off.
+    # ir.model NOTE(deadlock): deadlocks are the invariant DeadlockFree (claims that are
+    # not temporal, unless allowed), so TLC's own check (which tests a state only when
+    # it expands it) stays off; NOTE(liveness): for a temporal claim a deadlock is a
+    # behaviour that stutters forever, which the temporal property judges.
     out = cell.run("claim", (), deadlock=False)
     deadlock = None
     used = uses_symmetry(cell.syms, cell.budget.symmetry)
@@ -190,6 +194,21 @@ def _check(cell: _Cell, base: Result) -> Result:
     # TLC counts the states on the longest path; we count the steps.
     depth = out.depth - 1 if out.depth is not None else None
     base = replace(base, deadlock=deadlock, states=out.distinct, depth=depth, stats=stats)
+    if out.outcome is Outcome.VIOLATED and claim.temporal:
+        if out.loop is None:
+            return replace(base, reason="TLC: a temporal violation without a lasso")
+        trace = cell.trace(out, TraceKind.LASSO, claim)
+        cycle = trace.cycle
+        shape = f"cycle of {cycle} steps" if cycle else "then stuttering forever"
+        return replace(
+            base,
+            verdict=Verdict.VIOLATED,
+            trace=trace,
+            depth=len(trace),
+            witnesses=tuple(None for _ in claim.witnesses),
+            reason=f"fair lasso (TLC): prefix of {trace.loop} steps, {shape}",
+            stats={**base.stats, "lasso_prefix": trace.loop or 0, "lasso_cycle": cycle},
+        )
     if out.outcome is Outcome.VIOLATED:
         trace = cell.trace(out, None, claim)
         return replace(

@@ -475,6 +475,7 @@ class Model:
     # violation) violates every claim, unless the spec says `allow deadlock;` (or the
     # CLI `--allow-deadlock`); then it is only reported on its own.
     allow_deadlock: bool = False
+    fairness: tuple[Fairness, ...] = ()  # NOTE(liveness): assumed by every temporal claim
 
     def collection(self, name: str) -> Collection:
         for c in self.collections:
@@ -504,13 +505,47 @@ class Model:
 class ClaimKind(enum.Enum):
     ALWAYS = "always"  # an invariant of every reachable state
     FINAL = "final"  # holds in every final state (all actors done)
+    # NOTE(liveness): temporal claims, about every fair infinite behaviour (stuttering
+    # included, as TLA+'s [][Next]_vars allows it); engines that check only safety
+    # answer UNKNOWN for them (`Claim.temporal`).
+    EVENTUALLY = "eventually"  # <>P: every fair behaviour reaches a P state
+    ALWAYS_EVENTUALLY = "always eventually"  # []<>P: P holds again and again
+    LEADS_TO = "leads to"  # [](trigger => <>P), for every value of the `over` names
+
+
+class FairnessKind(enum.Enum):
+    WEAK = "weak"  # WF: an action enabled forever from some point on is taken
+    STRONG = "strong"  # SF: an action enabled again and again is taken
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fairness:
+    """`[strong] fair actor A;` or `[strong] fair step A.label;`: for each instance of
+    actor `A` separately, the action (any step of the instance, or its step `label`) is
+    weakly or strongly fair. As TLA+'s <<A>>_vars, only a step that changes the state
+    counts as taken, and the action is enabled where such a step is."""
+
+    kind: FairnessKind
+    actor: str
+    label: str | None = None  # None: every step of the actor
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The declaration as the spec language writes it."""
+        strong = "strong " if self.kind is FairnessKind.STRONG else ""
+        what = f"step {self.actor}.{self.label}" if self.label else f"actor {self.actor}"
+        return f"{strong}fair {what}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Claim:
-    """A safety claim, checked under `assume` (a constraint on initial states).
+    """A safety or temporal claim, checked under `assume` (a constraint on initial states).
 
-    Each witness must be reachable (under `assume`), or the claim is vacuous.
+    Each witness must be reachable (under `assume`), or the claim is vacuous. A temporal
+    claim (NOTE(liveness)) is about fair behaviours: the model's fairness and its own;
+    `trigger ~> prop` is stated for every value of the names in `over` (its forall
+    prefix), which `trigger` and `prop` read as `Bound`s.
     """
 
     name: str
@@ -520,11 +555,20 @@ class Claim:
     assume: Expr | None = None
     doc: str = ""
     span: Span | None = field(default=None, compare=False)
+    trigger: Expr | None = None  # LEADS_TO: the left-hand side
+    over: tuple[tuple[str, Type], ...] = ()  # LEADS_TO: forall-bound names, outermost first
+    fairness: tuple[Fairness, ...] = ()  # assumed by this claim only
+
+    @property
+    def temporal(self) -> bool:
+        """A liveness claim (about infinite behaviours), not a state invariant."""
+        return self.kind not in (ClaimKind.ALWAYS, ClaimKind.FINAL)
 
     @property
     def invariant(self) -> Expr:
-        """The claim as a state invariant (`final P` is `all_done => P`)."""
-        if self.kind is ClaimKind.ALWAYS:
+        """The claim as a state invariant (`final P` is `all_done => P`); a temporal
+        claim has none, and its `prop` stands in (engines check `temporal` first)."""
+        if self.kind is not ClaimKind.FINAL:
             return self.prop
         return Binary(op=BinOp.IMPLIES, left=AllDone(), right=self.prop)
 

@@ -22,6 +22,8 @@ from mbind_formal.ir.model import (
     ClaimKind,
     Def,
     Expr,
+    Fairness,
+    FairnessKind,
 )
 from mbind_formal.ir.types import TypeEnv
 from mbind_formal.ir.walk import subexprs
@@ -83,6 +85,7 @@ class CfgView:
     constants: tuple[str, ...]
     invariants: tuple[str, ...]
     symmetry: str | None
+    properties: tuple[str, ...] = ()  # temporal claims (NOTE(liveness))
 
 
 CONSTANT_NOTE = "stated with TypeOK, as TLC refuses an invariant equal to FALSE"
@@ -253,9 +256,14 @@ class _ModuleBuilder:
             dom = self.syms.instance_sets.get(a.name)
             moves.append(Atom(name if dom is None else f"\\E {SELF} \\in {dom} : {name}({SELF})"))
         nxt = op(fixed["Next"], disj([*moves, Atom(fixed["Terminating"])]))
-        spec = op(fixed["Spec"], Atom(f"{fixed['Init']} /\\ [][{fixed['Next']}]_{fixed['vars']}"))
+        out = [term, nxt]
+        model_fair = self.syms.fairness.get("")
+        if model_fair is not None:
+            comment = ("Fairness of the model (fair actor/step declarations), per instance.",)
+            out.append(op(model_fair, self.fairness(self.model.fairness), comment))
+        spec = op(fixed["Spec"], Atom(self.spec_text(fixed["Init"], None)))
         if self.model.allow_deadlock:
-            return [term, nxt, spec]
+            return [*out, spec]
         # ir.model NOTE(deadlock): an invariant, so that TLC tests it when it finds a
         # state, as it tests the claim (TLC's own check waits until it expands one).
         comment = (
@@ -263,7 +271,34 @@ class _ModuleBuilder:
             "Checked as an invariant with every claim, TLC run with -deadlock.",
         )
         free = op(fixed["DeadlockFree"], Atom(f"ENABLED {fixed['Next']}"), comment)
-        return [term, nxt, spec, free]
+        return [*out, spec, free]
+
+    def spec_text(self, init: str, claim: Claim | None) -> str:
+        """`Init /\\ [][Next]_vars`, then the model's and the claim's fairness."""
+        fixed = self.fixed
+        parts = [init, f"[][{fixed['Next']}]_{fixed['vars']}"]
+        for key in ("", *(() if claim is None else (claim.name,))):
+            name = self.syms.fairness.get(key)
+            if name is not None:
+                parts.append(name)
+        return " /\\ ".join(parts)
+
+    def fairness(self, decls: tuple[Fairness, ...]) -> Formula:
+        """`WF_vars(A(self))` / `SF_vars(...)` per declaration, for every instance
+        (NOTE(fair lasso) in semantics.fairness: <<A>>_vars, as TLA+ defines them)."""
+        syms, items = self.syms, []
+        for f in decls:
+            a = self.model.actor(f.actor)
+            name = syms.actor_ops[a.name] if f.label is None else syms.actions[(a.name, f.label)]
+            kind = "SF" if f.kind is FairnessKind.STRONG else "WF"
+            dom = syms.instance_sets.get(a.name)
+            if dom is None:
+                items.append(Atom(f"{kind}_{self.fixed['vars']}({name})"))
+            else:
+                items.append(
+                    Atom(f"\\A {SELF} \\in {dom} : {kind}_{self.fixed['vars']}({name}({SELF}))")
+                )
+        return conj(items)
 
     def type_rule(self) -> list[OpView]:
         """NOTE(type rule): `StoresInType`, checked with every claim (after it, as the
@@ -288,13 +323,21 @@ class _ModuleBuilder:
                 "Init under the claim's assume (each conjunct tested as early as it can be)",
             )
             ops.append(op(syms.inits[c.name], conj(items), comment))
-            spec = f"{syms.inits[c.name]} /\\ [][{fixed['Next']}]_{fixed['vars']}"
-            ops.append(op(syms.specs[c.name], Atom(spec)))
-        kind = "holds in every final state" if c.kind is ClaimKind.FINAL else "always holds"
-        inv = as_formula(c.invariant, self.ctx)
-        if self.constant(c.invariant):
-            inv, kind = conj([Atom(fixed["TypeOK"]), inv]), f"{kind}; {CONSTANT_NOTE}"
-        ops.append(op(syms.claims[c.name], inv, (*_doc(c.doc), kind)))
+        own_fair = syms.fairness.get(c.name)
+        if own_fair is not None:
+            comment = ("Fairness this claim assumes (besides the model's)",)
+            ops.append(op(own_fair, self.fairness(c.fairness), comment))
+        if c.name in syms.specs:
+            init = syms.inits.get(c.name, fixed["Init"])
+            ops.append(op(syms.specs[c.name], Atom(self.spec_text(init, c))))
+        if c.temporal:
+            ops.extend(self.temporal(c))
+        else:
+            kind = "holds in every final state" if c.kind is ClaimKind.FINAL else "always holds"
+            inv = as_formula(c.invariant, self.ctx)
+            if self.constant(c.invariant):
+                inv, kind = conj([Atom(fixed["TypeOK"]), inv]), f"{kind}; {CONSTANT_NOTE}"
+            ops.append(op(syms.claims[c.name], inv, (*_doc(c.doc), kind)))
         for i, w in enumerate(c.witnesses):
             w_op = syms.witnesses[(c.name, i)]
             ops.append(op(w_op, as_formula(w, self.ctx), ("witness: must be reachable",)))
@@ -305,6 +348,34 @@ class _ModuleBuilder:
                 note = f"{note}; {CONSTANT_NOTE}"
             ops.append(op(syms.unreached[(c.name, i)], negated, (note,)))
         return SectionView(f"claim {c.name}{self.where(c.span)}", tuple(ops))
+
+    def temporal(self, c: Claim) -> list[OpView]:
+        """A temporal claim as a TLC PROPERTY over named state predicates:
+        `<>G`, `[]<>G`, `\\A x \\in D : T(x) ~> G(x)`."""
+        ctx, idents, heads = self.ctx, [], []
+        for name, t in c.over:
+            ident, ctx = ctx.bind(name, t)
+            idents.append(ident)
+            heads.append(f"\\A {ident} \\in {self.syms.type_set(t)} : ")
+        args = f"({', '.join(idents)})" if idents else ""
+        ops = []
+        for role, e in (("trigger", c.trigger), ("goal", c.prop)):
+            if e is None:
+                continue
+            name = self.syms.live_ops[(c.name, role)]
+            what = "the left-hand side of ~>" if role == "trigger" else "what must come"
+            ops.append(op(name + args, as_formula(e, ctx), (f"claim {c.name}: {what}",)))
+        goal = self.syms.live_ops[(c.name, "goal")] + args
+        match c.kind:
+            case ClaimKind.EVENTUALLY:
+                body = f"<>{goal}"
+            case ClaimKind.ALWAYS_EVENTUALLY:
+                body = f"[]<>{goal}"
+            case _:
+                body = f"{self.syms.live_ops[(c.name, 'trigger')]}{args} ~> {goal}"
+        comment = (*_doc(c.doc), f"{c.kind.value} (checked as a PROPERTY, under fairness)")
+        ops.append(op(self.syms.claims[c.name], Atom("".join(heads) + body), comment))
+        return ops
 
     def constant(self, e: Expr) -> bool:
         """Whether `e` reads no variable (TLC rejects an invariant that is constant FALSE)."""
@@ -439,7 +510,13 @@ def cfg_view(
         "Do not edit: `make tla` (mbind-formal tla) regenerates it.",
     )
     use_symmetry = uses_symmetry(syms, symmetry)
-    if symmetry and syms.symmetric and not use_symmetry:
+    properties: tuple[str, ...] = ()
+    if claim.temporal and not witnesses:
+        properties, targets = targets, ()
+        if use_symmetry:
+            use_symmetry = False
+            header = (*header, "No SYMMETRY: not sound for liveness under per-instance fairness.")
+    if symmetry and syms.symmetric and not use_symmetry and not claim.temporal:
         header = (
             *header,
             f"No SYMMETRY: {symmetry_group(syms)} permutations are more than TLC can use "
@@ -454,9 +531,15 @@ def cfg_view(
             fixed["TypeOK"],
             *targets,
             *((fixed["StoresInType"],) if stores_in_type and not witnesses else ()),
-            *((fixed["DeadlockFree"],) if deadlock_free and not witnesses else ()),
+            # NOTE(liveness): a temporal claim judges a deadlock as stuttering for ever
+            *(
+                (fixed["DeadlockFree"],)
+                if deadlock_free and not witnesses and not claim.temporal
+                else ()
+            ),
         ),
         symmetry=fixed["Symmetry"] if use_symmetry else None,
+        properties=properties,
     )
 
 

@@ -94,8 +94,8 @@ def goal_of(sem: Semantics, trace: Trace, claim: Claim | None) -> Goal | None:
                 return None
             tests = [sem.predicate(w) for w in claim.witnesses]
             return lambda s: any(t(s) for t in tests)
-        case TraceKind.RUN:
-            return None
+        case TraceKind.RUN | TraceKind.LASSO:
+            return None  # a lasso's shape is not one last state
 
 
 class _Search:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import assert_never
 
 from mbind_formal.ir.model import Claim, Model
+from mbind_formal.semantics.fairness import step_id, violates
 from mbind_formal.semantics.layout import Layout, Slot, State, Value, instance_name
 from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
@@ -121,8 +122,16 @@ def shows(sem: Semantics, trace: Trace, claim: Claim | None) -> tuple[TraceKind,
     """What a legal trace shows, decided from its states (issue 18.3), never from the
     kind it records: its last state violates the claim, has a type violation, is a
     deadlock, satisfies a witness of the claim, or none of these (a run: a prefix of a
-    run, or a run that ends well). With the phrase saying so."""
+    run, or a run that ends well). With the phrase saying so. A temporal claim has no
+    state invariant: a lasso shows what its cycle shows (`_check_lasso`)."""
     last = trace.last
+    if claim is not None and claim.temporal:
+        if trace.kind is TraceKind.LASSO:
+            return TraceKind.LASSO, (
+                f"a fair lasso (cycle from state {trace.loop}, {trace.cycle} steps) "
+                f"violating claim {claim.name}"
+            )
+        claim = None
     if claim is not None and not sem.eval(claim.invariant, last):
         first = next(i for i, st in enumerate(trace.states) if not sem.eval(claim.invariant, st))
         at = f" (first at state {first})" if first < len(trace) else ""
@@ -178,6 +187,8 @@ def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResul
                 )
         case TraceKind.RUN:
             pass
+        case TraceKind.LASSO:
+            return _check_lasso(sem, trace, claim)
         case _:
             assert_never(trace.kind)
     return ReplayResult(True)
@@ -187,7 +198,7 @@ def violation_kind(sem: Semantics, state: State, claim: Claim | None) -> TraceKi
     """What `state` violates: the claim's invariant (VIOLATION), else the type rule
     (TYPE_VIOLATION: an enabled store outside its type), else, unless the model allows
     deadlocks, deadlock freedom (DEADLOCK), else nothing (None)."""
-    if claim is not None and not sem.eval(claim.invariant, state):
+    if claim is not None and not claim.temporal and not sem.eval(claim.invariant, state):
         return TraceKind.VIOLATION
     if sem.bad_stores(state):
         return TraceKind.TYPE_VIOLATION
@@ -215,6 +226,25 @@ def violation_reason(sem: Semantics, trace: Trace, how: str) -> str:
     if trace.kind is TraceKind.DEADLOCK:
         return f"deadlock after {steps} ({how})"
     return f"counterexample of {steps} ({how})"
+
+
+def _check_lasso(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResult:
+    """NOTE(fair lasso): the cycle closes, is fair, and violates the temporal claim."""
+    k, loop = len(trace.steps), trace.loop
+    if loop is None or not 0 <= loop <= k:
+        return ReplayResult(False, k, f"a lasso needs a loop index in 0..{k}, not {loop}")
+    states = trace.states
+    if claim is None:
+        if states[-1] != states[loop]:
+            return ReplayResult(False, k, f"the last state is not state {loop}, the loop's start")
+        return ReplayResult(True)
+    if not claim.temporal:
+        return ReplayResult(
+            False, k, f"claim '{claim.name}' is not temporal: a lasso violates none"
+        )
+    sids = [step_id(sem, st.actor, st.instance, st.label) for st in trace.steps]
+    why = violates(sem, claim, states, sids, loop)
+    return ReplayResult(True) if why is None else ReplayResult(False, k, why)
 
 
 def replay(model: Model, trace: Trace, claim: Claim | None = None) -> ReplayResult:

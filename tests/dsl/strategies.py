@@ -15,6 +15,9 @@ from mbind_formal.dsl import ast
 KEYWORDS = frozenset(
     {
         "include",
+        "fair",
+        "strong",
+        "eventually",
         "param",
         "enum",
         "type",

@@ -30,6 +30,7 @@ from mbind_formal.engines.z3.run import (
     check,
     max_depth,
     new_solver,
+    not_safety,
     progress,
     unknown,
 )
@@ -138,6 +139,8 @@ class BmcEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:
+            return not_safety(self.name, model, claim, clock)
         enc = self._encodings.get(model, claim)
         try:
             replayer = Replayer(enc, self.name)

@@ -42,6 +42,7 @@ from typing import assert_never
 import z3
 
 from mbind_formal.engines.z3.exec import Choice, Evaluator, Scope
+from mbind_formal.engines.z3.ranges import bv_width
 from mbind_formal.engines.z3.terms import (
     BoolV,
     EncodeOptions,
@@ -56,8 +57,6 @@ from mbind_formal.ir.model import (
     ActorLocal,
     AllDone,
     AtLabel,
-    Binary,
-    BinOp,
     Call,
     Expr,
     Field,
@@ -65,15 +64,11 @@ from mbind_formal.ir.model import (
     InitAny,
     InitIn,
     InitValue,
-    IntLit,
     LocalVar,
     Model,
-    RangeType,
-    Unary,
-    UnOp,
     Var,
 )
-from mbind_formal.ir.walk import children, model_exprs, subexprs
+from mbind_formal.ir.walk import subexprs
 from mbind_formal.semantics.layout import Layout, Slot, SlotKind, State
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 
@@ -455,40 +450,3 @@ def _value_at(enc: Encoding, v: Value, t: int) -> Value:
 def _as_num(v: Value) -> NumV:
     assert isinstance(v, NumV)
     return v
-
-
-def bv_width(model: Model, extra: Sequence[Expr] = ()) -> int:
-    """A bit-vector width no value of the model (or of `extra`, e.g. a claim's
-    expressions) overflows: the largest constant or bound, doubled once per nested
-    `+`/`-`, plus the sign bit and one bit of slack."""
-    biggest = 1 + sum((len(a.steps) + 1) * a.instances for a in model.actors)  # selector
-    biggest = max([biggest, *(c.size for c in model.collections)])
-    for en in model.enums:
-        biggest = max(biggest, len(en.values))
-    for v in _all_vars(model):
-        if isinstance(v.type, RangeType):
-            biggest = max(biggest, abs(v.type.lo), abs(v.type.hi))
-    depth = 0
-    exprs = [*model_exprs(model), *(x for e in extra for x in subexprs(e))]
-    for e in exprs:
-        if isinstance(e, IntLit):
-            biggest = max(biggest, abs(e.value))
-        depth = max(depth, _arith_depth(e))
-    return biggest.bit_length() + depth + 2
-
-
-def _arith_depth(e: Expr) -> int:
-    if not isinstance(e, Binary | Unary):
-        return 0
-    inner = max((_arith_depth(c) for c in children(e)), default=0)
-    arith = isinstance(e, Binary) and e.op in (BinOp.ADD, BinOp.SUB)
-    return inner + (1 if arith or (isinstance(e, Unary) and e.op is UnOp.NEG) else 0)
-
-
-def _all_vars(model: Model) -> Sequence[Var]:
-    out = list(model.globals)
-    for c in model.collections:
-        out.extend(c.fields)
-    for a in model.actors:
-        out.extend(a.locals)
-    return out

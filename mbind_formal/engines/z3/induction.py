@@ -39,6 +39,7 @@ from mbind_formal.engines.z3.run import (
     check,
     max_depth,
     new_solver,
+    not_safety,
     progress,
     settle,
     unknown,
@@ -93,6 +94,8 @@ class InductionEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:
+            return not_safety(self.name, model, claim, clock)
         enc = self._encodings.get(model, claim)
         bound = max_depth(budget)
         try:

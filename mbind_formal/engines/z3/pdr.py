@@ -40,6 +40,7 @@ from mbind_formal.engines.z3.run import (
     limit_reason,
     max_depth,
     new_solver,
+    not_safety,
     progress,
     settle,
     unknown,
@@ -82,9 +83,11 @@ def pdr_reach(enc: Encoding, assume: Expr | None, bad: Term, budget: Budget, clo
     fp = z3.Fixedpoint(ctx=ctx)
     fp.set(engine="spacer")
     fp.set("spacer.random_seed", budget.seed)
-    ms = clock.query_ms()
+    ms = clock.start_query()
     if ms is not None:
         fp.set("timeout", ms)
+    if clock.rlimit():
+        fp.set("rlimit", clock.rlimit())
     inv = z3.Function("Inv", *[a.sort() for a in s0], z3.BoolSort(ctx))
     err = z3.Function("Bad", z3.BoolSort(ctx))
     fp.register_relation(inv, err)
@@ -153,6 +156,8 @@ class PdrEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:
+            return not_safety(self.name, model, claim, clock)
         base = replace(unknown(self.name, model, claim, clock), method="pdr")
         benc = self._bmc_encodings.get(model, claim)
         try:
