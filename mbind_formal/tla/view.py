@@ -266,11 +266,11 @@ class _ModuleBuilder:
             return [*out, spec]
         # ir.model NOTE(deadlock): an invariant, so that TLC tests it when it finds a
         # state, as it tests the claim (TLC's own check waits until it expands one).
-        comment = (
+        free_note = (
             "Some step is enabled, or every actor is done (Terminating): no deadlock.",
             "Checked as an invariant with every claim, TLC run with -deadlock.",
         )
-        free = op(fixed["DeadlockFree"], Atom(f"ENABLED {fixed['Next']}"), comment)
+        free = op(fixed["DeadlockFree"], Atom(f"ENABLED {fixed['Next']}"), free_note)
         return [*out, spec, free]
 
     def spec_text(self, init: str, claim: Claim | None) -> str:
