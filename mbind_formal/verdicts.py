@@ -165,6 +165,9 @@ def check_cell(
         else:
             answered.append(checked)
     disagreement = None
+    for a in answered:  # an engine that cross-checks itself (auto, NOTE(auto cross-check))
+        split = a.stats.get("disagreement")
+        disagreement = disagreement or (f"{a.engine}: {split}" if split else None)
     for i, a in enumerate(answered):
         for b in answered[i + 1 :]:
             disagreement = disagreement or _conflict(a, b)

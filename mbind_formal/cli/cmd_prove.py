@@ -18,7 +18,7 @@ EXITS = (
     (ExitCode.OK, "every claim holds, or holds up to the printed bound (bmc, kind)"),
     (ExitCode.VIOLATED, "some claim is violated"),
     (ExitCode.UNKNOWN, "some verdict is unknown or vacuous"),
-    (ExitCode.DISAGREE, "engines disagree (--engine all)"),
+    (ExitCode.DISAGREE, "engines disagree (--engine all, or auto's cross-check)"),
 )
 
 
@@ -40,6 +40,8 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
         lines.append(f"  {r.reason}")
     if r.states is not None:
         lines.append(f"  {r.states} distinct states")
+    if r.stats.get("crosscheck"):
+        lines.append(f"  cross-check: {r.stats['crosscheck']}")
     if r.deadlock is not None:
         lines.append(f"  note: a deadlock is reachable in {len(r.deadlock)} steps")
     # Coverage is only true of a search that saw every reachable state: a stopped or
@@ -52,7 +54,10 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
         refused = ", ".join(f"{a}.{label} ({n}x)" for a, label, n in r.coverage.blocked)
         lines.append(f"  note: stores out of their type's range disabled: {refused}")
     if show_invariant and r.invariant:
-        lines.append(f"  invariant: {r.invariant}")
+        lines.append("  invariant:")  # spec syntax (NOTE(printed invariants)), one conjunct a line
+        lines += [f"    {line}" for line in r.invariant.splitlines()]
+    elif show_invariant and r.stats.get("invariant"):
+        lines.append(f"  invariant: {r.stats['invariant']}")
     if cell.verdict is Verdict.VIOLATED:
         kinds = (TraceKind.TYPE_VIOLATION, TraceKind.DEADLOCK)
         if r.trace is not None and r.trace.kind in kinds and r.reason:

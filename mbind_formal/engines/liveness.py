@@ -449,13 +449,13 @@ def check_liveness(
         if stopped:
             return done(reason=stopped, states=len(g.states), stats=stats)
         if g.bad is not None:
-            trace = _path_trace(sem, g, claim, g.bad)
+            bad = _path_trace(sem, g, claim, g.bad)
             return done(
                 verdict=Verdict.VIOLATED,
-                trace=trace,
-                depth=len(trace),
+                trace=bad,
+                depth=len(bad),
                 states=len(g.states),
-                reason=violation_reason(sem, trace, "shortest, BFS"),
+                reason=violation_reason(sem, bad, "shortest, BFS"),
                 stats=stats,
             )
         for inst in instances(sem, claim):

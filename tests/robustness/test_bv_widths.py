@@ -18,6 +18,7 @@ too short, then k-induction) on a walk of 12 steps beside 4 setters, with a stat
 from __future__ import annotations
 
 import pytest
+from wide_sums import BIG, NESTED, SETTERS, WALK, WALKS, setters
 
 from mbind_formal.engines.auto import AutoEngine
 from mbind_formal.engines.base import Budget, Result, Verdict
@@ -29,43 +30,13 @@ from mbind_formal.engines.z3.ranges import bv_width
 from mbind_formal.ir.model import Spec
 from mbind_formal.lower.spec import load_text
 
-SETTERS = 6
-WALK = 12  # steps of the walk before the doubled sum is compared
-BIG = "type Big = 2147418112..2147483647;\nconst x: Big in {2147483647};\n"
-NESTED = "(true ? (true ? x + x : 0) + (true ? x + x : 0) : 0)"
-
-
-def _setters(n: int, head: str, claim: str) -> str:
-    lines = [head]
-    lines += [f"var a{i}: bool = false;" for i in range(n)]
-    lines.append("def all_on() = " + " && ".join(f"a{i}" for i in range(n)) + ";")
-    lines += [f"actor s{i} {{ go: a{i} = true; done; }}" for i in range(n)]
-    lines.append(f"claim c {{\n  always {claim};\n  reachable !all_on();\n}}")
-    return "\n".join(lines) + "\n"
-
-
-def _walk(head: str, claim: str) -> str:
-    """A walker that needs WALK steps to turn `all_on()` true, and 4 setters beside it."""
-    lines = [head, f"var n: 0..{WALK} = 0;", f"def all_on() = n == {WALK};"]
-    lines.append(f"actor walker {{ go: if (n < {WALK}) {{ n = n + 1; goto go; }} done; }}")
-    lines += [f"var a{i}: bool = false;" for i in range(4)]
-    lines += [f"actor s{i} {{ go: a{i} = true; done; }}" for i in range(4)]
-    lines.append(f"claim c {{\n  always {claim};\n  reachable !all_on();\n}}")
-    return "\n".join(lines) + "\n"
-
-
-WALKS = {
-    "ite": _walk(BIG, f"(all_on() ? {NESTED} + {NESTED} : 0) < 5"),
-    "calls": _walk(BIG + "def dbl(v: Big) = v + v;\n", "(all_on() ? dbl(dbl(dbl(x))) : 0) < 5"),
-}
-
 ONE_ACTOR = "var z: bool = false;\nactor w { go: z = true; done; }\n"
 
 SPECS = {
     # 8*x through if-then-elses: > 2^33, wrapped to a negative number in 34 bits
-    "ite": _setters(SETTERS, BIG, f"(all_on() ? {NESTED} + {NESTED} : 0) < 5"),
+    "ite": setters(SETTERS, BIG, f"(all_on() ? {NESTED} + {NESTED} : 0) < 5"),
     # the same doubling through definition calls
-    "calls": _setters(
+    "calls": setters(
         SETTERS, BIG + "def dbl(v: Big) = v + v;\n", "(all_on() ? dbl(dbl(dbl(x))) : 0) < 5"
     ),
     # 16-bit constants summed by two helpers: violated in the initial state

@@ -52,6 +52,7 @@ from mbind_formal.trace.replay import violation_reason
 
 _TRACE_DEPTH = 1000  # how far BMC may go for the trace of a violation PDR found
 QUICK_DEPTH = 20  # the BMC pass before Spacer (see `PdrEngine`)
+PRE_SHARE = 0.25  # of the time left, what that BMC pass may spend
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,12 +165,18 @@ class PdrEngine:
             replayer = Replayer(benc, self.name)
         except SemanticsError as e:
             return cannot_run(self.name, model, claim, clock, e)
-        run = Unrolling(benc, claim, budget, clock, replayer)
+        # The BMC pass gets a share of the time (a pass stopped by it hands over to
+        # Spacer: the budget is PDR's, issue 17); the unrolling then goes on under the
+        # whole clock, for the trace of a violation and for witnesses.
+        run = Unrolling(benc, claim, budget, self._pre_clock(budget, clock), replayer)
         while run.depth < min(self.quick_depth, max_depth(budget)) and run.advance():
             progress(report, self.name, "bmc", clock, run.depth)
-        if run.violation is not None or run.stop:
+        if run.violation is not None or clock.expired():
             return bmc_result(self.name, model, claim, clock, run, run.depth)
+        run.clock, run.stop = clock, ""
         enc = self._encodings.get(model, claim)
+        if not self._has_initial_state(enc, claim, budget, clock):
+            return self._no_initial_state(enc, claim, base, clock)
         good = enc.good(claim.invariant, 0)  # NOTE(type rule): no store out of its type
         progress(report, self.name, "pdr", clock, 0)
         reach = pdr_reach(enc, claim.assume, z3.Not(good), budget, clock)
@@ -184,13 +191,51 @@ class PdrEngine:
             )
         how = self._witnesses(enc, claim, budget, clock, run, report)
         verdict, reason = settle("pdr", run.witnesses, how)
+        text = render_invariant(enc, reach.invariant)
+        stats = {} if text is not None else {"invariant": "certified, not printable in spec syntax"}
         return replace(
             base,
             verdict=verdict,
             depth=reach.levels,
             reason="" if verdict is Verdict.HOLDS else reason,
             witnesses=tuple(run.witnesses),
-            invariant=render_invariant(enc, reach.invariant),
+            invariant=text,
+            seconds=clock.elapsed(),
+            stats=stats,
+        )
+
+    @staticmethod
+    def _pre_clock(budget: Budget, clock: Clock) -> Clock:
+        """The clock of the BMC pass: `PRE_SHARE` of the time left (of no time limit
+        when the budget has none; its queries keep the budget's resource limit)."""
+        left = clock.remaining()
+        if left is None:
+            return clock
+        return Clock(replace(budget, timeout_s=max(0.0, left) * PRE_SHARE))
+
+    @staticmethod
+    def _has_initial_state(enc: Encoding, claim: Claim, budget: Budget, clock: Clock) -> bool:
+        """Some initial state satisfies the claim's assume (unknown counts as yes: then
+        Spacer decides as usual)."""
+        solver = new_solver(enc, budget)
+        solver.add(enc.init())
+        if claim.assume is not None:
+            solver.add(enc.prop(claim.assume, 0))
+        return check(solver, clock).status is not Status.UNSAT
+
+    def _no_initial_state(self, enc: Encoding, claim: Claim, base: Result, clock: Clock) -> Result:
+        """No initial state: the invariant `false` is certified by the query that found
+        none, and every witness is unreachable (VACUOUS, as the other engines say)."""
+        why = "no initial state satisfies the claim's assume"
+        witnesses = [False] * len(claim.witnesses)
+        verdict, reason = settle("pdr: invariant false", witnesses, [why] * len(witnesses))
+        return replace(
+            base,
+            verdict=verdict,
+            depth=0,
+            reason="" if verdict is Verdict.HOLDS else reason,
+            witnesses=tuple(witnesses),
+            invariant="false",
             seconds=clock.elapsed(),
         )
 
