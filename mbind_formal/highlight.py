@@ -29,8 +29,8 @@ from pygments.token import (
 DECLARATIONS = (
     "include", "param", "enum", "type", "collection", "symmetric", "const", "var", "init",
     "def", "macro", "actor", "variant", "extends", "step", "claim", "assume", "always",
-    "final", "reachable", "scenario", "with", "run", "expect", "guarded", "fair", "strong",
-    "eventually",
+    "final", "reachable", "scenario", "with", "run", "expect", "guarded", "allow",
+    "deadlock", "fair", "strong", "eventually",
 )  # fmt: skip
 STATEMENTS = (
     "if", "else", "either", "or", "await", "pick", "where", "for", "in", "while", "break",

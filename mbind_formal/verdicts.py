@@ -21,7 +21,7 @@ from typing import Any
 from mbind_formal.engines.base import Budget, Progress, Result, Verdict
 from mbind_formal.engines.registry import EnginePool
 from mbind_formal.engines.scenarios import ScenarioResult
-from mbind_formal.ir.model import Claim, Model, Spec
+from mbind_formal.ir.model import AllDone, Claim, ClaimKind, Model, Spec
 from mbind_formal.schema import DocKind, header
 from mbind_formal.trace.model import Trace, TraceKind
 
@@ -112,6 +112,28 @@ def _combine(results: Sequence[Result]) -> Result:
     return min(results, key=lambda r: rank[r.verdict])
 
 
+def with_final_witness(claim: Claim) -> Claim:
+    """NOTE(final witness): a `final` claim is checked with one more witness, `all_done`
+    (some final state is reachable), so that it is never "holds" because no run ends:
+    every run looping for ever, or every run deadlocking under `allow deadlock`, makes
+    it vacuous instead."""
+    if claim.kind is ClaimKind.FINAL and AllDone() not in claim.witnesses:
+        return replace(claim, witnesses=(*claim.witnesses, AllDone()))
+    return claim
+
+
+def _without_final_witness(claim: Claim, result: Result) -> Result:
+    """`result` of the claim `with_final_witness` made, told in the claim's own terms."""
+    n = len(claim.witnesses)
+    if len(result.witnesses) <= n:
+        return result
+    reason = result.reason
+    if result.witnesses[n] is False:
+        note = f"witness #{n + 1} is the final claim's own: no final state is reachable"
+        reason = f"{reason}; {note}" if reason else note
+    return replace(result, witnesses=result.witnesses[:n], reason=reason)
+
+
 def check_cell(
     model: Model,
     claim: Claim,
@@ -122,8 +144,10 @@ def check_cell(
 ) -> Cell:
     """Run every engine in `engines` on one cell and cross-check their answers. Cells of
     one run share `pool` (engines made once, with their caches); without it the
-    engines are made for this cell alone."""
+    engines are made for this cell alone. A `final` claim is checked with its
+    NOTE(final witness)."""
     pool = pool or EnginePool()
+    spec_claim, claim = claim, with_final_witness(claim)
     answered: list[Result] = []
     failures: list[EngineFailure] = []
     for name in engines:
@@ -134,6 +158,7 @@ def check_cell(
             failures.append(EngineFailure(name, f"engine not available: {e}"))
             continue
         result = replace(result, seconds=result.seconds or time.monotonic() - started)
+        result = _without_final_witness(spec_claim, result)
         checked = _replayed(model, claim, result)
         if isinstance(checked, EngineFailure):
             failures.append(checked)

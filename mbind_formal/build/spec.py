@@ -300,6 +300,7 @@ class SpecBuilder(ExprBuilder):
         self._variants: list[VariantDelta] = []
         self._claims: list[Claim] = []
         self._scenarios: list[Scenario] = []
+        self._allow_deadlock = False
         self._fairness: list[Fairness] = []
         self._cache: Model | None = None
         self.diagnostics: tuple[Diagnostic, ...] = ()  # of the last `finish`/`build`
@@ -337,6 +338,7 @@ class SpecBuilder(ExprBuilder):
             defs=tuple(self._defs),
             init=tuple(self._init),
             source=self.source,
+            allow_deadlock=self._allow_deadlock,
             fairness=tuple(self._fairness),
         )
 
@@ -642,6 +644,12 @@ class SpecBuilder(ExprBuilder):
                 span=span,
             )
         )
+
+    def allow_deadlock(self) -> None:
+        """`allow deadlock;`: deadlocks are reported on their own, not as violations of
+        every claim (ir.model NOTE(deadlock))."""
+        self._allow_deadlock = True
+        self._changed()
 
     def add_scenario(self, scenario: Scenario) -> None:
         self._scenarios.append(scenario)

@@ -61,6 +61,11 @@ def add_cell_args(p: argparse.ArgumentParser, *, default_engine: str) -> None:
     p.add_argument("--total-timeout", type=float, metavar="S", help="wall-time limit for the run")
     p.add_argument("--runs-dir", default="runs", metavar="DIR", help="where run records go")
     p.add_argument("--no-save", action="store_true", help="do not write a run record")
+    p.add_argument(
+        "--allow-deadlock",
+        action="store_true",
+        help="a deadlock is no violation (as the spec's 'allow deadlock;'; TLC's -deadlock)",
+    )
     add_budget_args(p)
 
 

@@ -61,7 +61,8 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
     elif show_invariant and r.stats.get("invariant"):
         lines.append(f"  invariant: {r.stats['invariant']}")
     if cell.verdict is Verdict.VIOLATED:
-        if r.trace is not None and r.trace.kind is TraceKind.TYPE_VIOLATION and r.reason:
+        kinds = (TraceKind.TYPE_VIOLATION, TraceKind.DEADLOCK)
+        if r.trace is not None and r.trace.kind in kinds and r.reason:
             lines.append(f"  {r.reason}")
         variant, claim = shlex.quote(cell.variant), shlex.quote(cell.claim)
         lines.append(f"  see: mbind-formal trace {spec} --variant {variant} --claim {claim}")

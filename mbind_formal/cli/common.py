@@ -300,7 +300,11 @@ def load(args: argparse.Namespace, err: TextIO) -> Loaded | None:
     print_diagnostics(result.diagnostics, result.sources, err)
     if result.spec is None or has_errors(result.diagnostics):
         return None
-    return Loaded(result.spec, dict(result.sources), result.files)
+    spec = result.spec
+    if getattr(args, "allow_deadlock", False):  # ir.model NOTE(deadlock): CLI over spec
+        models = tuple(replace(m, allow_deadlock=True) for m in spec.models)
+        spec = replace(spec, models=models)
+    return Loaded(spec, dict(result.sources), result.files)
 
 
 def spec_for_scenario(

@@ -616,6 +616,14 @@ class ScenarioDecl:
     span: Span | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AllowDeadlock:
+    """`allow deadlock;`: a reachable state where nothing can move and not every actor
+    is done is no violation in this spec (README "Deadlocks")."""
+
+    span: Span | None = field(default=None, compare=False)
+
+
 Item = (
     Include
     | ParamDecl
@@ -630,6 +638,7 @@ Item = (
     | VariantDecl
     | ClaimDecl
     | ScenarioDecl
+    | AllowDeadlock
     | FairnessDecl
 )
 

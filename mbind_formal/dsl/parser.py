@@ -367,6 +367,9 @@ class _Builder:
     def r_reachable(self, span: Span | None, c: list[object]) -> ast.Expr:
         return _e(c[0])
 
+    def r_allow(self, span: Span | None, c: list[object]) -> ast.AllowDeadlock:
+        return ast.AllowDeadlock(span=span)
+
     def r_scenario(self, span: Span | None, c: list[object]) -> ast.ScenarioDecl:
         settings = c[1]
         run = c[3]

@@ -442,6 +442,8 @@ class _Printer:
         match item:
             case ast.Include(path=path):
                 return f"include {_quote(path)};"
+            case ast.AllowDeadlock():
+                return "allow deadlock;"
             case ast.ParamDecl(name=name, value=value):
                 return f"param {name} = {print_expr(value)};"
             case ast.EnumDecl(name=name, members=members):

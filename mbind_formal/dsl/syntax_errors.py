@@ -43,6 +43,7 @@ ITEM_KEYWORDS = frozenset(
         "variant",
         "claim",
         "scenario",
+        "allow",
         "fair",
         "strong",
     }

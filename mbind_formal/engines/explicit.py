@@ -3,15 +3,18 @@
 Input: a `Model`, a `Claim`, a `Budget`. Output: a `Result`: HOLDS when the search is
 exhaustive, every reachable state satisfies the invariant and every witness was seen;
 VACUOUS when a witness was never seen; VIOLATED with the shortest counterexample (BFS
-order): a state violating the invariant, or a state with a type violation (a store
-outside the type of a variable that is not guarded, ir.model NOTE(type rule)), whichever
-is closer to an initial state; UNKNOWN when a limit stopped the search. A deadlock found
-on the way is reported on its own (`Result.deadlock`) and does not stop the check.
+order): a state violating the invariant, a state with a type violation (a store outside
+the type of a variable that is not guarded, ir.model NOTE(type rule)) or a deadlock (a
+non-final state with no enabled step, ir.model NOTE(deadlock)), whichever is closest to
+an initial state; UNKNOWN when a limit stopped the search. When the model allows
+deadlocks, one found on the way is reported on its own (`Result.deadlock`) and does
+not stop the check.
 
 NOTE(expansion checks): the invariant is tested when a state is discovered, a type
-violation only when it is expanded (its successors computed). A state of depth d+1 that
-violates the invariant is found while level d is expanded, so before stopping the
-search expands the rest of level d: a type violation there is one step shorter.
+violation or a deadlock only when it is expanded (its successors computed). A state of
+depth d+1 that violates the invariant is found while level d is expanded, so before
+stopping the search expands the rest of level d: a type violation or a deadlock there
+is one step shorter.
 
 Visited states are stored packed (one `bytes` per state, values shifted into 0..255)
 with a pointer to the packed parent, so traces are rebuilt by re-running the
@@ -428,6 +431,7 @@ def _explore(x: _Search) -> None:
     table = memo.table
     faults = sem.fault_log
     del faults[:]
+    forbid_deadlock = not sem.model.allow_deadlock  # ir.model NOTE(deadlock)
     room = _MEMO_TRANSITIONS
     if x.budget.memory_mb is not None:
         room = min(room, (x.budget.memory_mb << 19) // _MEMO_BYTES_PER_TRANSITION)
@@ -463,16 +467,16 @@ def _explore(x: _Search) -> None:
             kids, refused, faulty, enabled = entry
             for sid, n in refused:
                 blocked[sid] += n
-            if faulty:
-                x.violation, x.violation_kind = pk, TraceKind.TYPE_VIOLATION
+            stuck = not kids and not faulty and not final(s)
+            if faulty or (stuck and forbid_deadlock):
+                kind = TraceKind.TYPE_VIOLATION if faulty else TraceKind.DEADLOCK
+                x.violation, x.violation_kind = pk, kind
                 if finishing:
                     x.depth -= 1  # the level of `s`, one above the invariant's violation
                 return
-            if finishing:
-                continue
-            if not kids:
-                if x.deadlock is None and not final(s):
-                    x.deadlock = pk
+            if stuck and x.deadlock is None:
+                x.deadlock = pk  # allowed (NOTE(deadlock)): reported on its own
+            if finishing or not kids:
                 continue
             follow: Sequence[int] = range(len(kids))
             if reducer is not None:

@@ -471,6 +471,10 @@ class Model:
     overrides: tuple[str, ...] = ()  # names of defs/steps this variant replaced
     source: str = ""  # spec file path, for headers and diagnostics
     span: Span | None = field(default=None, compare=False)
+    # NOTE(deadlock): a reachable non-final state with no enabled step (and no type
+    # violation) violates every claim, unless the spec says `allow deadlock;` (or the
+    # CLI `--allow-deadlock`); then it is only reported on its own.
+    allow_deadlock: bool = False
     fairness: tuple[Fairness, ...] = ()  # NOTE(liveness): assumed by every temporal claim
     # the root spec file's leading comment, line by line (emitted module headers repeat it)
     doc: tuple[str, ...] = field(default=(), compare=False)

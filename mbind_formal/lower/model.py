@@ -325,6 +325,8 @@ class ModelLowering:
         for it in items:
             if isinstance(it, ast.InitDecl):
                 self.b.init(self.ex.cond(it.cond, self.scope(v)))
+            elif isinstance(it, ast.AllowDeadlock):
+                self.b.allow_deadlock()
         v.actors = self.lower_actors(v)
         for a in v.actors.values():
             ab = self.b.actor(

@@ -7,8 +7,10 @@ its `.cfg` texts. Pure: no files, no clock. A plain view-model (`tla.view`) is b
 here and the jinja2 templates in `tla/templates/` only loop over it and substitute.
 
 Representation: NOTE(tla values) in `tla.symbols`. Steps: NOTE(step translation) in
-`tla.actions`. `Next` includes `Terminating == AllDone /\\ UNCHANGED vars`, so TLC's
-deadlock check reports exactly our deadlocks (a non-final state with no enabled step).
+`tla.actions`. `Next` includes `Terminating == AllDone /\\ UNCHANGED vars`, so
+`ENABLED Next` fails exactly in our deadlocks (a non-final state with no enabled step):
+`DeadlockFree`, an invariant of every claim unless the model allows deadlocks (ir.model
+NOTE(deadlock)).
 Claims: `always P` is the invariant `P`, `final P` is `AllDone => P`; each witness `W`
 gets the operator `W` and its negation, which TLC checks as an invariant: a violation
 is a state where `W` holds, i.e. the witness is reachable.
@@ -111,6 +113,7 @@ def emit(
                 spec_path=spec_path,
                 symmetry=symmetry,
                 stores_in_type=view.stores_in_type,
+                deadlock_free=view.deadlock_free,
             )
             cfgs.append(EmittedCfg(cv.name, c.name, ws, render_cfg(cv)))
     return EmittedModule(syms.module, render_module(view), tuple(cfgs))
@@ -135,6 +138,7 @@ def emit_cell(
         spec_path=spec_path,
         symmetry=symmetry,
         stores_in_type=view.stores_in_type,
+        deadlock_free=view.deadlock_free,
     )
     return EmittedModule(
         syms.module,

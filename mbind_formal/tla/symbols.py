@@ -183,6 +183,7 @@ FIXED = (
     "Terminating",
     "Symmetry",
     "StoresInType",
+    "DeadlockFree",
 )
 
 

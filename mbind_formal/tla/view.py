@@ -74,6 +74,7 @@ class ModuleView:
     top_rule: str
     bottom_rule: str
     stores_in_type: bool = False  # the module states StoresInType (NOTE(type rule))
+    deadlock_free: bool = False  # the module states DeadlockFree (ir.model NOTE(deadlock))
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +263,16 @@ class _ModuleBuilder:
             comment = ("Fairness of the model (fair actor/step declarations), per instance.",)
             out.append(op(model_fair, self.fairness(self.model.fairness), comment))
         spec = op(fixed["Spec"], Atom(self.spec_text(fixed["Init"], None)))
-        return [*out, spec]
+        if self.model.allow_deadlock:
+            return [*out, spec]
+        # ir.model NOTE(deadlock): an invariant, so that TLC tests it when it finds a
+        # state, as it tests the claim (TLC's own check waits until it expands one).
+        free_note = (
+            "Some step is enabled, or every actor is done (Terminating): no deadlock.",
+            "Checked as an invariant with every claim, TLC run with -deadlock.",
+        )
+        free = op(fixed["DeadlockFree"], Atom(f"ENABLED {fixed['Next']}"), free_note)
+        return [*out, spec, free]
 
     def spec_text(self, init: str, claim: Claim | None) -> str:
         """`Init /\\ [][Next]_vars`, then the model's and the claim's fairness."""
@@ -435,6 +445,7 @@ class _ModuleBuilder:
             top_rule="-" * side + head + "-" * side,
             bottom_rule="=" * (2 * side + len(head)),
             stores_in_type=bool(self.faults),
+            deadlock_free=not self.model.allow_deadlock,
         )
 
 
@@ -472,6 +483,7 @@ def cfg_view(
     spec_path: str,
     symmetry: bool,
     stores_in_type: bool = False,
+    deadlock_free: bool = False,
 ) -> CfgView:
     """The TLC configuration checking `claim`, or (given `witnesses`) whether any of
     those witnesses is reachable: TLC then violates one of their negations."""
@@ -518,6 +530,12 @@ def cfg_view(
             fixed["TypeOK"],
             *targets,
             *((fixed["StoresInType"],) if stores_in_type and not witnesses else ()),
+            # NOTE(liveness): a temporal claim judges a deadlock as stuttering for ever
+            *(
+                (fixed["DeadlockFree"],)
+                if deadlock_free and not witnesses and not claim.temporal
+                else ()
+            ),
         ),
         symmetry=fixed["Symmetry"] if use_symmetry else None,
         properties=properties,

@@ -13,7 +13,7 @@ with a type violation (some enabled step stores outside a variable's type).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import assert_never
 
 from mbind_formal.ir.model import Claim, Model
@@ -31,6 +31,9 @@ class ReplayResult:
     ok: bool
     step: int | None = None
     message: str = ""
+    # What the trace shows, decided from its states (`shows`): None when a step failed.
+    shown: TraceKind | None = None
+    shows: str = ""
 
 
 def _who(model: Model, step: TraceStep) -> str:
@@ -81,8 +84,19 @@ def _check_step(sem: Semantics, k: int, prev: State, step: TraceStep) -> ReplayR
     at = layout.slots[pc].labels[int(prev[pc])]
     if at != step.label:
         return ReplayResult(False, k, f"{where}: the instance is at '{at}', not at '{step.label}'")
-    options = [s for _, _, s in sem.instance_successors(prev, step.actor, step.instance)]
-    if any(_same(s, step.state) for s in options):
+    paths = sem.instance_successors(prev, step.actor, step.instance)
+    options = [s for _, _, s in paths]
+    leading = [ch for _, ch, s in paths if _same(s, step.state)]
+    if leading:
+        # Issue 19: the choices a trace records must be ones that take this step to
+        # its state (a name recorded twice keeps its last value, as ITF's object does).
+        if step.choices and not any(dict(ch) == dict(step.choices) for ch in leading):
+            return ReplayResult(
+                False,
+                k,
+                f"{where}: the recorded choices {_choices(step.choices)} do not lead to "
+                f"the given state; the step reaches it with {_choices(leading[0])}",
+            )
         return None
     if not options:
         return ReplayResult(False, k, f"{where}: the step is not enabled in the previous state")
@@ -95,9 +109,47 @@ def _check_step(sem: Semantics, k: int, prev: State, step: TraceStep) -> ReplayR
     )
 
 
+def _choices(ch: tuple[tuple[str, Value], ...]) -> str:
+    return "{" + ", ".join(f"{n}: {v}" for n, v in dict(ch).items()) + "}" if ch else "{}"
+
+
 def _same(a: State, b: State) -> bool:
     """Equal as states (`check_state` already made sure bools are bools, ints ints)."""
     return a == b
+
+
+def shows(sem: Semantics, trace: Trace, claim: Claim | None) -> tuple[TraceKind, str]:
+    """What a legal trace shows, decided from its states (issue 18.3), never from the
+    kind it records: its last state violates the claim, has a type violation, is a
+    deadlock, satisfies a witness of the claim, or none of these (a run: a prefix of a
+    run, or a run that ends well). With the phrase saying so. A temporal claim has no
+    state invariant: a lasso shows what its cycle shows (`_check_lasso`)."""
+    last = trace.last
+    if claim is not None and claim.temporal:
+        if trace.kind is TraceKind.LASSO:
+            return TraceKind.LASSO, (
+                f"a fair lasso (cycle from state {trace.loop}, {trace.cycle} steps) "
+                f"violating claim {claim.name}"
+            )
+        claim = None
+    if claim is not None and not sem.eval(claim.invariant, last):
+        first = next(i for i, st in enumerate(trace.states) if not sem.eval(claim.invariant, st))
+        at = f" (first at state {first})" if first < len(trace) else ""
+        return TraceKind.VIOLATION, f"the last state violates claim {claim.name}{at}"
+    bad = sem.bad_stores(last)
+    if bad:
+        b = bad[0]
+        by = _who(sem.model, TraceStep(b.actor, b.instance, b.label, last))
+        return TraceKind.TYPE_VIOLATION, f"the last state has a {b.describe(by)}"
+    if is_deadlock(sem, last):
+        allowed = " (allowed by the spec)" if sem.model.allow_deadlock else ""
+        return TraceKind.DEADLOCK, f"the last state is a deadlock{allowed}"
+    if claim is not None and any(sem.eval(w, last) for w in claim.witnesses):
+        return TraceKind.WITNESS, f"the last state satisfies a witness of claim {claim.name}"
+    if claim is None:
+        return TraceKind.RUN, "no claim named: only the steps were checked"
+    final = " and is final" if sem.is_final(last) else ""
+    return TraceKind.RUN, f"the last state satisfies claim {claim.name}{final}: a run, no violation"
 
 
 def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResult:
@@ -116,6 +168,12 @@ def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResul
         case TraceKind.DEADLOCK:
             if sem.is_final(last):
                 return ReplayResult(False, k, "the last state is final, not a deadlock")
+            if sem.bad_stores(last):
+                return ReplayResult(
+                    False,
+                    k,
+                    "the last state is a type violation (a store out of type), not a deadlock",
+                )
             enabled = sem.enabled_steps(last)
             if enabled:
                 e = enabled[0]
@@ -138,12 +196,20 @@ def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResul
 
 def violation_kind(sem: Semantics, state: State, claim: Claim | None) -> TraceKind | None:
     """What `state` violates: the claim's invariant (VIOLATION), else the type rule
-    (TYPE_VIOLATION: an enabled store outside its type), else nothing (None)."""
-    if claim is not None and not sem.eval(claim.invariant, state):
+    (TYPE_VIOLATION: an enabled store outside its type), else, unless the model allows
+    deadlocks, deadlock freedom (DEADLOCK), else nothing (None)."""
+    if claim is not None and not claim.temporal and not sem.eval(claim.invariant, state):
         return TraceKind.VIOLATION
     if sem.bad_stores(state):
         return TraceKind.TYPE_VIOLATION
+    if is_deadlock(sem, state) and not sem.model.allow_deadlock:
+        return TraceKind.DEADLOCK
     return None
+
+
+def is_deadlock(sem: Semantics, state: State) -> bool:
+    """ir.model NOTE(deadlock): not final, no enabled step, and no type violation."""
+    return not sem.is_final(state) and not sem.raw_successors(state) and not sem.bad_stores(state)
 
 
 def violation_reason(sem: Semantics, trace: Trace, how: str) -> str:
@@ -214,4 +280,8 @@ def _replay(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResult:
         if bad is not None:
             return bad
         prev = step.state
-    return _check_end(sem, trace, claim)
+    kind, phrase = shows(sem, trace, claim)
+    end = _check_end(sem, trace, claim)
+    if not end.ok:
+        return replace(end, message=f"{end.message}; it shows: {phrase}", shown=kind, shows=phrase)
+    return replace(end, shown=kind, shows=phrase)

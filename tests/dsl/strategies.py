@@ -24,6 +24,8 @@ KEYWORDS = frozenset(
         "collection",
         "symmetric",
         "guarded",
+        "allow",
+        "deadlock",
         "const",
         "var",
         "init",
@@ -253,6 +255,7 @@ items: st.SearchStrategy[ast.Item] = st.one_of(
         ),
         assume=st.one_of(st.none(), small_exprs),
     ),
+    st.just(ast.AllowDeadlock()),
 )
 
 spec_files: st.SearchStrategy[ast.SpecFile] = st.builds(

@@ -353,6 +353,8 @@ def random_cases(draw: st.DrawFn) -> RandomCase:
         ),
     )
     model = Model(
+        # ir.model NOTE(deadlock): a deadlock violates every claim unless allowed
+        allow_deadlock=draw(st.booleans()),
         name="random",
         variant="base",
         enums=(OWNER, FLAG),
@@ -389,7 +391,8 @@ def random_cases(draw: st.DrawFn) -> RandomCase:
 
 def render(model: Model, claim: Claim | None = None) -> str:
     """`model` (and `claim`) in the spec language's syntax, for failure messages."""
-    out = [f"enum {e.name} {{ {', '.join(e.values)} }}" for e in model.enums]
+    out = ["allow deadlock;"] if model.allow_deadlock else []
+    out += [f"enum {e.name} {{ {', '.join(e.values)} }}" for e in model.enums]
     for c in model.collections:
         out.append(f"collection {c.name}[{c.size}] {{")
         out += [f"  {_var(v)}" for v in c.fields]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from dataclasses import replace
 
 import pytest
 from explicit_models import counter, cross_refs, mutex, pages, two_locks
@@ -96,6 +97,7 @@ def test_buggy_mutex_full_state_count_matches_an_independent_model() -> None:
 
 def test_range_blocked_increment_deadlocks_without_stopping_the_check() -> None:
     m, claim = counter()
+    m = replace(m, allow_deadlock=True)  # the deadlock is reported on its own
     r = ENGINE.check(m, claim, Budget())
     assert r.verdict is Verdict.HOLDS
     assert r.states == 4
@@ -121,11 +123,27 @@ def test_increment_out_of_type_is_a_type_violation_of_the_state_before_it() -> N
 
 def test_lock_order_deadlock_is_found_and_the_search_completes() -> None:
     m, claim = two_locks()
+    m = replace(m, allow_deadlock=True)
     r = ENGINE.check(m, claim, Budget())
     assert r.verdict is Verdict.HOLDS
     assert r.states == len(reachable(m)) == 13
     assert r.deadlock is not None and len(r.deadlock) == 2
     assert {s.actor for s in r.deadlock.steps} == {"t1", "t2"}
+
+
+def test_a_deadlock_violates_every_claim_unless_allowed() -> None:
+    """ir.model NOTE(deadlock): the shortest deadlock is the counterexample."""
+    m, claim = two_locks()
+    r = ENGINE.check(m, claim, Budget())
+    assert r.verdict is Verdict.VIOLATED
+    assert r.trace is not None and r.trace.kind is TraceKind.DEADLOCK
+    assert len(r.trace) == 2 and {s.actor for s in r.trace.steps} == {"t1", "t2"}
+    assert replay(m, r.trace, claim).ok
+    assert r.reason.startswith("deadlock after 2 steps")
+    m2, claim2 = counter()
+    r2 = ENGINE.check(m2, claim2, Budget())
+    assert r2.trace is not None and r2.trace.kind is TraceKind.DEADLOCK
+    assert len(r2.trace) == 3 and r2.trace.last == (3, 0)
 
 
 def test_unreachable_witness_makes_the_claim_vacuous() -> None:

@@ -51,9 +51,12 @@ def load(text: str | None = None, variant: str = "base") -> tuple[Model, Claim]:
 
 
 def guarded_text() -> str:
+    """The guarded twin: the second decrement only disables the unlock, so a reader can
+    wait at unlock for ever: `allow deadlock;` keeps the verdict the tool gave before
+    the type rule (holds, a deadlock reported on its own)."""
     text = UNDERFLOW.read_text()
     assert "\nvar readers" in text
-    return text.replace("\nvar readers", "\nguarded var readers")
+    return "allow deadlock;\n" + text.replace("\nvar readers", "\nguarded var readers")
 
 
 def check(engine: str, model: Model, claim: Claim) -> Result:

@@ -151,6 +151,7 @@ def lru_case(pages: int = 2, reclaimers: int = 2) -> Case:
         ),
     )
     model = Model(
+        allow_deadlock=True,  # these models test claims; deadlocks: test_deadlock.py
         name="lru",
         variant="base",
         enums=(OWNER,),
@@ -241,6 +242,7 @@ def counter_case(limit: int = 3) -> Case:
         ),
     )
     model = Model(
+        allow_deadlock=True,  # these models test claims; deadlocks: test_deadlock.py
         name="counter",
         variant="base",
         enums=(FLAG,),

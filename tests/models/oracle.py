@@ -81,20 +81,24 @@ ORACLE: list[OracleCase] = [
     # TT/release/take_b, TT/take_b/take_a (the deadlock), TT/take_a/release,
     # FF/done/take_b, FF/take_a/done, FT/done/take_a, TF/take_b/done, TT/done/release,
     # TT/release/done, FF/done/done = 13. Final only when both released both locks.
-    OracleCase("deadlock.mbf", "base", "released", "holds", states=13, deadlock=2),
-    OracleCase("deadlock.mbf", "base", "exclusive", "holds", states=13, deadlock=2),
+    # The deadlock violates every claim (ir.model NOTE(deadlock)): after 2 steps.
+    OracleCase("deadlock.mbf", "base", "released", "violated", length=2, states=13, deadlock=2),
+    OracleCase("deadlock.mbf", "base", "exclusive", "violated", length=2, states=13, deadlock=2),
+    # deadlock_allowed: the same with `allow deadlock;`: reported on its own, the claims hold.
+    OracleCase("deadlock_allowed.mbf", "base", "released", "holds", states=13, deadlock=2),
+    OracleCase("deadlock_allowed.mbf", "base", "exclusive", "holds", states=13, deadlock=2),
     # overflow: the state is fixed by which instances are done (count = how many);
     # the third bump would store 3 into 0..2: a type violation (ir.model NOTE(type
     # rule)) of every state with two instances done, reached after 2 steps; that store
     # is never enabled, so states: 1 + 3 + 3 = 7 (at most two instances done), and the
     # stuck states are type violations, not deadlocks.
     OracleCase("overflow.mbf", "base", "in_range", "violated", length=2, states=7),
-    # overflow_guarded: the same with `guarded var count`: the third bump only disables
-    # its path, so the run deadlocks after 2 steps instead of finishing.
+    # overflow_guarded: the same with `guarded var count` (and `allow deadlock;`): the
+    # third bump only disables its path, so the run deadlocks after 2 steps.
     OracleCase("overflow_guarded.mbf", "base", "in_range", "holds", states=7, deadlock=2),
     # underflow (a reader-count lock whose unlock decrements twice, readers 0..3):
     # lock (readers 1), then unlock would store 1 - 1 - 1 = -1: a type violation of
-    # the state after 2 steps (lock, cs). Its guarded twin disables that unlock.
+    # the state after 2 steps (lock, cs).
     OracleCase("underflow.mbf", "base", "exclusive", "violated", length=2),
     OracleCase("underflow.mbf", "fixed", "exclusive", "holds"),
     # symmetric (pages = 2, reclaim[2]): isolated = number of pages off the LRU =

@@ -50,6 +50,8 @@ def explore(model: Model, claim: Claim) -> Explored:
             succ = [t.state for t in sem.successors(s)]
             if not succ and not sem.is_final(s) and not bad and deadlock is None:
                 deadlock = d
+                if not model.allow_deadlock and violation is None:
+                    violation = d  # ir.model NOTE(deadlock)
             for t in succ:
                 if t not in depth:
                     depth[t] = d + 1

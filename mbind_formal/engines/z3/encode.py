@@ -33,6 +33,8 @@ PDR uses Int numbers (`z3_run.PDR_OPTIONS`); both use Bools for sets and no arra
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import assert_never
@@ -71,6 +73,7 @@ from mbind_formal.semantics.layout import Layout, Slot, SlotKind, State
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 
 TEMPLATE = "@0"  # the time suffix of the template transition's choice variables
+_DEADLOCK_COMBOS = 4096  # choice combinations of one step beyond which deadlocks are not encoded
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,7 @@ class Encoding:
         self._props: dict[Expr, Term] = {}
         self.steps: tuple[StepInfo, ...] = ()
         self._fault0: Term = None  # NOTE(type rule): set by `_build_trans`
+        self._enabled0: Term | None = None  # some step enabled at 0 (None: not encoded)
         self._trans[0] = self._build_trans()
 
     # ------------------------------------------------------------------ variables
@@ -264,6 +268,7 @@ class Encoding:
                     infos.append(StepInfo(a.name, i, step.label, eff.choices))
         self.steps = tuple(infos)
         self._fault0 = t.or_(faults)
+        self._enabled0 = self._enabled(guards, infos)
         guards.append(self.ev.all_done(s0.__getitem__))  # the final stutter
         writes.append({})
         picked = [t.num_eq(sel, t.num(k)) for k in range(len(guards))]
@@ -284,6 +289,41 @@ class Encoding:
             self._props[e] = self.ev.boolean(e, self.state(0).__getitem__, Scope())
         return self.at_time(self._props[e], t)
 
+    def _enabled(self, guards: Sequence[Term], infos: Sequence[StepInfo]) -> Term | None:
+        """Some step is enabled at state 0, its choices expanded into their values (a
+        choice variable free in a query would mean "for some choice", which is right for
+        "enabled" only inside an existential). None when a step has more than
+        _DEADLOCK_COMBOS choice combinations: deadlocks are then not encoded."""
+        t = self.terms
+        out: list[Term] = []
+        for guard, info in zip(guards, infos, strict=True):
+            combos = 1
+            for c in info.choices:
+                combos *= max(1, len(c.values))
+            if combos > _DEADLOCK_COMBOS:
+                return None
+            atoms = [self.terms.atoms(c.value) for c in info.choices]
+            for pick in itertools.product(*(c.values for c in info.choices)):
+                pairs = [
+                    (a, b)
+                    for var_atoms, v in zip(atoms, pick, strict=True)
+                    for a, b in zip(var_atoms, self.terms.atoms(v), strict=True)
+                ]
+                out.append(z3.substitute(guard, *pairs) if pairs else guard)
+        return t.or_(out)
+
+    def deadlock(self, t: int) -> Term | None:
+        """State t is a deadlock (ir.model NOTE(deadlock)): not final, no step enabled;
+        None when the encoding cannot say (see `_enabled`). A state whose only paths
+        store out of type counts too: `bad` lists the type violation first."""
+        if self._enabled0 is None:
+            return None
+        s0 = self.state(0).__getitem__
+        stuck = self.terms.and_(
+            (self.terms.not_(self._enabled0), self.terms.not_(self.ev.all_done(s0)))
+        )
+        return self.at_time(stuck, t)
+
     def fault(self, t: int) -> Term:
         """State t has a type violation (ir.model NOTE(type rule)): some step enabled up
         to a store outside the type of a variable that is not guarded. Over state t
@@ -294,7 +334,11 @@ class Encoding:
     def bad(self, invariant: Expr, t: int) -> Term:
         """State t violates `invariant` or has a type violation: what every claim
         forbids (TLC checks TypeOK with every invariant)."""
-        return self.terms.or_((self.terms.not_(self.prop(invariant, t)), self.fault(t)))
+        parts = [self.terms.not_(self.prop(invariant, t)), self.fault(t)]
+        stuck = None if self.model.allow_deadlock else self.deadlock(t)
+        if stuck is not None:
+            parts.append(stuck)
+        return self.terms.or_(parts)
 
     def good(self, invariant: Expr, t: int) -> Term:
         """Not `bad`: the invariant holds at t and no enabled step stores out of type."""

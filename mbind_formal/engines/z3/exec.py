@@ -95,6 +95,7 @@ class Choice:
     value: Value
     domain: Term  # constraint on its values (always asserted)
     active: Term  # the path reaches it: informs trace decoding only
+    values: tuple[Value, ...] = ()  # every value of its domain (deadlock checks expand them)
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,7 +421,15 @@ class Evaluator:
                 e = self.t.num_var(f"{ctx.prefix}.either#{len(ctx.choices)}", ctx.suffix)
                 n = len(branches)
                 active = t.and_((p.cond, t.not_(p.ended)))
-                ctx.choices.append(Choice("either", e, t.in_range(e, 0, n - 1), active))
+                ctx.choices.append(
+                    Choice(
+                        "either",
+                        e,
+                        t.in_range(e, 0, n - 1),
+                        active,
+                        tuple(t.num(k) for k in range(n)),
+                    )
+                )
                 sel = [t.num_eq(e, t.num(k)) for k in range(n)]
                 outs = [
                     self._block(b, self._branch(p, sel[k]), ctx, scope)
@@ -430,7 +439,9 @@ class Evaluator:
             case Pick(var=var, domain=dom, cond=c, body=body):
                 v = self.fresh(f"{ctx.prefix}.{var}#{len(ctx.choices)}", dom, ctx.suffix)
                 active = t.and_((p.cond, t.not_(p.ended)))
-                ctx.choices.append(Choice(var, v, self.in_type(v, dom), active))
+                ctx.choices.append(
+                    Choice(var, v, self.in_type(v, dom), active, self.values_of(dom))
+                )
                 inner = scope.bind(var, v, dom)
                 self._check(p, self.boolean(c, read, inner))
                 p = self._block(body, p, ctx, inner)

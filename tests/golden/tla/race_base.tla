@@ -223,6 +223,10 @@ Next == \/ mbind
 
 Spec == Init /\ [][Next]_vars
 
+\* Some step is enabled, or every actor is done (Terminating): no deadlock.
+\* Checked as an invariant with every claim, TLC run with -deadlock.
+DeadlockFree == ENABLED Next
+
 \* ---- type rule ------------------------------------------------------------
 
 \* No enabled step stores a value outside the type of a variable that is not
