@@ -71,7 +71,7 @@ class MbfLexer(RegexLexer):  # type: ignore[misc]  # pygments is untyped
             (words(TYPES, suffix=r"\b"), Keyword.Type),
             (rf"(@)({_IDENT})", bygroups(Operator, Name.Label)),
             (_IDENT, Name),
-            (r"\.\.|&&|\|\||=>|==|!=|<=|>=|\+\+|--|[-+|&]=|[-+!~<>=&|?:@.]", Operator),
+            (r"\.\.|&&|\|\||=>|==|!=|<=|>=|\+\+|--|[-+|&]=|[-+*/%!~<>=&|?:@.]", Operator),
             (r"[{}()\[\];,]", Punctuation),
         ],
         "comment": [

@@ -335,6 +335,17 @@ class ExprBuilder:
     def sub(self, a: ExprLike, b: ExprLike) -> Expr:
         return Binary(op=BinOp.SUB, left=self.value(a), right=self.value(b))
 
+    def mul(self, a: ExprLike, b: ExprLike) -> Expr:
+        return Binary(op=BinOp.MUL, left=self.value(a), right=self.value(b))
+
+    def div(self, a: ExprLike, b: ExprLike) -> Expr:
+        """Floor division by a positive divisor (NOTE(division))."""
+        return Binary(op=BinOp.DIV, left=self.value(a), right=self.value(b))
+
+    def mod(self, a: ExprLike, b: ExprLike) -> Expr:
+        """The remainder of `div`, in `0..b-1`."""
+        return Binary(op=BinOp.MOD, left=self.value(a), right=self.value(b))
+
     def in_(self, a: ExprLike, s: ExprLike) -> Expr:
         right = self.value(s)
         return Binary(op=BinOp.IN, left=self.value(a), right=to_set(right, self.infer(right)))

@@ -48,6 +48,9 @@ class BinaryOp(enum.Enum):
     NOT_IN = "not in"
     ADD = "+"
     SUB = "-"
+    MUL = "*"
+    DIV = "/"
+    MOD = "%"
 
 
 class QuantKind(enum.Enum):

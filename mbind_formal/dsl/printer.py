@@ -50,9 +50,22 @@ def key(span: Span | None) -> Key | None:
 
 # Binding strength, loosest first; a sub-expression printed in a slot that needs a
 # tighter level than its own gets parentheses.
-QUANT, COND, IMPLIES, OR, AND, BITOR, BITAND, EQUALITY, RELATION, SUM, UNARY, POSTFIX, ATOM = range(
-    13
-)
+(
+    QUANT,
+    COND,
+    IMPLIES,
+    OR,
+    AND,
+    BITOR,
+    BITAND,
+    EQUALITY,
+    RELATION,
+    SUM,
+    PRODUCT,
+    UNARY,
+    POSTFIX,
+    ATOM,
+) = range(14)
 
 _LEVEL: dict[ast.BinaryOp, int] = {
     ast.BinaryOp.IMPLIES: IMPLIES,
@@ -70,6 +83,9 @@ _LEVEL: dict[ast.BinaryOp, int] = {
     ast.BinaryOp.NOT_IN: RELATION,
     ast.BinaryOp.ADD: SUM,
     ast.BinaryOp.SUB: SUM,
+    ast.BinaryOp.MUL: PRODUCT,
+    ast.BinaryOp.DIV: PRODUCT,
+    ast.BinaryOp.MOD: PRODUCT,
 }
 
 

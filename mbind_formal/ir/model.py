@@ -96,6 +96,9 @@ class BinOp(enum.Enum):
     IN = "in"  # enum value in a set
     UNION = "|"  # sets
     INTER = "&"  # sets
+    MUL = "*"
+    DIV = "/"  # NOTE(division): floor division by a positive divisor, as TLA+ \div
+    MOD = "%"  # the remainder of DIV, in 0..divisor-1, as TLA+ %
 
 
 class Quantifier(enum.Enum):

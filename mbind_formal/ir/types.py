@@ -173,7 +173,7 @@ def infer(e: Expr, env: TypeEnv) -> Type | None:
                 case BinOp.LT | BinOp.LE | BinOp.GT | BinOp.GE:
                     ordered = is_int(lt) or isinstance(lt, IndexType)
                     return BOOL if ordered and same_kind(lt, rt) else None
-                case BinOp.ADD | BinOp.SUB:
+                case BinOp.ADD | BinOp.SUB | BinOp.MUL | BinOp.DIV | BinOp.MOD:
                     return INT if is_int(lt) and is_int(rt) else None
                 case BinOp.IN:
                     ok = isinstance(rt, SetType) and isinstance(lt, EnumType) and rt.enum == lt

@@ -408,12 +408,32 @@ class ExprChecker:
                     f"{sym} orders ints or elements, not {show_type(lt)} and {show_type(rt)}",
                     e.span,
                 )
-            case BinOp.ADD | BinOp.SUB:
+            case BinOp.ADD | BinOp.SUB | BinOp.MUL:
                 if isinstance(lt, RangeType) and isinstance(rt, RangeType):
                     return INT
                 self.error(
                     "MBF306", f"{sym} needs ints, got {show_type(lt)} and {show_type(rt)}", e.span
                 )
+            case BinOp.DIV | BinOp.MOD:
+                if not (isinstance(lt, RangeType) and isinstance(rt, RangeType)):
+                    self.error(
+                        "MBF306",
+                        f"{sym} needs ints, got {show_type(lt)} and {show_type(rt)}",
+                        e.span,
+                    )
+                elif rt.lo < 1:
+                    # NOTE(division): a divisor is positive by its type, so `/` and `%`
+                    # are total and mean the same in every engine and in TLA+.
+                    self.error(
+                        "MBF306",
+                        f"the divisor of {sym} may be {rt.lo} (its type is {show_type(rt)}): "
+                        "a divisor must be positive",
+                        e.right.span or e.span,
+                        "divide by a literal or by a variable of a range starting at 1, "
+                        "e.g. `var n: 1..4`",
+                    )
+                else:
+                    return INT
             case BinOp.IN:
                 if isinstance(rt, SetType) and lt == rt.enum:
                     return BOOL

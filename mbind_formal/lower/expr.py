@@ -196,11 +196,38 @@ def const_value(e: ast.Expr, params: Mapping[str, int]) -> int | None:
         case ast.UnaryExpr(op=ast.UnaryOp.NEG, arg=a):
             neg = const_value(a, params)
             return None if neg is None else -neg
-        case ast.BinaryExpr(op=ast.BinaryOp.ADD | ast.BinaryOp.SUB as op, left=left, right=right):
+        case ast.BinaryExpr(op=op, left=left, right=right) if op in _ARITH:
             lv, rv = const_value(left, params), const_value(right, params)
             if lv is None or rv is None:
                 return None
-            return lv + rv if op is ast.BinaryOp.ADD else lv - rv
+            return fold(op, lv, rv)
+        case _:
+            return None
+
+
+_ARITH = {
+    ast.BinaryOp.ADD: BinOp.ADD,
+    ast.BinaryOp.SUB: BinOp.SUB,
+    ast.BinaryOp.MUL: BinOp.MUL,
+    ast.BinaryOp.DIV: BinOp.DIV,
+    ast.BinaryOp.MOD: BinOp.MOD,
+}
+
+
+def fold(op: ast.BinaryOp, a: int, b: int) -> int | None:
+    """`a op b` for constant operands; None for a division by a non-positive number
+    (left to the checker, which reports it at its place)."""
+    match op:
+        case ast.BinaryOp.ADD:
+            return a + b
+        case ast.BinaryOp.SUB:
+            return a - b
+        case ast.BinaryOp.MUL:
+            return a * b
+        case ast.BinaryOp.DIV:
+            return a // b if b > 0 else None  # NOTE(division): floor, as TLA+ \div
+        case ast.BinaryOp.MOD:
+            return a % b if b > 0 else None
         case _:
             return None
 
@@ -643,14 +670,13 @@ class ExprLowerer:
                 right = self.expr(e.right, scope, SetType(lt) if isinstance(lt, EnumType) else None)
                 test = Binary(op=BinOp.IN, left=left, right=right, span=sp)
                 return test if op is B.IN else Unary(op=UnOp.NOT, arg=test, span=sp)
-            case B.ADD | B.SUB:
+            case B.ADD | B.SUB | B.MUL | B.DIV | B.MOD:
                 left, right = self.expr(e.left, scope), self.expr(e.right, scope)
                 if isinstance(left, IntLit) and isinstance(right, IntLit):
-                    v = left.value + right.value if op is B.ADD else left.value - right.value
-                    return IntLit(value=v, span=sp)
-                return Binary(
-                    op=BinOp.ADD if op is B.ADD else BinOp.SUB, left=left, right=right, span=sp
-                )
+                    v = fold(op, left.value, right.value)
+                    if v is not None:
+                        return IntLit(value=v, span=sp)
+                return Binary(op=_ARITH[op], left=left, right=right, span=sp)
 
     def pair(self, a: ast.Expr, b: ast.Expr, scope: Scope) -> tuple[Expr, Expr]:
         """Two compared operands: `none`/`{}` and enum-vs-set take the other side's type."""

@@ -137,6 +137,9 @@ _CMP: dict[BinOp, Callable[[Value, Value], Value]] = {
     BinOp.SUB: operator.sub,
     BinOp.UNION: operator.or_,
     BinOp.INTER: operator.and_,
+    BinOp.MUL: operator.mul,
+    BinOp.DIV: operator.floordiv,  # NOTE(division): divisors are positive by typing
+    BinOp.MOD: operator.mod,
 }
 
 
@@ -428,6 +431,9 @@ class ExprCompiler:
                 | BinOp.SUB
                 | BinOp.UNION
                 | BinOp.INTER
+                | BinOp.MUL
+                | BinOp.DIV
+                | BinOp.MOD
             ):
                 op = _CMP[e.op]
                 const = literal(e.right)

@@ -63,6 +63,9 @@ SETOP = 8
 RANGE = 9
 ADD = 10
 SUB = 11
+MOD = 7  # `%` (TLA+ 10-11, which overlaps + and -: parenthesised in their operands)
+DIV = 12  # `\div` (TLA+ 13-13, but never mixed unparenthesised with `*`)
+MUL = 13
 ATOM = 100
 
 
@@ -129,6 +132,9 @@ _BIN: Mapping[BinOp, tuple[str, int]] = {
     BinOp.IN: ("\\in", REL),
     BinOp.UNION: ("\\cup", SETOP),
     BinOp.INTER: ("\\cap", SETOP),
+    BinOp.MUL: ("*", MUL),
+    BinOp.DIV: ("\\div", DIV),
+    BinOp.MOD: ("%", MOD),
 }
 
 
@@ -233,6 +239,8 @@ def expr(e: Expr, ctx: ExprCtx) -> Tx:
                 return Tx(f"{ls} {sym} {rs}", prec, sym)
             if prec in (ADD, SUB):  # left-associative
                 ls, rs = lt.at(ADD if prec == ADD else SUB), rt.at(prec + 1)
+            elif prec in (MUL, DIV, MOD):  # `*` chains to the left; the others stand alone
+                ls, rs = lt.at(MUL if prec == MUL else MUL + 1), rt.at(MUL + 1)
             else:
                 ls, rs = lt.at(prec + 1), rt.at(prec + 1)
             return Tx(f"{ls} {sym} {rs}", prec)

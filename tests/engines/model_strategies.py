@@ -7,7 +7,8 @@ test directories are not packages, so two `strategies` modules collide for mypy 
 A drawn `RandomCase` is an `ir.model` `Model` (built from the dataclasses, then passed
 through `ir.validate`) with one claim: 2-3 pages with `lru: bool` and `owner: Owner`,
 globals `flag: bool`, `cnt: 0..2` and the constant `mode: set<Flag>`, and 2-3 actors
-(1-2 instances each, at most 4 instances) whose steps mix assignments (some may store
+(1-2 instances each, at most 4 instances) whose steps mix assignments (counts computed
+with `+ - * / %`; some may store
 out of range, which disables the path), `if`, `either`, `await`, `pick`, early `goto`,
 `done` and a local `mine: Page?`. `render` prints a model and its claim in the spec
 language's syntax, so a failing example reads like a spec.
@@ -121,15 +122,21 @@ def _owner(draw: st.DrawFn, ctx: _Ctx) -> Expr:
 
 
 def _count(draw: st.DrawFn) -> Expr:
-    match draw(st.integers(0, 3)):
+    match draw(st.integers(0, 6)):
         case 0:
             return IntLit(value=draw(st.integers(0, 2)))
         case 1:
             return CNT
         case 2:
             return _b(BinOp.ADD, CNT, IntLit(value=1))
-        case _:
+        case 3:
             return _b(BinOp.SUB, CNT, IntLit(value=1))
+        case 4:  # products: the bit-vector width must hold both factors
+            return _b(BinOp.MUL, _b(BinOp.ADD, CNT, IntLit(value=1)), CNT)
+        case 5:  # floor division of a possibly negative dividend (-1 / 2 == -1)
+            return _b(BinOp.DIV, _b(BinOp.SUB, CNT, IntLit(value=1)), IntLit(value=2))
+        case _:  # the floor remainder lies in 0..divisor-1 (-2 % 3 == 1)
+            return _b(BinOp.MOD, _b(BinOp.SUB, CNT, IntLit(value=2)), IntLit(value=3))
 
 
 def _atom(draw: st.DrawFn, ctx: _Ctx, claim: bool) -> Expr:

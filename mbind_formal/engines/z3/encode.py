@@ -404,19 +404,24 @@ def bv_width(model: Model, extra: Sequence[Expr] = ()) -> int:
     for v in _all_vars(model):
         if isinstance(v.type, RangeType):
             biggest = max(biggest, abs(v.type.lo), abs(v.type.hi))
-    depth = 0
     exprs = [*model_exprs(model), *(x for e in extra for x in subexprs(e))]
     for e in exprs:
         if isinstance(e, IntLit):
             biggest = max(biggest, abs(e.value))
-        depth = max(depth, _arith_depth(e))
-    return biggest.bit_length() + depth + 2
+    bits = biggest.bit_length()
+    depth = max((_arith_depth(e, bits) for e in exprs), default=0)
+    return bits + depth + 2
 
 
-def _arith_depth(e: Expr) -> int:
+def _arith_depth(e: Expr, bits: int) -> int:
+    """Bits `e` may need beyond `bits`, the width of the largest leaf: one per `+`/`-`;
+    a product needs the bits of both factors; a floor quotient or remainder by a
+    positive divisor is no wider than its operands (NOTE(division))."""
     if not isinstance(e, Binary | Unary):
         return 0
-    inner = max((_arith_depth(c) for c in children(e)), default=0)
+    if isinstance(e, Binary) and e.op is BinOp.MUL:
+        return _arith_depth(e.left, bits) + _arith_depth(e.right, bits) + bits
+    inner = max((_arith_depth(c, bits) for c in children(e)), default=0)
     arith = isinstance(e, Binary) and e.op in (BinOp.ADD, BinOp.SUB)
     return inner + (1 if arith or (isinstance(e, Unary) and e.op is UnOp.NEG) else 0)
 

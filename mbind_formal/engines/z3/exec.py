@@ -358,6 +358,12 @@ class Evaluator:
                 return t.add(_num(a), _num(b))
             case BinOp.SUB:
                 return t.sub(_num(a), _num(b))
+            case BinOp.MUL:
+                return t.mul(_num(a), _num(b))
+            case BinOp.DIV:
+                return t.div(_num(a), _num(b))
+            case BinOp.MOD:
+                return t.mod(_num(a), _num(b))
             case BinOp.IN:
                 assert isinstance(b, SetV)
                 return BoolV(t.member(_num(a), b))

@@ -167,6 +167,27 @@ class Terms:
             return self.num(a.const - b.const)
         return NumV(a.term - b.term)
 
+    def mul(self, a: NumV, b: NumV) -> NumV:
+        if a.const is not None and b.const is not None:
+            return self.num(a.const * b.const)
+        return NumV(a.term * b.term)
+
+    # NOTE(division): the divisor is positive (by typing), where floor division (TLA+
+    # `\div`, Python `//`), z3's Int `div` (Euclidean) and the bit-vector quotient of
+    # `a - a mod b` by `b` agree; z3's BitVec `%` is bvsmod, whose sign follows the
+    # divisor, so it is the floor remainder.
+    def div(self, a: NumV, b: NumV) -> NumV:
+        if a.const is not None and b.const is not None and b.const > 0:
+            return self.num(a.const // b.const)
+        if self.options.numbers is NumSort.INT:
+            return NumV(a.term / b.term)
+        return NumV(z3.simplify((a.term - a.term % b.term) / b.term))
+
+    def mod(self, a: NumV, b: NumV) -> NumV:
+        if a.const is not None and b.const is not None and b.const > 0:
+            return self.num(a.const % b.const)
+        return NumV(a.term % b.term)
+
     def neg(self, a: NumV) -> NumV:
         return self.num(-a.const) if a.const is not None else NumV(-a.term)
 
