@@ -7,6 +7,8 @@
 \* Steps: NOTE(step translation) in mbind_formal/tla/actions.py.
 EXTENDS Integers, FiniteSets, TLC
 
+CONSTANTS concurrent
+
 \* enum MFlag
 MFlag == {"MPOL_MF_STRICT", "MPOL_MF_MOVE", "MPOL_MF_MOVE_ALL"}
 
@@ -48,6 +50,8 @@ NoPage == -1
 
 \* `next` in Page: the following element, none after the last
 NextPage(x) == IF 0 <= x /\ x < 2 THEN x + 1 ELSE NoPage
+
+ASSUME concurrent \in Nat
 
 VARIABLES
     flags,                \* const flags: set<MFlag>
@@ -371,7 +375,7 @@ Init_2 == /\ bad_flags \in BOOLEAN
 Init_3 == hole \in BOOLEAN
 
 Init_4 == /\ racers \in SUBSET Racer
-          /\ racer_count <= 1
+          /\ racer_count <= concurrent
 
 Init_5 == /\ mmap_locked = FALSE
           /\ ptl_locked = FALSE

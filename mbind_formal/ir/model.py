@@ -110,12 +110,14 @@ class Quantifier(enum.Enum):
 class BoolLit:
     value: bool
     span: Span | None = field(default=None, compare=False)
+    param: str | None = field(default=None, compare=False)  # NOTE(constants)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IntLit:
     value: int
     span: Span | None = field(default=None, compare=False)
+    param: str | None = field(default=None, compare=False)  # NOTE(constants)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -123,6 +125,7 @@ class EnumLit:
     enum: EnumType
     value: str
     span: Span | None = field(default=None, compare=False)
+    param: str | None = field(default=None, compare=False)  # NOTE(constants)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -466,6 +469,11 @@ class Model:
     overrides: tuple[str, ...] = ()  # names of defs/steps this variant replaced
     source: str = ""  # spec file path, for headers and diagnostics
     span: Span | None = field(default=None, compare=False)
+    # NOTE(constants): the parameters every use of which is a literal marked with its
+    # name (none sizes a collection, bounds a type or was folded into a constant), with
+    # their values: TLA+ emits them as CONSTANTS set in the .cfg. Engines read the
+    # literals and never this field.
+    constants: tuple[tuple[str, Expr], ...] = field(default=(), compare=False)
 
     def collection(self, name: str) -> Collection:
         for c in self.collections:
@@ -490,6 +498,16 @@ class Model:
             if v.name == name:
                 return v
         raise KeyError(name)
+
+
+ParamValue = int | bool | str  # an integer, a bool, or the name of an enum value
+
+
+def param_text(v: ParamValue) -> str:
+    """A parameter value as the spec language writes it."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
 
 
 class ClaimKind(enum.Enum):
@@ -543,7 +561,7 @@ class Spec:
     models: tuple[Model, ...]
     claims: tuple[Claim, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
-    params: tuple[tuple[str, int], ...] = ()  # the values this Spec was built with
+    params: tuple[tuple[str, ParamValue], ...] = ()  # the values this Spec was built with
     source: str = ""
 
     @property

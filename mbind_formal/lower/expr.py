@@ -145,6 +145,7 @@ class Scope:
     model: Model  # provisional: every declaration visible here, steps not needed
     params: Mapping[str, int]
     aliases: Mapping[str, Type]
+    values: Mapping[str, Expr] = field(default_factory=dict)  # every param's literal
     macros: frozenset[str] = frozenset()
     actor: str | None = None
     bound: tuple[tuple[str, Binding], ...] = ()
@@ -181,7 +182,7 @@ class Scope:
         if self.actor is not None:
             names += [v.name for v in self.model.actor(self.actor).locals]
         names += [g.name for g in self.model.globals]
-        names += list(self.params)
+        names += list({**self.params, **self.values})
         names += [v for en in self.model.enums for v in en.values]
         return names
 
@@ -203,6 +204,19 @@ def const_value(e: ast.Expr, params: Mapping[str, int]) -> int | None:
             return fold(op, lv, rv)
         case _:
             return None
+
+
+def _param_names(e: ast.Expr, params: Mapping[str, int]) -> set[str]:
+    """The parameters a constant expression reads."""
+    match e:
+        case ast.NameRef(name=n):
+            return {n} if n in params else set()
+        case ast.UnaryExpr(arg=a):
+            return _param_names(a, params)
+        case ast.BinaryExpr(left=left, right=right):
+            return _param_names(left, params) | _param_names(right, params)
+        case _:
+            return set()
 
 
 _ARITH = {
@@ -240,6 +254,9 @@ class ExprLowerer:
 
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
+        # NOTE(constants): parameters whose value went into a size, a type bound or a
+        # folded constant; those stay baked into the emitted TLA+.
+        self.baked: set[str] = set()
         # Placeholders returned after an error: expressions built on them stay quiet,
         # so one mistake is one diagnostic. (Identity, not equality: a real `false`
         # literal is not a placeholder.)
@@ -271,6 +288,7 @@ class ExprLowerer:
     # ------------------------------------------------------------------ constants, types
 
     def const(self, e: ast.Expr, scope: Scope, what: str) -> int | None:
+        self.baked.update(_param_names(e, scope.params))
         v = const_value(e, scope.params)
         if v is None:
             self.sink.error(
@@ -421,6 +439,8 @@ class ExprLowerer:
             return LocalVar(name=n, span=sp)
         if any(g.name == n for g in m.globals):
             return GlobalVar(name=n, span=sp)
+        if n in scope.values:
+            return replace(scope.values[n], span=sp)
         if n in scope.params:
             return IntLit(value=scope.params[n], span=sp)
         for en in m.enums:
@@ -537,6 +557,7 @@ class ExprLowerer:
         if a.self_collection is not None:
             k = const_value(idx, scope.params)
             if k is not None:
+                self.baked.update(_param_names(idx, scope.params))
                 return a.name, ElemLit(collection=a.self_collection, index=k, span=idx.span)
             return a.name, self.expr(idx, scope, IndexType(a.self_collection))
         return a.name, self.expr(idx, scope)
@@ -631,6 +652,8 @@ class ExprLowerer:
             case ast.UnaryOp.NEG:
                 x = self.expr(arg, scope)
                 if isinstance(x, IntLit):
+                    if x.param is not None:
+                        self.baked.add(x.param)
                     return IntLit(value=-x.value, span=sp)
                 return Unary(op=UnOp.NEG, arg=x, span=sp)
             case ast.UnaryOp.COMPL:
@@ -675,6 +698,7 @@ class ExprLowerer:
                 if isinstance(left, IntLit) and isinstance(right, IntLit):
                     v = fold(op, left.value, right.value)
                     if v is not None:
+                        self.baked.update(x.param for x in (left, right) if x.param is not None)
                         return IntLit(value=v, span=sp)
                 return Binary(op=_ARITH[op], left=left, right=right, span=sp)
 

@@ -23,6 +23,7 @@ from mbind_formal.diagnostics import Diagnostic, Related, Span, did_you_mean, ha
 from mbind_formal.dsl import ast
 from mbind_formal.ir.model import (
     IndexType,
+    ParamValue,
     Spec,
     Var,
 )
@@ -50,7 +51,7 @@ class LoadResult:
 def load_text(
     text: str,
     filename: str = "<text>",
-    params: Mapping[str, int] | None = None,
+    params: Mapping[str, ParamValue] | None = None,
     allow_outside: bool = False,
 ) -> LoadResult:
     """Load a spec from text; includes resolve relative to the current directory."""
@@ -61,7 +62,7 @@ def load_text(
 
 
 def load_spec(
-    path: str | Path, params: Mapping[str, int] | None = None, allow_outside: bool = False
+    path: str | Path, params: Mapping[str, ParamValue] | None = None, allow_outside: bool = False
 ) -> LoadResult:
     """Load the spec file `path` and its includes."""
     p = Path(path)
@@ -78,7 +79,7 @@ def _load(
     display: str,
     real: Path | None,
     directory: Path,
-    params: Mapping[str, int] | None,
+    params: Mapping[str, ParamValue] | None,
     allow_outside: bool,
 ) -> LoadResult:
     src = load_sources(text, display, real, directory, allow_outside)
@@ -90,7 +91,11 @@ def _load(
 
 
 def lower(
-    items: Sequence[ast.Item], *, name: str, source: str, params: Mapping[str, int] | None = None
+    items: Sequence[ast.Item],
+    *,
+    name: str,
+    source: str,
+    params: Mapping[str, ParamValue] | None = None,
 ) -> tuple[Spec | None, tuple[Diagnostic, ...]]:
     """Lower parsed items (includes already spliced in) to a validated spec."""
     lw = _Lowering(name, source, dict(params or {}))
@@ -185,6 +190,7 @@ class _Lowering(ModelLowering):
         # naming an unknown label is reported with a typo in an actor's body. A variant
         # lowers its actors again: an error in a body it keeps would be reported once
         # per variant (and by the checks once more); once is enough.
+        self.b.constants(self.constants())
         spec, diags = self.b.finish()
         lowered = pick_hints(items, self.sink.diags)
         checked = [d for d in diags if not any(_within(e.span, d.span) for e in lowered)]
@@ -373,7 +379,8 @@ class _Lowering(ModelLowering):
                 model,
                 collections=tuple(replace(c, size=sizes[c.name]) for c in model.collections),
             )
-            scope = Scope(model=model, params=params, aliases=self.aliases)
+            values = {k: v for k, v in self.values.items() if k not in settings}
+            scope = Scope(model=model, params=params, values=values, aliases=self.aliases)
             self.b.scenario(
                 it.name,
                 run=it.run,

@@ -185,6 +185,10 @@ def expr(e: Expr, ctx: ExprCtx) -> Tx:
     """The TLA+ translation of `e` in `ctx`."""
     syms = ctx.syms
     match e:
+        case BoolLit(param=str(p)) | IntLit(param=str(p)) | EnumLit(param=str(p)) if (
+            p in syms.params
+        ):
+            return Tx(syms.params[p])  # NOTE(constants): a CONSTANT set in the .cfg
         case BoolLit(value=bv):
             return Tx("TRUE" if bv else "FALSE")
         case IntLit(value=iv):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import assert_never
 
 from mbind_formal.ir.model import (
@@ -86,6 +86,7 @@ class Symbols:
     inits: Mapping[str, str]  # claim with an assume -> its initial predicate
     specs: Mapping[str, str]  # claim with an assume -> its specification
     fixed: Mapping[str, str]  # TypeOK, vars, Init, Next, Spec, AllDone, Terminating, Symmetry
+    params: Mapping[str, str] = field(default_factory=dict)  # NOTE(constants): -> CONSTANT
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -144,6 +145,7 @@ class Symbols:
             self.claims,
             self.inits,
             self.specs,
+            self.params,
         ):
             out.update(table.values())
         for keyed in (self.fields, self.locals, self.actions, self.witnesses, self.unreached):
@@ -226,7 +228,10 @@ def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[
         if cl.assume is not None:
             inits[cl.name] = namer.fresh(f"Init_{cl.name}")
             specs[cl.name] = namer.fresh(f"Spec_{cl.name}")
+    # Last, so that adding a constant never renames anything else.
+    params = {n: namer.fresh(n) for n, _ in model.constants}
     return Symbols(
+        params=params,
         model=model,
         symmetric=symmetric,
         module=module,
