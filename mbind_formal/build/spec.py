@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import overload
 
 from mbind_formal.diagnostics import (
     Diagnostic,
@@ -333,6 +334,12 @@ class SpecBuilder(ExprBuilder):
 
     # ------------------------------------------------------------------ declarations
 
+    @overload
+    def param(self, name: str, default: bool, *, span: Span | None = None) -> bool: ...
+    @overload
+    def param(self, name: str, default: int, *, span: Span | None = None) -> int: ...
+    @overload
+    def param(self, name: str, default: str, *, span: Span | None = None) -> str: ...
     def param(self, name: str, default: ParamValue, *, span: Span | None = None) -> ParamValue:
         """Parameter `name`: the requested value if one was given, else `default`; an int,
         a bool or an enum value's name (a requested value of another kind is MBF301)."""
