@@ -217,7 +217,7 @@ def _cond(draw: st.DrawFn, ctx: _Ctx, depth: int = 2, claim: bool = False) -> Ex
 
 
 def _assign(draw: st.DrawFn, ctx: _Ctx) -> Stmt:
-    match draw(st.integers(0, 4)):
+    match draw(st.integers(0, 5)):
         case 0:
             return Assign(target=FLAG_VAR, value=_cond(draw, ctx, 1))
         case 1:
@@ -228,9 +228,13 @@ def _assign(draw: st.DrawFn, ctx: _Ctx) -> Stmt:
         case 3:
             target = Field(collection="Page", name="owner", index=_page(draw, ctx))
             return Assign(target=target, value=_owner(draw, ctx))
-        case _:
+        case 4:
             value = draw(st.sampled_from((NoneLit(collection="Page"), _page(draw, ctx))))
             return Assign(target=MINE, value=value)
+        case _:  # optional narrowing: `mine.lru` under `mine != none`
+            target = Field(collection="Page", name="lru", index=MINE)
+            test = _b(BinOp.NE, MINE, NoneLit(collection="Page"))
+            return If(cond=test, then=(Assign(target=target, value=_cond(draw, ctx, 1)),))
 
 
 def _end(draw: st.DrawFn, ctx: _Ctx) -> Stmt:

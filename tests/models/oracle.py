@@ -108,4 +108,10 @@ ORACLE: list[OracleCase] = [
     OracleCase("arith.mbf", "base", "product", "holds", states=5),
     OracleCase("arith.mbf", "base", "floor", "violated", length=2, states=5),
     OracleCase("arith.mbf", "base", "remainder", "violated", length=2, states=5),
+    # narrow: the taker clears and restores one page's lru, the holder waits for the
+    # page it holds to be off the LRU and restores it. Deadlock after 3 steps: holder
+    # grabs p, taker takes the other page and gives it back (done); p stays on the LRU.
+    # Every lru is true again when both are done. 15 states: counted by the reference
+    # semantics (test_oracle), not by hand.
+    OracleCase("narrow.mbf", "base", "lru_back", "holds", states=15, deadlock=3),
 ]
