@@ -29,11 +29,11 @@ from pygments.token import (
 DECLARATIONS = (
     "include", "param", "enum", "type", "collection", "symmetric", "const", "var", "init",
     "def", "macro", "actor", "variant", "extends", "step", "claim", "assume", "always",
-    "final", "reachable", "scenario", "with", "run", "expect",
+    "final", "reachable", "scenario", "with", "run", "expect", "procedure",
 )  # fmt: skip
 STATEMENTS = (
     "if", "else", "either", "or", "await", "pick", "where", "for", "in", "while", "break",
-    "continue", "goto", "done", "skip",
+    "continue", "goto", "done", "skip", "call", "return",
 )  # fmt: skip
 CONSTANTS = ("true", "false", "none", "self")
 OPERATOR_WORDS = ("forall", "exists", "not")

@@ -377,6 +377,24 @@ class MacroCallStmt:
     span: Span | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallStmt:
+    """`call name(args);` or `target = call name(args);`: a procedure call (PlusCal)."""
+
+    name: str
+    args: tuple[Expr, ...]
+    target: LValue | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnStmt:
+    """`return [value];`: back from a procedure to the label after its call."""
+
+    value: Expr | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
 Stmt = (
     LabeledStmt
     | AssignStmt
@@ -393,6 +411,8 @@ Stmt = (
     | DoneStmt
     | SkipStmt
     | MacroCallStmt
+    | CallStmt
+    | ReturnStmt
 )
 Block = tuple[Stmt, ...]
 
@@ -521,6 +541,19 @@ class MacroDecl:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ProcDecl:
+    """`procedure name(p: T, ...) [: R] { locals body }`: a procedure with labels inside,
+    entered by `call` and left by `return` (PlusCal); `lower.procs` expands it."""
+
+    name: str
+    params: tuple[DefParam, ...]
+    locals: tuple[VarDecl, ...]
+    body: Block
+    result: TypeExpr | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ActorDecl:
     """`actor name[instances] { locals body }`.
 
@@ -614,6 +647,7 @@ Item = (
     | VariantDecl
     | ClaimDecl
     | ScenarioDecl
+    | ProcDecl
 )
 
 

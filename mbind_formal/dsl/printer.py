@@ -411,6 +411,11 @@ class _Printer:
                 return "skip;"
             case ast.MacroCallStmt(name=name, args=args):
                 return f"{name}({_args(args)});"
+            case ast.CallStmt(name=name, args=args, target=target):
+                into = "" if target is None else f"{print_expr(target, POSTFIX)} = "
+                return f"{into}call {name}({_args(args)});"
+            case ast.ReturnStmt(value=value):
+                return "return;" if value is None else f"return {print_expr(value)};"
             case _:
                 assert_never(s)
 
@@ -483,6 +488,14 @@ class _Printer:
                     lines.append("")
                 lines.extend(self.stmt_lines(body, depth + 1))
                 return f"actor {name}{count} {self.body(lines, depth, k)}"
+            case ast.ProcDecl(name=name, params=params, result=result, locals=locals_, body=body):
+                ps = ", ".join(f"{p.name}: {print_type(p.type)}" for p in params)
+                ret = "" if result is None else f": {print_type(result)}"
+                lines = self.fields(locals_, depth)
+                if locals_ and body:
+                    lines.append("")
+                lines.extend(self.stmt_lines(body, depth + 1))
+                return f"procedure {name}({ps}){ret} {self.body(lines, depth, k)}"
             case ast.VariantDecl(name=name, extends=extends, items=items):
                 base = "" if extends is None else f" extends {_quote(extends)}"
                 pad = INDENT * (depth + 1)

@@ -24,6 +24,7 @@ from mbind_formal.diagnostics import Diagnostic, Related, Span
 
 STMT_KEYWORDS = frozenset(
     {"if", "either", "await", "pick", "for", "while", "break", "continue", "goto", "done", "skip"}
+    | {"call", "return"}
 )
 ITEM_KEYWORDS = frozenset(
     {
@@ -42,6 +43,7 @@ ITEM_KEYWORDS = frozenset(
         "variant",
         "claim",
         "scenario",
+        "procedure",
     }
 )
 CLAIM_KEYWORDS = frozenset({"assume", "always", "final", "reachable"})

@@ -416,6 +416,17 @@ class FlowLowerer:
                     pass
                 case ast.MacroCallStmt():
                     out += self.macro(s, scope, loops)
+                case ast.CallStmt() | ast.ReturnStmt():
+                    # `lower.procs` expands the calls of actor bodies; others remain
+                    word = "call" if isinstance(s, ast.CallStmt) else "return"
+                    self.sink.error(
+                        "MBF415",
+                        f"'{word}' stands in an actor's or a procedure's body, "
+                        "not in a macro or a variant's step override",
+                        s.span,
+                        "call the procedure from the actor's own steps",
+                        frames=scope.frames,
+                    )
             if ended and i + 1 < len(stmts):
                 self.sink.error(
                     "MBF402",

@@ -31,6 +31,7 @@ from mbind_formal.ir.resolve import VariantDelta, variant_order
 from mbind_formal.lower.expr import Scope, Sink, const_value
 from mbind_formal.lower.flow import replace_step, shape
 from mbind_formal.lower.model import MAX_SIZE, ModelLowering, Version, init_parts
+from mbind_formal.lower.procs import expand_procs
 from mbind_formal.lower.sources import display_name, load_sources, read
 
 __all__ = ("LoadResult", "load_spec", "load_text", "lower")
@@ -98,8 +99,13 @@ def lower(
     params: Mapping[str, ParamValue] | None = None,
 ) -> tuple[Spec | None, tuple[Diagnostic, ...]]:
     """Lower parsed items (includes already spliced in) to a validated spec."""
+    expanded, proc_diags = expand_procs(items)
     lw = _Lowering(name, source, dict(params or {}))
-    return lw.run(items)
+    spec, diags = lw.run(expanded)
+    if proc_diags:
+        diags = tuple(dict.fromkeys((*proc_diags, *diags)))
+        spec = None if has_errors(diags) else spec
+    return spec, diags
 
 
 def _within(inner: Span | None, outer: Span | None) -> bool:

@@ -25,6 +25,9 @@ KEYWORDS = frozenset(
         "init",
         "def",
         "macro",
+        "procedure",
+        "call",
+        "return",
         "actor",
         "variant",
         "extends",
@@ -153,6 +156,13 @@ simple_stmts: st.SearchStrategy[ast.Stmt] = st.one_of(
     st.builds(ast.DoneStmt),
     st.builds(ast.SkipStmt),
     st.builds(ast.MacroCallStmt, name=names, args=_small_tuple(small_exprs)),
+    st.builds(
+        ast.CallStmt,
+        name=names,
+        args=_small_tuple(small_exprs),
+        target=st.one_of(st.none(), lvalues),
+    ),
+    st.builds(ast.ReturnStmt, value=st.one_of(st.none(), small_exprs)),
 )
 
 
@@ -213,6 +223,14 @@ items: st.SearchStrategy[ast.Item] = st.one_of(
     st.builds(ast.InitDecl, cond=exprs),
     def_decls,
     macro_decls,
+    st.builds(
+        ast.ProcDecl,
+        name=names,
+        params=_small_tuple(st.builds(ast.DefParam, name=names, type=type_exprs)),
+        result=st.one_of(st.none(), type_exprs),
+        locals=_small_tuple(var_decls, max_size=2),
+        body=blocks,
+    ),
     st.builds(
         ast.ActorDecl,
         name=names,

@@ -114,4 +114,10 @@ ORACLE: list[OracleCase] = [
     # Every lru is true again when both are done. 15 states: counted by the reference
     # semantics (test_oracle), not by hand.
     OracleCase("narrow.mbf", "base", "lru_back", "holds", states=15, deadlock=3),
+    # procs: cpu[1] sets `second` when release(2) returns: call (a -> acquire_spin),
+    # spin, call (cs -> release_rel), return: 4 steps. 70 states (both claims that
+    # hold): counted by the reference semantics, equal to TLC's on the emitted TLA+.
+    OracleCase("procs.mbf", "base", "mutex", "holds", states=70),
+    OracleCase("procs.mbf", "base", "first_release", "holds", states=70),
+    OracleCase("procs.mbf", "base", "never_second", "violated", length=4, states=70),
 ]
