@@ -33,7 +33,7 @@ DECLARATIONS = (
 )  # fmt: skip
 STATEMENTS = (
     "if", "else", "either", "or", "await", "pick", "where", "for", "in", "while", "break",
-    "continue", "goto", "done", "skip", "call", "return",
+    "continue", "goto", "done", "skip", "call", "return", "all",
 )  # fmt: skip
 CONSTANTS = ("true", "false", "none", "self")
 OPERATOR_WORDS = ("forall", "exists", "not")

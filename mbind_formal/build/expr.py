@@ -413,6 +413,24 @@ class ExprBuilder:
             raise _fail("MBF303", "only variables and fields can be assigned")
         return Assign(target=target, value=self.value(value, self.infer(target)))
 
+    def assign_all(self, collection: str, field: str, value: ExprLike) -> tuple[Stmt, ...]:
+        """`Collection.field = all value;`: one store per element (NOTE(every element));
+        `value` may not read that field."""
+        coll = self._ctx.model().collection(collection)
+        decl = next(f for f in coll.fields if f.name == field)
+        v = self.value(value, decl.type)
+        return tuple(
+            Assign(
+                target=Field(
+                    collection=collection,
+                    name=field,
+                    index=ElemLit(collection=collection, index=i, every=True),
+                ),
+                value=v,
+            )
+            for i in range(coll.size)
+        )
+
     def if_(self, cond: ExprLike, then: Sequence[Stmt], orelse: Sequence[Stmt] = ()) -> Stmt:
         return If(cond=self.cond(cond), then=tuple(then), orelse=tuple(orelse))
 

@@ -280,6 +280,7 @@ class AssignStmt:
     op: AssignOp
     value: Expr
     span: Span | None = field(default=None, compare=False)
+    every: bool = False  # `Coll.field = all value;`: the field of every element
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

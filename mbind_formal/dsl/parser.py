@@ -396,6 +396,11 @@ class _Builder:
         op = _ASSIGN[_s(c[1])]
         return ast.AssignStmt(target=_lv(c[0]), op=op, value=_e(c[2]), span=span)
 
+    def r_assign_all(self, span: Span | None, c: list[object]) -> ast.AssignStmt:
+        return ast.AssignStmt(
+            target=_lv(c[0]), op=ast.AssignOp.SET, value=_e(c[1]), every=True, span=span
+        )
+
     def r_assign_op(self, span: Span | None, c: list[object]) -> Token:
         token = c[0]
         assert isinstance(token, Token)

@@ -364,8 +364,8 @@ class _Printer:
         match s:
             case ast.LabeledStmt(label=label, stmt=stmt):
                 return f"{label}:\n{INDENT * (depth + 1)}{self.stmt(stmt, depth + 1)}"
-            case ast.AssignStmt(target=target, op=op, value=value):
-                lhs = f"{print_expr(target)} {op.value} "
+            case ast.AssignStmt(target=target, op=op, value=value, every=every):
+                lhs = f"{print_expr(target)} {op.value} " + ("all " if every else "")
                 return f"{lhs}{self.cond(value, col + len(lhs), depth)};"
             case ast.IncDecStmt(target=target, op=op):
                 return f"{print_expr(target)}{op.value};"

@@ -137,11 +137,14 @@ class SetLit:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ElemLit:
-    """A specific element `Coll[i]` (breaks symmetry of `Coll`)."""
+    """A specific element `Coll[i]` (breaks symmetry of `Coll`, unless `every`)."""
 
     collection: str
     index: int
     span: Span | None = field(default=None, compare=False)
+    # NOTE(every element): one of the stores of `C.f = all e`, which treat all elements
+    # alike, so they neither break symmetry nor need an ordered TLA+ representation.
+    every: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

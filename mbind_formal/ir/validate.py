@@ -406,7 +406,7 @@ class _Checker(ExprChecker):
                 and isinstance(e.right, ElemLit)
             ):
                 return
-            if isinstance(e, ElemLit):
+            if isinstance(e, ElemLit) and not e.every:  # NOTE(every element)
                 out.append((e, where))
             for ch in children(e):
                 scan(ch, cursors, where)

@@ -197,6 +197,8 @@ def expr(e: Expr, ctx: ExprCtx) -> Tx:
             return Tx(tla_string(name))
         case SetLit(items=items):
             return Tx("{" + ", ".join(expr(x, ctx).at(JUNCT + 1) for x in items) + "}")
+        case ElemLit(collection=c, index=i, every=True):
+            return Tx(syms.element(c, i))  # NOTE(every element): a model value if symmetric
         case ElemLit(collection=c, index=i):
             if c in syms.symmetric:
                 raise ValueError(f"element literal {c}[{i}] of a symmetric collection")

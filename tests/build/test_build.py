@@ -297,3 +297,18 @@ def test_the_module_docstring_example_builds() -> None:
     exec(example, scope)
     spec = scope["spec"]
     assert isinstance(spec, Spec) and spec.claims[0].name == "safe"
+
+
+def test_assign_all_is_what_the_dsl_lowers_to() -> None:
+    text = """
+symmetric collection Page[3] { var lru: bool = false; }
+actor a { s: Page.lru = all true; }
+"""
+    result = load_text(text, "all.mbf")
+    assert result.spec is not None, [d.message for d in result.diagnostics]
+    lowered = result.spec.model("base").actor("a").steps[0].body
+    b = SpecBuilder("all", source="all.mbf")
+    page = b.collection("Page", 3, symmetric=True)
+    page.var("lru", BOOL, False)
+    stores = b.assign_all("Page", "lru", True)
+    assert lowered[:3] == stores and len(stores) == 3

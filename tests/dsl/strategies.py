@@ -28,6 +28,7 @@ KEYWORDS = frozenset(
         "procedure",
         "call",
         "return",
+        "all",
         "actor",
         "variant",
         "extends",
@@ -147,6 +148,13 @@ lvalues: st.SearchStrategy[ast.LValue] = st.one_of(
 
 simple_stmts: st.SearchStrategy[ast.Stmt] = st.one_of(
     st.builds(ast.AssignStmt, target=lvalues, op=st.sampled_from(ast.AssignOp), value=small_exprs),
+    st.builds(
+        ast.AssignStmt,
+        target=lvalues,
+        op=st.just(ast.AssignOp.SET),
+        value=small_exprs,
+        every=st.just(True),
+    ),
     st.builds(ast.IncDecStmt, target=lvalues, op=st.sampled_from(ast.IncDecOp)),
     st.builds(ast.AwaitStmt, cond=small_exprs),
     st.builds(ast.PickStmt, var=names, domain=type_exprs, where=st.one_of(st.none(), small_exprs)),

@@ -8,7 +8,7 @@ A drawn `RandomCase` is an `ir.model` `Model` (built from the dataclasses, then 
 through `ir.validate`) with one claim: 2-3 pages with `lru: bool` and `owner: Owner`,
 globals `flag: bool`, `cnt: 0..2` and the constant `mode: set<Flag>`, and 2-3 actors
 (1-2 instances each, at most 4 instances) whose steps mix assignments (counts computed
-with `+ - * / %`; some may store
+with `+ - * / %`, whole-collection updates; some may store
 out of range, which disables the path), `if`, `either`, `await`, `pick`, early `goto`,
 `done` and a local `mine: Page?`. `render` prints a model and its claim in the spec
 language's syntax, so a failing example reads like a spec.
@@ -217,7 +217,7 @@ def _cond(draw: st.DrawFn, ctx: _Ctx, depth: int = 2, claim: bool = False) -> Ex
 
 
 def _assign(draw: st.DrawFn, ctx: _Ctx) -> Stmt:
-    match draw(st.integers(0, 5)):
+    match draw(st.integers(0, 6)):
         case 0:
             return Assign(target=FLAG_VAR, value=_cond(draw, ctx, 1))
         case 1:
@@ -231,6 +231,20 @@ def _assign(draw: st.DrawFn, ctx: _Ctx) -> Stmt:
         case 4:
             value = draw(st.sampled_from((NoneLit(collection="Page"), _page(draw, ctx))))
             return Assign(target=MINE, value=value)
+        case 5:  # `Page.owner = all v`: one store per element (v reads no owner)
+            v = draw(st.sampled_from(OWNER.values))
+            stores = tuple(
+                Assign(
+                    target=Field(
+                        collection="Page",
+                        name="owner",
+                        index=ElemLit(collection="Page", index=i, every=True),
+                    ),
+                    value=EnumLit(enum=OWNER, value=v),
+                )
+                for i in range(ctx.pages)
+            )
+            return If(cond=FLAG_VAR, then=stores)
         case _:  # optional narrowing: `mine.lru` under `mine != none`
             target = Field(collection="Page", name="lru", index=MINE)
             test = _b(BinOp.NE, MINE, NoneLit(collection="Page"))

@@ -120,4 +120,9 @@ ORACLE: list[OracleCase] = [
     OracleCase("procs.mbf", "base", "mutex", "holds", states=70),
     OracleCase("procs.mbf", "base", "first_release", "holds", states=70),
     OracleCase("procs.mbf", "base", "never_second", "violated", length=4, states=70),
+    # every: two reclaimers take pages off the LRU and put all of them back at once
+    # (`Page.lru = all true`) twice; then both wait at flush: a deadlock after 6 steps
+    # (take, take... at least take + flush per round, three flushes are never enabled).
+    # 55 states without symmetry (20 with): counted by the reference semantics.
+    OracleCase("every.mbf", "base", "all_back", "holds", states=55, deadlock=6),
 ]
