@@ -515,7 +515,7 @@ class ExprLowerer:
                     f"read a local with {base.name}[i].name or test {base.name}[i]@label",
                 )
         return self.error(
-            scope, "MBF306", "only collections (Page[0]) and actors can be indexed", sp
+            scope, "MBF306", "only collections (Cpu[0]) and actors (worker[1]) can be indexed", sp
         )
 
     def actor_ref(self, base: ast.Expr, scope: Scope) -> tuple[str, Expr] | None:

@@ -485,7 +485,7 @@ class FlowLowerer:
                 "MBF303",
                 "'= all' sets a field of every element: its target is 'Collection.field'",
                 t.span or s.span,
-                "e.g. 'Page.lru = all true;'",
+                "e.g. 'Slot.used = all false;'",
                 frames=scope.frames,
             )
             return []
