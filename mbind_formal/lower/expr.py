@@ -682,11 +682,18 @@ class ExprLowerer:
                 return Binary(
                     op=BinOp.EQ if op is B.EQ else BinOp.NE, left=left, right=right, span=sp
                 )
+            case B.LE | B.GE if self.is_set(e.left, scope) or self.is_set(e.right, scope):
+                # `a <= b` on sets: a is a subset of b (nothing of a outside b)
+                small, big = (e.left, e.right) if op is B.LE else (e.right, e.left)
+                outside = self.difference(small, big, scope, sp)
+                return Unary(op=UnOp.NOT, arg=Unary(op=UnOp.NONEMPTY, arg=outside), span=sp)
             case B.LT | B.LE | B.GT | B.GE:
                 iop = {B.LT: BinOp.LT, B.LE: BinOp.LE, B.GT: BinOp.GT, B.GE: BinOp.GE}[op]
                 return Binary(
                     op=iop, left=self.expr(e.left, scope), right=self.expr(e.right, scope), span=sp
                 )
+            case B.SUB if self.is_set(e.left, scope):
+                return self.difference(e.left, e.right, scope, sp)
             case B.IN | B.NOT_IN:
                 left = self.expr(e.left, scope)
                 lt = self.type_of(left, scope)
@@ -701,6 +708,22 @@ class ExprLowerer:
                         self.baked.update(x.param for x in (left, right) if x.param is not None)
                         return IntLit(value=v, span=sp)
                 return Binary(op=_ARITH[op], left=left, right=right, span=sp)
+
+    def is_set(self, e: ast.Expr, scope: Scope) -> bool:
+        """Whether `e` is a set (so `-` is set difference and `<=` inclusion)."""
+        if isinstance(e, ast.SetLiteral):
+            return True
+        probe = ExprLowerer(Sink())  # typing only: its diagnostics are not reported
+        return isinstance(self.type_of(probe.expr(e, scope), scope), SetType)
+
+    def difference(self, a: ast.Expr, b: ast.Expr, scope: Scope, sp: Span | None) -> Expr:
+        """`a - b` on sets of one enum: `a & ~b` (an enum value stands for its singleton)."""
+        left, right = self.pair(a, b, scope)
+        lt, rt = self.type_of(left, scope), self.type_of(right, scope)
+        left, right = to_set(left, lt), to_set(right, rt)
+        return Binary(
+            op=BinOp.INTER, left=left, right=Unary(op=UnOp.COMPL, arg=right, span=sp), span=sp
+        )
 
     def pair(self, a: ast.Expr, b: ast.Expr, scope: Scope) -> tuple[Expr, Expr]:
         """Two compared operands: `none`/`{}` and enum-vs-set take the other side's type."""

@@ -55,6 +55,7 @@ from mbind_formal.ir.model import (
     IntLit,
     LocalVar,
     Pick,
+    SetType,
     Step,
     Stmt,
     Unary,
@@ -457,6 +458,10 @@ class FlowLowerer:
         match s.op:
             case ast.AssignOp.SET:
                 value = self.ex.expr(s.value, scope, tt)
+            case ast.AssignOp.SUB if isinstance(tt, SetType):  # `s -= t`: set difference
+                r = self.ex.expr(s.value, scope, tt)
+                compl = Unary(op=UnOp.COMPL, arg=to_set(r, self.ex.type_of(r, scope)), span=s.span)
+                value = Binary(op=BinOp.INTER, left=target, right=compl, span=s.span)
             case ast.AssignOp.ADD | ast.AssignOp.SUB:
                 op = BinOp.ADD if s.op is ast.AssignOp.ADD else BinOp.SUB
                 value = Binary(op=op, left=target, right=self.ex.expr(s.value, scope), span=s.span)

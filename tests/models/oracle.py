@@ -125,4 +125,7 @@ ORACLE: list[OracleCase] = [
     # (take, take... at least take + flush per round, three flushes are never enabled).
     # 55 states without symmetry (20 with): counted by the reference semantics.
     OracleCase("every.mbf", "base", "all_back", "holds", states=55, deadlock=6),
+    # sets: {A, B, C} - B = {A, C}; {A, C} - {A, C} = {}; then minus A: s = {C}, t = {}.
+    # States: one, two, done = 3.
+    OracleCase("sets.mbf", "base", "c", "holds", states=3),
 ]
