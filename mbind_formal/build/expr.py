@@ -365,6 +365,18 @@ class ExprBuilder:
     def inter(self, a: ExprLike, b: ExprLike) -> Expr:
         return self._setop(BinOp.INTER, a, b)
 
+    def difference(self, a: ExprLike, b: ExprLike) -> Expr:
+        """`a - b` on sets: `a & ~b` (what the DSL's `-` on sets lowers to)."""
+        left, right = self.value(a), self.value(b)
+        right = to_set(right, self.infer(right))
+        return Binary(
+            op=BinOp.INTER, left=to_set(left, self.infer(left)), right=Unary(op=UnOp.COMPL, arg=right)
+        )
+
+    def subset(self, a: ExprLike, b: ExprLike) -> Expr:
+        """`a <= b` on sets: nothing of `a` lies outside `b`."""
+        return Unary(op=UnOp.NOT, arg=Unary(op=UnOp.NONEMPTY, arg=self.difference(a, b)))
+
     def ite(self, c: ExprLike, a: ExprLike, b: ExprLike) -> Expr:
         return Ite(cond=self.cond(c), then=self.value(a), orelse=self.value(b))
 
