@@ -373,6 +373,11 @@ class ExprBuilder:
             op=BinOp.INTER, left=to_set(left, self.infer(left)), right=Unary(op=UnOp.COMPL, arg=right)
         )
 
+    def card(self, s: ExprLike) -> Expr:
+        """The number of values in set `s` (the DSL's `card(s)`)."""
+        e = self.value(s)
+        return Unary(op=UnOp.CARD, arg=to_set(e, self.infer(e)))
+
     def subset(self, a: ExprLike, b: ExprLike) -> Expr:
         """`a <= b` on sets: nothing of `a` lies outside `b`."""
         return Unary(op=UnOp.NOT, arg=Unary(op=UnOp.NONEMPTY, arg=self.difference(a, b)))

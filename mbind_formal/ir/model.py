@@ -79,6 +79,7 @@ class UnOp(enum.Enum):
     NONEMPTY = "nonempty"  # set -> bool (C truthiness of a flag mask)
     NEXT = "next"  # element -> the next element of an ordered collection
     COMPL = "~"  # set -> its complement within the enum
+    CARD = "card"  # set -> its number of values (TLA+ Cardinality)
 
 
 class BinOp(enum.Enum):

@@ -191,6 +191,10 @@ def infer(e: Expr, env: TypeEnv) -> Type | None:
                     return BOOL if isinstance(t, SetType) else None
                 case UnOp.COMPL:
                     return t if isinstance(t, SetType) else None
+                case UnOp.CARD:
+                    if not isinstance(t, SetType):
+                        return None
+                    return RangeType(lo=0, hi=len(t.enum.values))
                 case UnOp.NEXT:  # the element after the last one is `none`
                     return (
                         IndexType(t.collection, optional=True) if isinstance(t, IndexType) else None

@@ -377,6 +377,7 @@ class ExprChecker:
             UnOp.NEG: "an int",
             UnOp.NONEMPTY: "a set",
             UnOp.COMPL: "a set",
+            UnOp.CARD: "a set",
             UnOp.NEXT: "an element",
         }[e.op]
         match e.op:
@@ -388,6 +389,8 @@ class ExprChecker:
                 return BOOL
             case UnOp.COMPL if isinstance(t, SetType):
                 return t
+            case UnOp.CARD if isinstance(t, SetType):
+                return RangeType(lo=0, hi=len(t.enum.values))
             case UnOp.NEXT if isinstance(t, IndexType) and not t.optional:
                 return IndexType(t.collection)
         self.error("MBF306", f"'{e.op.value}' needs {want}, got {show_type(t)}", e.span)

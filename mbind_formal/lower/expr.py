@@ -622,6 +622,10 @@ class ExprLowerer:
 
     def call(self, e: ast.CallExpr, scope: Scope) -> Expr:
         d = next((x for x in scope.model.defs if x.name == e.name), None)
+        if d is None and e.name == "card" and len(e.args) == 1:
+            # the built-in cardinality of a set (a definition named `card` wins)
+            x = self.expr(e.args[0], scope)
+            return Unary(op=UnOp.CARD, arg=to_set(x, self.type_of(x, scope)), span=e.span)
         if d is None:
             if e.name in scope.broken:
                 return self.placeholder(e.span)

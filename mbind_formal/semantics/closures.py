@@ -383,6 +383,8 @@ class ExprCompiler:
                 return lambda s, b: -a(s, b)
             case UnOp.NONEMPTY:
                 return lambda s, b: a(s, b) != 0
+            case UnOp.CARD:  # the bitmask's population count
+                return lambda s, b: int(a(s, b)).bit_count()
             case UnOp.NEXT:
                 t = infer(e.arg, ctx.type_env(self.model))
                 if not isinstance(t, IndexType):

@@ -275,6 +275,8 @@ def _unary(e: Unary, ctx: ExprCtx) -> Tx:
             return Tx(f"-{arg.at(ATOM)}", NEG)
         case UnOp.NONEMPTY:
             return Tx(f"{arg.at(REL + 1)} # {{}}", REL)
+        case UnOp.CARD:
+            return Tx(f"Cardinality({arg.text})")
         case UnOp.NEXT:
             coll = element_collection(e.arg, ctx.tenv)
             if coll is None or coll in ctx.syms.symmetric:

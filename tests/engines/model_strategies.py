@@ -8,7 +8,7 @@ A drawn `RandomCase` is an `ir.model` `Model` (built from the dataclasses, then 
 through `ir.validate`) with one claim: 2-3 pages with `lru: bool` and `owner: Owner`,
 globals `flag: bool`, `cnt: 0..2` and the constant `mode: set<Flag>`, and 2-3 actors
 (1-2 instances each, at most 4 instances) whose steps mix assignments (counts computed
-with `+ - * / %`, whole-collection updates; some may store
+with `+ - * / %` and `card`, whole-collection updates; some may store
 out of range, which disables the path), `if`, `either`, `await`, `pick`, early `goto`,
 `done` and a local `mine: Page?`. `render` prints a model and its claim in the spec
 language's syntax, so a failing example reads like a spec.
@@ -122,7 +122,7 @@ def _owner(draw: st.DrawFn, ctx: _Ctx) -> Expr:
 
 
 def _count(draw: st.DrawFn) -> Expr:
-    match draw(st.integers(0, 6)):
+    match draw(st.integers(0, 7)):
         case 0:
             return IntLit(value=draw(st.integers(0, 2)))
         case 1:
@@ -135,6 +135,8 @@ def _count(draw: st.DrawFn) -> Expr:
             return _b(BinOp.MUL, _b(BinOp.ADD, CNT, IntLit(value=1)), CNT)
         case 5:  # floor division of a possibly negative dividend (-1 / 2 == -1)
             return _b(BinOp.DIV, _b(BinOp.SUB, CNT, IntLit(value=1)), IntLit(value=2))
+        case 6:  # a set's cardinality
+            return Unary(op=UnOp.CARD, arg=MODE)
         case _:  # the floor remainder lies in 0..divisor-1 (-2 % 3 == 1)
             return _b(BinOp.MOD, _b(BinOp.SUB, CNT, IntLit(value=2)), IntLit(value=3))
 
@@ -525,7 +527,7 @@ def show(e: Expr) -> str:
         case AtLabel(actor=a, instance=i, label=lab):
             return f"{a}[{show(i)}]@{lab}"
         case Unary(op=op, arg=a):
-            if op in (UnOp.NONEMPTY, UnOp.NEXT):
+            if op in (UnOp.NONEMPTY, UnOp.NEXT, UnOp.CARD):
                 return f"{op.value}({show(a)})"
             return f"{op.value}{show(a)}"
         case Binary(op=op, left=left, right=right):

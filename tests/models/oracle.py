@@ -128,4 +128,7 @@ ORACLE: list[OracleCase] = [
     # sets: {A, B, C} - B = {A, C}; {A, C} - {A, C} = {}; then minus A: s = {C}, t = {}.
     # States: one, two, done = 3.
     OracleCase("sets.mbf", "base", "c", "holds", states=3),
+    # card: s has 3, 2, 1 values along the run and t none; s - C has at most 1 once
+    # s lost B (card(s) < 3). card(s) == 1 is reached at the end.
+    OracleCase("sets.mbf", "base", "sizes", "holds", states=3),
 ]

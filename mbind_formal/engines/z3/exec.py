@@ -310,6 +310,9 @@ class Evaluator:
             case UnOp.COMPL:
                 assert isinstance(v, SetV)
                 return t.compl(v)
+            case UnOp.CARD:
+                assert isinstance(v, SetV)
+                return t.card(v)
             case UnOp.NEXT:
                 # NOTE(next): the element after the last one (and after none) is none.
                 last = self.sizes[self._index_type(arg, scope)] - 1

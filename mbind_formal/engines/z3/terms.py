@@ -248,6 +248,14 @@ class Terms:
             return SetV(a.size, vec=~a.vec)
         return SetV(a.size, bits=tuple(self.not_(b) for b in a.bits))
 
+    def card(self, a: SetV) -> NumV:
+        """The number of values in `a`: a sum of 0/1 terms (constant when the bits are)."""
+        bits = self.set_bits(a)
+        if all(z3.is_true(b) or z3.is_false(b) for b in bits):
+            return self.num(sum(1 for b in bits if z3.is_true(b)))
+        one, zero = self.num(1).term, self.num(0).term
+        return NumV(z3.Sum(*(z3.If(b, one, zero) for b in bits)))
+
     def nonempty(self, a: SetV) -> Term:
         if a.vec is not None:
             return a.vec != z3.BitVecVal(0, a.size, self.ctx)
