@@ -555,6 +555,8 @@ def validate(spec: Spec) -> tuple[Diagnostic, ...]:
         ck = _Checker(spec.models[0])
         ck.unique("claim", ((c.name, c.span) for c in spec.claims))
         ck.unique("scenario", ((s.name, s.span) for s in spec.scenarios))
+        base = spec.models[0]
+        example = next((f"{a.name}@{a.labels[-1]}" for a in base.actors if a.labels), "x == 1")
         for c in spec.claims:
             if not c.witnesses:
                 ck.diags.append(
@@ -564,7 +566,7 @@ def validate(spec: Spec) -> tuple[Diagnostic, ...]:
                         message=f"claim {c.name} has no 'reachable' witness, so a vacuous "
                         "pass cannot be told from a real one",
                         span=c.span,
-                        hint="add e.g. 'reachable mbind@walk;' for a state the claim is about",
+                        hint=f"add e.g. 'reachable {example};' for a state the claim is about",
                     )
                 )
         params = [n for n, _ in spec.params]

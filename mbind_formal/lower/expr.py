@@ -622,6 +622,12 @@ class ExprLowerer:
 
     def call(self, e: ast.CallExpr, scope: Scope) -> Expr:
         d = next((x for x in scope.model.defs if x.name == e.name), None)
+        if d is None and e.name in ("min", "max") and len(e.args) == 2:
+            # built-in `min(a, b)` / `max(a, b)` of ints (a definition of that name wins)
+            one, two = (self.expr(x, scope) for x in e.args)
+            op = BinOp.LE if e.name == "min" else BinOp.GE
+            test = Binary(op=op, left=one, right=two, span=e.span)
+            return Ite(cond=test, then=one, orelse=two, span=e.span)
         if d is None and e.name == "card" and len(e.args) == 1:
             # the built-in cardinality of a set (a definition named `card` wins)
             x = self.expr(e.args[0], scope)

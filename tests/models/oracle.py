@@ -108,6 +108,9 @@ ORACLE: list[OracleCase] = [
     OracleCase("arith.mbf", "base", "product", "holds", states=5),
     OracleCase("arith.mbf", "base", "floor", "violated", length=2, states=5),
     OracleCase("arith.mbf", "base", "remainder", "violated", length=2, states=5),
+    # bounds: min/max of (x, y) along (1, 0) (2, 1) (4, 2) (8, 4): min(4, 2) == 2 and
+    # max(4, 2) == 4 at the third state.
+    OracleCase("arith.mbf", "base", "bounds", "holds", states=5),
     # narrow: the taker clears and restores one page's lru, the holder waits for the
     # page it holds to be off the LRU and restores it. Deadlock after 3 steps: holder
     # grabs p, taker takes the other page and gives it back (done); p stays on the LRU.
