@@ -618,6 +618,44 @@ mbind_walk == /\ mbind_pc = "walk"
                               mbind_mig_failed, reclaim_pc, reclaim_page, compaction_pc,
                               compaction_page, gup_pc, zap_pc >>
 
+\* mbind.walk stores a value outside its variable's type
+mbind_walk_out_of_type == /\ mbind_pc = "walk"
+                          /\ LET cond_1 == hole_before(vma[mbind_pg]) /\ mbind_prev_ok /\ ~discontig_ok
+                                 mbind_qret_1 == IF cond_1 THEN "Q_EFAULT" ELSE mbind_qret
+                                 mbind_scan_1 == IF cond_1 THEN FALSE ELSE any_flag
+                                 mbind_prev_ok_1 == IF cond_1 THEN mbind_prev_ok ELSE TRUE
+                                 mbind_stop_1 == IF cond_1 THEN TRUE ELSE mbind_stop
+                                 cond_2 == migratable[vma[mbind_pg]] \/ eff_strict
+                                 mbind_qret_2 == IF cond_2 THEN mbind_qret_1 ELSE mbind_qret
+                                 mbind_scan_2 == IF cond_2 THEN mbind_scan_1 ELSE FALSE
+                                 mbind_prev_ok_2 == IF cond_2 THEN mbind_prev_ok_1 ELSE mbind_prev_ok
+                                 mbind_stop_2 == IF cond_2 THEN mbind_stop_1 ELSE mbind_stop
+                                 cond_3 == first_in_vma(mbind_pg)
+                                 mbind_qret_3 == IF cond_3 THEN mbind_qret_2 ELSE mbind_qret
+                                 mbind_scan_3 == IF cond_3 THEN mbind_scan_2 ELSE mbind_scan
+                                 mbind_prev_ok_3 == IF cond_3 THEN mbind_prev_ok_2 ELSE mbind_prev_ok
+                                 mbind_stop_3 == IF cond_3 THEN mbind_stop_2 ELSE mbind_stop
+                             IN  IF mbind_stop_3
+                                    THEN FALSE
+                                    ELSE IF mbind_scan_3
+                                            THEN LET cond_4 == mapped(mbind_pg) /\ misplaced[mbind_pg]
+                                                     reached_1 == [reached EXCEPT ![mbind_pg] = IF cond_4 THEN TRUE ELSE @]
+                                                     held_at_reach_1 == [held_at_reach EXCEPT ![mbind_pg] = IF cond_4 THEN held_by_other(mbind_pg) ELSE @]
+                                                 IN  IF candidate(mbind_pg)
+                                                        THEN IF move_set
+                                                                THEN IF ~migratable[vma[mbind_pg]]
+                                                                        THEN FALSE
+                                                                        ELSE IF ~PageLRU(mbind_pg) /\ eff_strict
+                                                                                THEN FALSE
+                                                                                ELSE IF want_isolate(mbind_pg)
+                                                                                        THEN IF PageLRU(mbind_pg)
+                                                                                                THEN nr_isolated + 1 \notin (-1)..3
+                                                                                                ELSE FALSE
+                                                                                        ELSE FALSE
+                                                                ELSE FALSE
+                                                        ELSE FALSE
+                                            ELSE FALSE
+
 \* mbind.decide (spec/mbind/mbind.mbf:67)
 mbind_decide == /\ mbind_pc = "decide"
                 /\ IF mbind_qret = "Q_EIO" \/ mbind_qret = "Q_EFAULT"
@@ -688,6 +726,20 @@ mbind_migrate == /\ mbind_pc = "migrate"
                                  mbind_do_putback, mbind_pg, reclaim_pc, reclaim_page,
                                  compaction_pc, compaction_page, gup_pc, zap_pc >>
 
+\* mbind.migrate stores a value outside its variable's type
+mbind_migrate_out_of_type == /\ mbind_pc = "migrate"
+                             /\ IF (mbind_do_migrate \/ mbind_do_putback) /\ (\E q \in Page : "H_MBIND" \in holders[q])
+                                   THEN \E q \in Page :
+                                           /\ "H_MBIND" \in holders[q] /\ ~(\E r \in Page : r < q /\ "H_MBIND" \in holders[r])
+                                           /\ IF mbind_do_migrate
+                                                 THEN IF ~mapped(q)
+                                                         THEN nr_isolated - 1 \notin (-1)..3
+                                                         ELSE IF pinned[q]
+                                                                 THEN nr_isolated - 1 \notin (-1)..3
+                                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                                 ELSE nr_isolated - 1 \notin (-1)..3
+                                   ELSE FALSE
+
 \* mbind.finish (spec/mbind/mbind.mbf:84)
 mbind_finish == /\ mbind_pc = "finish"
                 /\ LET mbind_ret_1 == IF mbind_qret = "Q_UNMOVABLE" \/ (mbind_mig_failed /\ eff_strict) THEN "EIO" ELSE "OK"
@@ -738,6 +790,13 @@ reclaim_reclaim_isolate == /\ reclaim_pc = "reclaim_isolate"
                                            mbind_mig_failed, mbind_pg, compaction_pc, compaction_page,
                                            gup_pc, zap_pc >>
 
+\* reclaim.reclaim_isolate stores a value outside its variable's type
+reclaim_reclaim_isolate_out_of_type == /\ reclaim_pc = "reclaim_isolate"
+                                       /\ racing_walk("R_RECLAIM")
+                                       /\ \E p \in Page :
+                                             /\ PageLRU(p) /\ racer_target(p) /\ ~reached[p]
+                                             /\ nr_isolated + 1 \notin (-1)..3
+
 \* reclaim.reclaim_release (spec/mbind/others.mbf:47)
 reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                            /\ \E p \in Page :
@@ -768,6 +827,15 @@ reclaim_reclaim_release == /\ reclaim_pc = "reclaim_release"
                                            mbind_iso_ok, mbind_do_migrate, mbind_do_putback,
                                            mbind_mig_failed, mbind_pg, compaction_pc, compaction_page,
                                            gup_pc, zap_pc >>
+
+\* reclaim.reclaim_release stores a value outside its variable's type
+reclaim_reclaim_release_out_of_type == /\ reclaim_pc = "reclaim_release"
+                                       /\ \E p \in Page :
+                                             /\ p = reclaim_page
+                                             /\ \/ /\ reached[p] \/ walk_over
+                                                   /\ nr_isolated - 1 \notin (-1)..3
+                                                \/ /\ mapped(p) /\ ~pinned[p] /\ ~ptl_blocks(p)
+                                                   /\ nr_isolated - 1 \notin (-1)..3
 
 reclaim == \/ reclaim_reclaim_isolate
            \/ reclaim_reclaim_release
@@ -800,6 +868,13 @@ compaction_compact_isolate == /\ compaction_pc = "compact_isolate"
                                               mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                               zap_pc >>
 
+\* compaction.compact_isolate stores a value outside its variable's type
+compaction_compact_isolate_out_of_type == /\ compaction_pc = "compact_isolate"
+                                          /\ racing_walk("R_COMPACTION")
+                                          /\ \E p \in Page :
+                                                /\ PageLRU(p) /\ faulted[p] /\ ~reached[p] /\ ~ptl_blocks(p)
+                                                /\ nr_isolated + 1 \notin (-1)..3
+
 \* compaction.compact_finish (spec/mbind/others.mbf:92)
 compaction_compact_finish == /\ compaction_pc = "compact_finish"
                              /\ \E p \in Page :
@@ -821,6 +896,13 @@ compaction_compact_finish == /\ compaction_pc = "compact_finish"
                                              mbind_iso_ok, mbind_do_migrate, mbind_do_putback,
                                              mbind_mig_failed, mbind_pg, reclaim_pc, reclaim_page, gup_pc,
                                              zap_pc >>
+
+\* compaction.compact_finish stores a value outside its variable's type
+compaction_compact_finish_out_of_type == /\ compaction_pc = "compact_finish"
+                                         /\ \E p \in Page :
+                                               /\ p = compaction_page /\ ~ptl_blocks(p) /\ (reached[p] \/ walk_over \/ ~lru_disabled)
+                                               /\ LET pte_1 == [pte EXCEPT ![p] = IF pte[p] = "PTE_MIGRATION" THEN "PTE_PRESENT" ELSE @]
+                                                  IN  nr_isolated - 1 \notin (-1)..3
 
 compaction == \/ compaction_compact_isolate
               \/ compaction_compact_finish
@@ -892,6 +974,17 @@ Next == \/ mbind
         \/ Terminating
 
 Spec == Init /\ [][Next]_vars
+
+\* ---- type rule ------------------------------------------------------------
+
+\* No enabled step stores a value outside the type of a variable that is not
+\* guarded: a type violation of every claim (NOTE(type rule) in ir/model.py).
+StoresInType == /\ ~mbind_walk_out_of_type
+                /\ ~mbind_migrate_out_of_type
+                /\ ~reclaim_reclaim_isolate_out_of_type
+                /\ ~reclaim_reclaim_release_out_of_type
+                /\ ~compaction_compact_isolate_out_of_type
+                /\ ~compaction_compact_finish_out_of_type
 
 \* ---- claim no_false_eio (spec/mbind/claims.mbf:17) ------------------------
 

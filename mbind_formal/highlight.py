@@ -29,7 +29,8 @@ from pygments.token import (
 DECLARATIONS = (
     "include", "param", "enum", "type", "collection", "symmetric", "const", "var", "init",
     "def", "macro", "actor", "variant", "extends", "step", "claim", "assume", "always",
-    "final", "reachable", "scenario", "with", "run", "expect", "procedure",
+    "final", "reachable", "scenario", "with", "run", "expect", "guarded", "fair", "strong",
+    "eventually", "procedure",
 )  # fmt: skip
 STATEMENTS = (
     "if", "else", "either", "or", "await", "pick", "where", "for", "in", "while", "break",
@@ -71,7 +72,7 @@ class MbfLexer(RegexLexer):  # type: ignore[misc]  # pygments is untyped
             (words(TYPES, suffix=r"\b"), Keyword.Type),
             (rf"(@)({_IDENT})", bygroups(Operator, Name.Label)),
             (_IDENT, Name),
-            (r"\.\.|&&|\|\||=>|==|!=|<=|>=|\+\+|--|[-+|&]=|[-+*/%!~<>=&|?:@.]", Operator),
+            (r"\.\.|&&|\|\||=>|~>|==|!=|<=|>=|\+\+|--|[-+|&]=|[-+*/%!~<>=&|?:@.]", Operator),
             (r"[{}()\[\];,]", Punctuation),
         ],
         "comment": [

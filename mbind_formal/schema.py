@@ -4,7 +4,9 @@ Every document the tool writes (`prove/matrix --json`, `scenarios --json`, `trac
 --format json`, a run record's `run.json`) opens with `{"schema": SCHEMA_VERSION,
 "document": ...}` and uses the same key for the same thing: `spec` (the spec path), `params`
 (parameter -> value), `variant`, `claim`, `engine`, `verdict`, `scenarios` (scenario
-rows), `trace_length`, `trace`, and `kind` for a trace's kind (`violation`, `witness`,
+rows), `trace_length`, `trace`, `scope` for what a `holds` covers (`"all sizes"`: a certified
+parametric invariant, `--engine param`; `"this size"`: the model as built; null
+otherwise), and `kind` for a trace's kind (`violation`, `witness`,
 `deadlock`, `run`), as ITF's `#meta.kind` does. ITF files are the exception: they follow the ITF
 format (`trace.itf`), with these names under `#meta`.
 

@@ -23,6 +23,7 @@ from mbind_formal.engines.registry import EnginePool
 from mbind_formal.engines.scenarios import ScenarioResult
 from mbind_formal.ir.model import Claim, Model, Spec
 from mbind_formal.schema import DocKind, header
+from mbind_formal.trace.model import Trace, TraceKind
 
 # Decided verdicts that cannot both be right for one cell.
 _CONFLICTS = frozenset(
@@ -94,6 +95,8 @@ def _conflict(a: Result, b: Result) -> str | None:
             and b.trace is not None
             and a.engine in exact
             and b.engine in exact
+            and a.trace.loop is None  # a lasso is not a shortest counterexample (TLC's)
+            and b.trace.loop is None
             and len(a.trace) != len(b.trace)
         ):
             return (
@@ -137,6 +140,9 @@ def check_cell(
         else:
             answered.append(checked)
     disagreement = None
+    for a in answered:  # an engine that cross-checks itself (auto, NOTE(auto cross-check))
+        split = a.stats.get("disagreement")
+        disagreement = disagreement or (f"{a.engine}: {split}" if split else None)
     for i, a in enumerate(answered):
         for b in answered[i + 1 :]:
             disagreement = disagreement or _conflict(a, b)
@@ -209,11 +215,26 @@ def verdict_name(result: Result) -> str:
     return "bounded" if bounded(result) is not None else result.verdict.value
 
 
+def lasso_shape(trace: Trace) -> str:
+    """`2 + 8-step cycle` or `3 steps, then stuttering` (NOTE(fair lasso))."""
+    prefix = trace.loop if trace.loop is not None else len(trace)
+    if trace.cycle == 0:
+        return f"{prefix} steps, then stuttering"
+    return f"{prefix} + {trace.cycle}-step cycle"
+
+
 def how(result: Result) -> str:
     """A short phrase saying how a verdict was reached, for tables."""
     match result.verdict:
+        case Verdict.VIOLATED if result.trace is not None and result.trace.loop is not None:
+            return f"violated (fair lasso: {lasso_shape(result.trace)})"
         case Verdict.VIOLATED:
             n = len(result.trace) if result.trace is not None else result.depth
+            kind = result.trace.kind if result.trace is not None else TraceKind.VIOLATION
+            if kind is TraceKind.TYPE_VIOLATION:
+                return f"violated: type violation after {n} steps"
+            if kind is TraceKind.DEADLOCK:
+                return f"violated: deadlock after {n} steps"
             return f"violated ({n} steps)"
         case Verdict.HOLDS:
             return f"holds ({result.method})"
@@ -225,16 +246,28 @@ def how(result: Result) -> str:
             return f"unknown ({result.reason or result.method})"
 
 
+def scope(result: Result) -> str | None:
+    """What a `holds` covers: "all sizes" (a certified parametric invariant) or "this
+    size" (the model as built); None for any other verdict (schema key `scope`)."""
+    if result.verdict is not Verdict.HOLDS:
+        return None
+    return "all sizes" if result.stats.get("scope") == "all sizes" else "this size"
+
+
 def cell_json(cell: Cell) -> dict[str, Any]:
     r = cell.result
     return {
         "variant": cell.variant,
         "claim": cell.claim,
         "verdict": verdict_name(r),
+        "scope": scope(r),
         "engine": r.engine,
         "method": r.method,
         "bound": bounded(r),
         "trace_length": len(r.trace) if r.trace is not None else None,
+        # the trace's kind: `violation`, `type-violation` (a store outside its type) or
+        # `deadlock` (README "Type violations and deadlocks"); None without a trace
+        "kind": r.trace.kind.value if r.trace is not None else None,
         "states": r.states,
         "reason": r.reason,
         "seconds": round(sum(x.seconds for x in cell.results), 3),

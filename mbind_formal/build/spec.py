@@ -40,6 +40,8 @@ from mbind_formal.ir.model import (
     Def,
     EnumType,
     Expr,
+    Fairness,
+    FairnessKind,
     Init,
     InitAny,
     InitIn,
@@ -105,9 +107,17 @@ def _make_var(
     one_of: Sequence[ExprLike] | None,
     const: bool,
     span: Span | None,
+    guarded: bool = False,
 ) -> Var:
     typ = b.type(t)
-    return Var(name=name, type=typ, init=_make_init(b, typ, init, one_of), const=const, span=span)
+    return Var(
+        name=name,
+        type=typ,
+        init=_make_init(b, typ, init, one_of),
+        const=const,
+        span=span,
+        guarded=guarded,
+    )
 
 
 class CollectionBuilder:
@@ -136,9 +146,11 @@ class CollectionBuilder:
         *,
         one_of: Sequence[ExprLike] | None = None,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> None:
-        """A per-element variable (its init may read `self`, the element)."""
-        self._owner._add_field(self.name, name, type, init, one_of, False, span)
+        """A per-element variable (its init may read `self`, the element); `guarded`:
+        a store outside its type disables the step (ir.model NOTE(type rule))."""
+        self._owner._add_field(self.name, name, type, init, one_of, False, span, guarded)
 
     def const(
         self,
@@ -170,9 +182,10 @@ class ActorBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None = None,
         const: bool = False,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> Expr:
         """An actor-local variable; returns the `LocalVar` naming it."""
-        v = _make_var(self, name, type, init, one_of, const, span)
+        v = _make_var(self, name, type, init, one_of, const, span, guarded)
         self._owner._update_actor(self.name, lambda a: replace(a, locals=(*a.locals, v)))
         return self.local(name)
 
@@ -233,9 +246,10 @@ class VariantBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None = None,
         const: bool = False,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> Expr:
         """Add a global variable (or constant) to this variant."""
-        v = _make_var(self, name, type, init, one_of, const, span)
+        v = _make_var(self, name, type, init, one_of, const, span, guarded)
         self._delta.globals.append(v)
         return self.global_var(name)
 
@@ -249,12 +263,13 @@ class VariantBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None = None,
         const: bool = False,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> None:
         """Add a per-element field to collection `collection` in this variant."""
         saved = self._self_type
         self._self_type = self.type(collection)
         try:
-            v = _make_var(self, name, type, init, one_of, const, span)
+            v = _make_var(self, name, type, init, one_of, const, span, guarded)
         finally:
             self._self_type = saved
         self._delta.fields.append((collection, v))
@@ -290,6 +305,7 @@ class SpecBuilder(ExprBuilder):
         self._variants: list[VariantDelta] = []
         self._claims: list[Claim] = []
         self._scenarios: list[Scenario] = []
+        self._fairness: list[Fairness] = []
         self._cache: Model | None = None
         self.diagnostics: tuple[Diagnostic, ...] = ()  # of the last `finish`/`build`
 
@@ -326,6 +342,7 @@ class SpecBuilder(ExprBuilder):
             defs=tuple(self._defs),
             init=tuple(self._init),
             source=self.source,
+            fairness=tuple(self._fairness),
             constants=self._constants,
         )
 
@@ -389,11 +406,12 @@ class SpecBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None,
         const: bool,
         span: Span | None,
+        guarded: bool = False,
     ) -> None:
         saved = self._self_type
         self._self_type = self.type(coll)
         try:
-            v = _make_var(self, name, type, init, one_of, const, span)
+            v = _make_var(self, name, type, init, one_of, const, span, guarded)
         finally:
             self._self_type = saved
         self._collections = [
@@ -409,9 +427,11 @@ class SpecBuilder(ExprBuilder):
         *,
         one_of: Sequence[ExprLike] | None = None,
         span: Span | None = None,
+        guarded: bool = False,
     ) -> Expr:
-        """A global variable; returns the `GlobalVar` naming it."""
-        return self._global(name, type, init, one_of, False, span)
+        """A global variable; returns the `GlobalVar` naming it. `guarded`: a store
+        outside its type disables the step (ir.model NOTE(type rule))."""
+        return self._global(name, type, init, one_of, False, span, guarded)
 
     def const(
         self,
@@ -433,8 +453,9 @@ class SpecBuilder(ExprBuilder):
         one_of: Sequence[ExprLike] | None,
         const: bool,
         span: Span | None,
+        guarded: bool = False,
     ) -> Expr:
-        self._globals.append(_make_var(self, name, type, init, one_of, const, span))
+        self._globals.append(_make_var(self, name, type, init, one_of, const, span, guarded))
         self._changed()
         return self.global_var(name)
 
@@ -539,6 +560,85 @@ class SpecBuilder(ExprBuilder):
                 name=name,
                 kind=kind,
                 prop=self.cond(prop),
+                witnesses=tuple(self.cond(w) for w in reachable),
+                assume=None if assume is None else self.cond(assume),
+                doc=doc,
+                span=span,
+            )
+        )
+
+    def fair(
+        self, actor: str, label: str | None = None, *, strong: bool = False, span: Span | None = None
+    ) -> Fairness:
+        """`[strong] fair actor A;` (`label` None) or `fair step A.label;`, for the whole
+        model: every temporal claim assumes it (NOTE(liveness) in `ir.model`)."""
+        f = self.fairness(actor, label, strong=strong, span=span)
+        self._fairness.append(f)
+        self._changed()
+        return f
+
+    @staticmethod
+    def fairness(
+        actor: str, label: str | None = None, *, strong: bool = False, span: Span | None = None
+    ) -> Fairness:
+        """A fairness assumption for one claim (`claim(..., fair=[...])`)."""
+        kind = FairnessKind.STRONG if strong else FairnessKind.WEAK
+        return Fairness(kind=kind, actor=actor, label=label, span=span)
+
+    def live_claim(
+        self,
+        name: str,
+        *,
+        eventually: ExprLike | None = None,
+        always_eventually: ExprLike | None = None,
+        leads_to: tuple[ExprLike, ExprLike] | None = None,
+        over: Sequence[tuple[str, TypeLike]] = (),
+        fair: Sequence[Fairness] = (),
+        reachable: Sequence[ExprLike] = (),
+        assume: ExprLike | None = None,
+        doc: str = "",
+        span: Span | None = None,
+    ) -> None:
+        """A temporal claim: `eventually P`, `always eventually P` or `p ~> q` (given as
+        `leads_to=(p, q)`, for every value of the names in `over`, which `p` and `q` read
+        with `bound(name)`), under the model's fairness and `fair`."""
+        given = [x is not None for x in (eventually, always_eventually, leads_to)]
+        if sum(given) != 1:
+            raise DiagnosticError(
+                [
+                    Diagnostic(
+                        code="MBF301",
+                        message=f"claim {name}: give exactly one of "
+                        "eventually/always_eventually/leads_to",
+                    )
+                ]
+            )
+        if over and leads_to is None:
+            raise DiagnosticError(
+                [Diagnostic(code="MBF301", message=f"claim {name}: 'over' needs leads_to")]
+            )
+        names = tuple((n, self.type(t)) for n, t in over)
+        trigger: Expr | None = None
+        self._ctx.bound.extend(names)
+        try:
+            if eventually is not None:
+                kind, prop = ClaimKind.EVENTUALLY, self.cond(eventually)
+            elif always_eventually is not None:
+                kind, prop = ClaimKind.ALWAYS_EVENTUALLY, self.cond(always_eventually)
+            else:
+                assert leads_to is not None
+                kind, prop = ClaimKind.LEADS_TO, self.cond(leads_to[1])
+                trigger = self.cond(leads_to[0])
+        finally:
+            del self._ctx.bound[len(self._ctx.bound) - len(names) :]
+        self._claims.append(
+            Claim(
+                name=name,
+                kind=kind,
+                prop=prop,
+                trigger=trigger,
+                over=names,
+                fairness=tuple(fair),
                 witnesses=tuple(self.cond(w) for w in reachable),
                 assume=None if assume is None else self.cond(assume),
                 doc=doc,

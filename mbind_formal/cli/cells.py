@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -125,7 +125,7 @@ def run_cells_cli(
     deadline = None if total_timeout is None else time.monotonic() + total_timeout
     cells: list[Cell] = []
     todo = [(v, c) for v in variants for c in claim_names]
-    pool = EnginePool()
+    pool = EnginePool(respec_of(loaded))
     with progress_bar(err, len(todo), "checking") as (advance, report):
         try:
             for v, c in todo:
@@ -146,6 +146,24 @@ def run_cells_cli(
         except KeyboardInterrupt as e:
             return cells, interrupted_note(e, f"{len(cells)} of {len(todo)} cells decided")
     return cells, ""
+
+
+def respec_of(loaded: Loaded) -> Callable[[Mapping[str, int], str], Spec | None]:
+    """How the `param` engine rebuilds this run's spec at other sizes: the same main
+    file and parameters, some overridden, some text appended."""
+    from mbind_formal.lower.spec import load_text
+
+    if not loaded.files:
+        return lambda params, extra: None
+    main = loaded.files[0]
+    text = main.read_text(encoding="utf-8")
+    base = dict(loaded.spec.params)
+
+    def respec(params: Mapping[str, int], extra: str) -> Spec | None:
+        r = load_text(text + extra, str(main), {**base, **params}, allow_outside=True)
+        return r.spec
+
+    return respec
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ EXITS = (
     (ExitCode.OK, "every claim holds (or up to the printed bound), every scenario passes"),
     (ExitCode.VIOLATED, "some claim is violated, or a scenario fails"),
     (ExitCode.UNKNOWN, "some verdict is unknown or vacuous, or a scenario undecided"),
-    (ExitCode.DISAGREE, "engines disagree (--engine all)"),
+    (ExitCode.DISAGREE, "engines disagree (--engine all, or auto's cross-check)"),
 )
 
 

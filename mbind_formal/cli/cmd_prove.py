@@ -9,6 +9,7 @@ from typing import TextIO
 from mbind_formal.cli.cells import add_cell_args, finish, resolve, run_cells_cli
 from mbind_formal.cli.common import ExitCode, spec_words
 from mbind_formal.engines.base import Verdict
+from mbind_formal.trace.model import TraceKind
 from mbind_formal.verdicts import Cell, how
 
 NAME = "prove"
@@ -17,13 +18,15 @@ EXITS = (
     (ExitCode.OK, "every claim holds, or holds up to the printed bound (bmc, kind)"),
     (ExitCode.VIOLATED, "some claim is violated"),
     (ExitCode.UNKNOWN, "some verdict is unknown or vacuous"),
-    (ExitCode.DISAGREE, "engines disagree (--engine all)"),
+    (ExitCode.DISAGREE, "engines disagree (--engine all, or auto's cross-check)"),
 )
 
 
 def register(p: argparse.ArgumentParser) -> None:
     add_cell_args(p, default_engine="auto")
-    p.add_argument("--show-invariant", action="store_true", help="print PDR invariants")
+    p.add_argument(
+        "--show-invariant", action="store_true", help="print the invariant of a proof (pdr, param)"
+    )
 
 
 def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
@@ -37,6 +40,8 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
         lines.append(f"  {r.reason}")
     if r.states is not None:
         lines.append(f"  {r.states} distinct states")
+    if r.stats.get("crosscheck"):
+        lines.append(f"  cross-check: {r.stats['crosscheck']}")
     if r.deadlock is not None:
         lines.append(f"  note: a deadlock is reachable in {len(r.deadlock)} steps")
     # Coverage is only true of a search that saw every reachable state: a stopped or
@@ -49,8 +54,13 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
         refused = ", ".join(f"{a}.{label} ({n}x)" for a, label, n in r.coverage.blocked)
         lines.append(f"  note: stores out of their type's range disabled: {refused}")
     if show_invariant and r.invariant:
-        lines.append(f"  invariant: {r.invariant}")
+        lines.append("  invariant:")  # spec syntax (NOTE(printed invariants)), one conjunct a line
+        lines += [f"    {line}" for line in r.invariant.splitlines()]
+    elif show_invariant and r.stats.get("invariant"):
+        lines.append(f"  invariant: {r.stats['invariant']}")
     if cell.verdict is Verdict.VIOLATED:
+        if r.trace is not None and r.trace.kind is TraceKind.TYPE_VIOLATION and r.reason:
+            lines.append(f"  {r.reason}")
         variant, claim = shlex.quote(cell.variant), shlex.quote(cell.claim)
         lines.append(f"  see: mbind-formal trace {spec} --variant {variant} --claim {claim}")
     return lines

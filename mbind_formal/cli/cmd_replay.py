@@ -147,6 +147,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             ending = f"; the last state satisfies a witness of claim {claim.name}"
         case TraceKind.DEADLOCK:
             ending = "; the last state is a deadlock"
+        case TraceKind.TYPE_VIOLATION:
+            ending = "; the last state has a type violation"
+
+        case TraceKind.LASSO if claim is not None:
+            ending = (
+                f"; a fair lasso (cycle from state {trace.loop}, {trace.cycle} steps) "
+                f"violating claim {claim.name}"
+            )
         case _:
             ending = " (no claim named: only the steps were checked)"
     print(f"{args.trace}: ok: {what}{ending}", file=out)

@@ -98,6 +98,12 @@ def spec_words(args: argparse.Namespace) -> str:
 def add_budget_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, metavar="S", help="wall-time limit per cell (s)")
     p.add_argument("--query-timeout", type=float, metavar="S", help="per solver query (s)")
+    p.add_argument(
+        "--query-rlimit",
+        type=int,
+        metavar="N",
+        help="z3 resource units per solver query (deterministic, unlike --query-timeout)",
+    )
     p.add_argument("--max-states", type=int, metavar="N", help="explicit/TLC state limit")
     p.add_argument("--max-depth", type=int, metavar="K", help="BMC / k-induction bound")
     p.add_argument("--memory", type=int, metavar="MB", help="explicit engine memory guard")
@@ -113,8 +119,8 @@ def checked_budget(args: argparse.Namespace, err: TextIO) -> Budget | None:
         if value is not None and not (math.isfinite(value) and value > 0):
             usage_error(err, f"--{flag.replace('_', '-')} must be a positive number of seconds")
             return None
-    for flag in ("max_states", "max_depth", "memory", "workers"):
-        value = getattr(args, flag)
+    for flag in ("max_states", "max_depth", "memory", "workers", "query_rlimit"):
+        value = getattr(args, flag, None)
         if value is not None and value < 1:
             usage_error(err, f"--{flag.replace('_', '-')} must be at least 1")
             return None
@@ -125,6 +131,7 @@ def _budget(args: argparse.Namespace) -> Budget:
     return Budget(
         timeout_s=args.timeout,
         query_timeout_s=args.query_timeout,
+        query_rlimit=getattr(args, "query_rlimit", None),
         max_states=args.max_states,
         max_depth=args.max_depth,
         memory_mb=args.memory,

@@ -30,12 +30,16 @@ LEGEND = (
     "✓exh holds (exhaustive search)  ✓k=K holds (k-induction)  ✓pdr holds (certified PDR "
     "invariant)\n✗N violated, shortest counterexample N steps (`mbind-formal trace`)  "
     "? unknown  vac vacuous (a witness is unreachable)  !! engines disagree\n"
-    "≤K no violation up to K steps (bounded search, not a proof)"
+    "≤K no violation up to K steps (bounded search, not a proof)\n"
+    "✓∀N holds for every size N (certified parametric invariant, --engine param); the "
+    "other ✓ hold at this size"
 )
 
 
 def proof_method(method: str) -> str:
-    """`exh`, `k=3` or `pdr` from an engine's method string."""
+    """`exh`, `k=3`, `pdr` or `∀N` from an engine's method string."""
+    if method.startswith("parametric"):
+        return "∀N"
     if "exhaustive" in method:
         return "exh"
     if "k-induction" in method:

@@ -34,6 +34,7 @@ class BinaryOp(enum.Enum):
     """Binary operators, listed from the loosest to the tightest binding level."""
 
     IMPLIES = "=>"
+    LEADS_TO = "~>"  # temporal, same level as =>: only a live claim's line may hold it
     OR = "||"
     AND = "&&"
     BITOR = "|"
@@ -76,6 +77,9 @@ class ClaimMode(enum.Enum):
 
     ALWAYS = "always"
     FINAL = "final"
+    EVENTUALLY = "eventually"  # `eventually P;`
+    ALWAYS_EVENTUALLY = "always eventually"  # `always eventually P;`
+    LEADS_TO = "~>"  # `[forall x in D:]* p ~> q;` (the whole line is `prop`)
 
 
 class VarKind(enum.Enum):
@@ -441,9 +445,11 @@ Initializer = InitEq | InitChoice
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VarDecl:
-    """`var|const name: type [init];` (a global, a collection field or an actor local).
+    """`[guarded] var|const name: type [init];` (a global, a collection field or an
+    actor local).
 
-    `init` None means any value of the type.
+    `init` None means any value of the type. `guarded`: a store outside the type
+    disables the step instead of being a type violation (ir.model NOTE(type rule)).
     """
 
     kind: VarKind
@@ -451,6 +457,7 @@ class VarDecl:
     type: TypeExpr
     init: Initializer | None = None
     span: Span | None = field(default=None, compare=False)
+    guarded: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -602,8 +609,19 @@ class VariantDecl:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FairnessDecl:
+    """`[strong] fair actor A;` or `[strong] fair step A.label;` (label None: the actor)."""
+
+    strong: bool
+    actor: str
+    label: str | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ClaimDecl:
-    """`claim name { [assume e;] always|final e; reachable e; ... }`."""
+    """`claim name { [assume e;] always|final e; reachable e; ... }`, or a temporal
+    claim `{ [assume e;] fairness... eventually e; | always eventually e; | p ~> q; ... }`."""
 
     name: str
     mode: ClaimMode
@@ -611,6 +629,7 @@ class ClaimDecl:
     witnesses: tuple[Expr, ...] = ()
     assume: Expr | None = None
     span: Span | None = field(default=None, compare=False)
+    fairness: tuple[FairnessDecl, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -648,6 +667,7 @@ Item = (
     | VariantDecl
     | ClaimDecl
     | ScenarioDecl
+    | FairnessDecl
     | ProcDecl
 )
 

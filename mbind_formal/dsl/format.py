@@ -143,9 +143,14 @@ def _item(it: ast.Item | ast.VariantItem) -> list[_Anchor]:
             return _anchor(it.span, _block(body), True)
         case ast.VariantDecl(items=items):
             return _anchor(it.span, [a for i in items for a in _item(i)], True)
-        case ast.ClaimDecl(assume=assume, prop=prop, witnesses=witnesses):
-            exprs = [*([assume] if assume is not None else []), prop, *witnesses]
-            return _anchor(it.span, [a for e in exprs for a in _anchor(e.span, [], False)], True)
+        case ast.ClaimDecl(assume=assume, prop=prop, witnesses=witnesses, fairness=fairness):
+            spans = [
+                *([assume.span] if assume is not None else []),
+                *(f.span for f in fairness),
+                prop.span,
+                *(w.span for w in witnesses),
+            ]
+            return _anchor(it.span, [a for sp in spans for a in _anchor(sp, [], False)], True)
         case ast.ScenarioDecl(settings=settings, assume=assume, expect=expect):
             parts = [
                 *_anchor(settings[0].span if settings else None, [], False),

@@ -259,10 +259,13 @@ class _Builder:
         )
 
     def r_var_decl(self, span: Span | None, c: list[object]) -> ast.VarDecl:
+        guarded, c = c[0] is not None, c[1:]
         init = c[3]
         assert init is None or isinstance(init, ast.InitEq | ast.InitChoice)
         kind = ast.VarKind.CONST if _s(c[0]) == "const" else ast.VarKind.VAR
-        return ast.VarDecl(kind=kind, name=_s(c[1]), type=_t(c[2]), init=init, span=span)
+        return ast.VarDecl(
+            kind=kind, name=_s(c[1]), type=_t(c[2]), init=init, span=span, guarded=guarded
+        )
 
     def r_init_eq(self, span: Span | None, c: list[object]) -> ast.InitEq:
         return ast.InitEq(value=_e(c[0]), span=span)
@@ -348,6 +351,36 @@ class _Builder:
             witnesses=_exprs(c[4:]),
             span=span,
         )
+
+    def r_fair_actor(self, span: Span | None, c: list[object]) -> ast.FairnessDecl:
+        return ast.FairnessDecl(strong=c[0] is not None, actor=_s(c[2]), span=span)
+
+    def r_fair_step(self, span: Span | None, c: list[object]) -> ast.FairnessDecl:
+        return ast.FairnessDecl(strong=c[0] is not None, actor=_s(c[2]), label=_s(c[3]), span=span)
+
+    def r_live_claim(self, span: Span | None, c: list[object]) -> ast.ClaimDecl:
+        fairness = tuple(x for x in c[2:] if isinstance(x, ast.FairnessDecl))
+        line = next(x for x in c[2:] if isinstance(x, tuple))
+        mode, prop = line
+        assert isinstance(mode, ast.ClaimMode)
+        return ast.ClaimDecl(
+            name=_s(c[0]),
+            assume=_opt_e(c[1]),
+            mode=mode,
+            prop=_e(prop),
+            witnesses=_exprs(c[3 + len(fairness) :]),
+            fairness=fairness,
+            span=span,
+        )
+
+    def r_eventually_line(self, span: Span | None, c: list[object]) -> tuple[object, ...]:
+        return (ast.ClaimMode.EVENTUALLY, c[1])
+
+    def r_always_eventually_line(self, span: Span | None, c: list[object]) -> tuple[object, ...]:
+        return (ast.ClaimMode.ALWAYS_EVENTUALLY, c[2])
+
+    def r_leads_to_line(self, span: Span | None, c: list[object]) -> tuple[object, ...]:
+        return (ast.ClaimMode.LEADS_TO, c[0])
 
     def r_reachable(self, span: Span | None, c: list[object]) -> ast.Expr:
         return _e(c[0])

@@ -69,6 +69,7 @@ def key(span: Span | None) -> Key | None:
 
 _LEVEL: dict[ast.BinaryOp, int] = {
     ast.BinaryOp.IMPLIES: IMPLIES,
+    ast.BinaryOp.LEADS_TO: IMPLIES,
     ast.BinaryOp.OR: OR,
     ast.BinaryOp.AND: AND,
     ast.BinaryOp.BITOR: BITOR,
@@ -176,8 +177,9 @@ def _expr(e: ast.Expr) -> str:
             return f"{op.value}{sep}{inner}"
         case ast.BinaryExpr(op=op, left=left, right=right):
             level = _LEVEL[op]
-            # `=>` is right associative, the others left associative.
-            lmin, rmin = (level + 1, level) if op is ast.BinaryOp.IMPLIES else (level, level + 1)
+            # `=>` and `~>` are right associative, the others left associative.
+            right_assoc = op in (ast.BinaryOp.IMPLIES, ast.BinaryOp.LEADS_TO)
+            lmin, rmin = (level + 1, level) if right_assoc else (level, level + 1)
             lhs = print_expr(left, ATOM if _clarify(op, left) else lmin)
             rhs = print_expr(right, ATOM if _clarify(op, right) else rmin)
             return f"{lhs} {op.value} {rhs}"
@@ -242,11 +244,13 @@ def wrap_expr(e: ast.Expr, col: int, hang: str, min_level: int = QUANT) -> str:
                     lines.append("")
                 lines[-1] += (" " if lines[-1] else "") + piece + sep
             return ("\n" + hang).join(lines)
-        case ast.BinaryExpr(op=ast.BinaryOp.IMPLIES, left=left, right=right):
-            level = _LEVEL[ast.BinaryOp.IMPLIES]
+        case ast.BinaryExpr(
+            op=ast.BinaryOp.IMPLIES | ast.BinaryOp.LEADS_TO as op, left=left, right=right
+        ):
+            level = _LEVEL[op]
             lhs = wrap_expr(left, col, hang, level + 1)
             rhs = wrap_expr(right, len(hang), hang, level)
-            return f"{lhs} =>\n{hang}{rhs}"
+            return f"{lhs} {op.value}\n{hang}{rhs}"
         case ast.QuantExpr(kind=kind, var=var, domain=domain, body=body):
             head = f"{kind.value} {var} in {print_type(domain)}: "
             return head + wrap_expr(body, col + len(head), hang)
@@ -422,7 +426,7 @@ class _Printer:
     # ------------------------------------------------------------------ items
 
     def var(self, d: ast.VarDecl, col: int, depth: int) -> str:
-        text = f"{d.kind.value} {d.name}: {print_type(d.type)}"
+        text = f"{'guarded ' if d.guarded else ''}{d.kind.value} {d.name}: {print_type(d.type)}"
         match d.init:
             case None:
                 return text + ";"
@@ -509,7 +513,15 @@ class _Printer:
                 return f"step {actor}.{label} {self.block(body, depth, k)}"
             case ast.ClaimDecl(name=name, mode=mode, prop=prop, witnesses=witnesses, assume=assume):
                 lines = [] if assume is None else self.clause("assume", assume, depth)
-                lines += self.clause(mode.value, prop, depth)
+                pad = INDENT * (depth + 1)
+                for f in item.fairness:
+                    lines += self.anchored(f.span, pad, self.item(f, depth + 1))
+                if mode is ast.ClaimMode.LEADS_TO:
+                    lines += self.anchored(
+                        prop.span, pad, f"{self.cond(prop, len(pad), depth + 1)};"
+                    )
+                else:
+                    lines += self.clause(mode.value, prop, depth)
                 for w in witnesses:
                     lines += self.clause("reachable", w, depth)
                 return f"claim {name} {self.body(lines, depth, k)}"
@@ -526,5 +538,8 @@ class _Printer:
                 lines.append(f"{pad}run {', '.join(run)};")
                 lines += self.clause("expect", expect, depth)
                 return f"scenario {name} {self.body(lines, depth, k)}"
+            case ast.FairnessDecl(strong=strong, actor=actor, label=label):
+                what = f"actor {actor}" if label is None else f"step {actor}.{label}"
+                return f"{'strong ' if strong else ''}fair {what};"
             case _:
                 assert_never(item)

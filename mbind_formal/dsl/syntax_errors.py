@@ -34,6 +34,7 @@ ITEM_KEYWORDS = frozenset(
         "type",
         "collection",
         "symmetric",
+        "guarded",
         "var",
         "const",
         "init",
@@ -43,10 +44,12 @@ ITEM_KEYWORDS = frozenset(
         "variant",
         "claim",
         "scenario",
+        "fair",
+        "strong",
         "procedure",
     }
 )
-CLAIM_KEYWORDS = frozenset({"assume", "always", "final", "reachable"})
+CLAIM_KEYWORDS = frozenset({"assume", "always", "final", "reachable", "eventually"})
 SCENARIO_KEYWORDS = frozenset({"with", "run", "expect"})
 CONSTRUCT_KEYWORDS = (
     STMT_KEYWORDS | ITEM_KEYWORDS | CLAIM_KEYWORDS | SCENARIO_KEYWORDS | {"step", "else"}
@@ -56,7 +59,7 @@ EXPR_START = frozenset(
 )
 TYPE_START = frozenset({"bool", "set"}) | EXPR_START
 OPERATORS = frozenset(
-    {"=>", "||", "&&", "|", "&", "==", "!=", "<", "<=", ">", ">=", "in", "not", "+", "-"}
+    {"=>", "~>", "||", "&&", "|", "&", "==", "!=", "<", "<=", ">", ">=", "in", "not", "+", "-"}
     | {"*", "/", "%"}
     | {".", "[", "@", "(", "?", ".."}
 )

@@ -35,6 +35,9 @@ class Budget:
     seed: int = 0
     symmetry: bool = True  # use symmetry reduction where it is sound
     workers: int = 1  # TLC workers
+    # z3 resource units per solver query (z3's `rlimit`): a limit that gives the same
+    # answer on a loaded machine as on an idle one, unlike the wall-time limits
+    query_rlimit: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -3,8 +3,15 @@
 Input: a `Model`, a `Claim`, a `Budget`. Output: a `Result`: HOLDS when the search is
 exhaustive, every reachable state satisfies the invariant and every witness was seen;
 VACUOUS when a witness was never seen; VIOLATED with the shortest counterexample (BFS
-order); UNKNOWN when a limit stopped the search. A deadlock found on the way is
-reported on its own (`Result.deadlock`) and does not stop the check.
+order): a state violating the invariant, or a state with a type violation (a store
+outside the type of a variable that is not guarded, ir.model NOTE(type rule)), whichever
+is closer to an initial state; UNKNOWN when a limit stopped the search. A deadlock found
+on the way is reported on its own (`Result.deadlock`) and does not stop the check.
+
+NOTE(expansion checks): the invariant is tested when a state is discovered, a type
+violation only when it is expanded (its successors computed). A state of depth d+1 that
+violates the invariant is found while level d is expanded, so before stopping the
+search expands the rest of level d: a type violation there is one step shorter.
 
 Visited states are stored packed (one `bytes` per state, values shifted into 0..255)
 with a pointer to the packed parent, so traces are rebuilt by re-running the
@@ -30,7 +37,7 @@ from mbind_formal.semantics.layout import Layout, State, Value
 from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.semantics.watch import Expired
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
-from mbind_formal.trace.replay import replay_with
+from mbind_formal.trace.replay import replay_with, violation_reason
 
 _CHECK_EVERY = 256  # expansions between clock / memory / progress checks
 _CHECK_TRANSITIONS = 4096  # ... or after this many transitions
@@ -268,6 +275,7 @@ class _Search:
     depth: int = 0
     deadlock: Key | None = None
     violation: Key | None = None
+    violation_kind: TraceKind = TraceKind.VIOLATION
     stopped: str = ""  # why the search stopped early ("" if it did not)
     rss0: int = 0  # resident memory when the search started
     last_report: float = 0.0
@@ -352,7 +360,8 @@ class _Memo:
     sem: Semantics
     key: Callable[[State], Key]
     unpack: Callable[[Key], State]
-    table: dict[Key, tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...]]] = field(
+    # key -> (successors as (step id, key), stores refused (step id, n), type-violating)
+    table: dict[Key, tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...], bool]] = field(
         default_factory=dict
     )
     inits: dict[object, tuple[State, ...]] = field(default_factory=dict)  # assume -> states
@@ -404,6 +413,10 @@ class ExplicitEngine:
         budget: Budget,
         report: Progress | None = None,
     ) -> Result:
+        if claim.temporal:  # NOTE(liveness): its own search, without reductions
+            from mbind_formal.engines.liveness import check_liveness
+
+            return check_liveness(model, claim, budget, report)
         started = time.monotonic()
         sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
         try:
@@ -498,11 +511,14 @@ def _explore(x: _Search) -> None:
         memo.inits[claim.assume] = tuple(enumerated)
     succ, final, fired, blocked = sem.raw_successors, sem.is_final, x.fired, x.blocked
     table, unpack = memo.table, memo.unpack
+    faults = sem.fault_log
+    del faults[:]
     room = _MEMO_TRANSITIONS
     if x.budget.memory_mb is not None:
         room = min(room, (x.budget.memory_mb << 19) // _MEMO_BYTES_PER_TRANSITION)
     count = 0
     checked_at = 0  # x.transitions when the limits were last checked
+    finishing = False  # NOTE(expansion checks): the rest of the level, for type violations
     while level:
         nxt: list[tuple[State, Key]] = []
         for s, pk in level:
@@ -517,15 +533,23 @@ def _explore(x: _Search) -> None:
             if entry is None:
                 out = succ(s)
                 news: list[State] | None = [t for _, _, t in out]
-                entry = (tuple((sid, key(t)) for sid, _, t in out), memo.refused())
+                entry = (tuple((sid, key(t)) for sid, _, t in out), memo.refused(), bool(faults))
+                del faults[:]
                 if memo.transitions < room:
                     table[pk] = entry
                     memo.transitions += len(out)
             else:
                 news = None
-            kids, refused = entry
+            kids, refused, faulty = entry
             for sid, n in refused:
                 blocked[sid] += n
+            if faulty:
+                x.violation, x.violation_kind = pk, TraceKind.TYPE_VIOLATION
+                if finishing:
+                    x.depth -= 1  # the level of `s`, one above the invariant's violation
+                return
+            if finishing:
+                continue
             if not kids:
                 if x.deadlock is None and not final(s):
                     x.deadlock = pk
@@ -543,7 +567,10 @@ def _explore(x: _Search) -> None:
                 nxt.append((t, k))
                 if discover(t, k):
                     x.depth += 1
-                    return
+                    finishing = True  # NOTE(expansion checks)
+                    break
+        if finishing:
+            return
         if nxt:
             x.depth += 1
         level = nxt
@@ -653,13 +680,13 @@ def _result(x: _Search, sym: list[str]) -> Result:
         stats=stats,
     )
     if x.violation is not None:
-        trace = _trace(x, x.violation, TraceKind.VIOLATION)
+        trace = _trace(x, x.violation, x.violation_kind)
         return replace(
             base,
             verdict=Verdict.VIOLATED,
             trace=trace,
             depth=len(trace),
-            reason=f"counterexample of {len(trace)} steps (shortest, BFS)",
+            reason=violation_reason(sem, trace, "shortest, BFS"),
         )
     if x.stopped:
         return replace(base, reason=x.stopped)

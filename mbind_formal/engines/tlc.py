@@ -31,7 +31,7 @@ from mbind_formal.tla.view import uses_symmetry
 from mbind_formal.tlc.counterexample import to_trace
 from mbind_formal.tlc.run import Outcome, TlcRun, TlcSetup, find_tlc, run_tlc
 from mbind_formal.trace.model import Trace, TraceKind
-from mbind_formal.trace.replay import replay_with
+from mbind_formal.trace.replay import replay_with, violation_kind, violation_reason
 
 
 class _Stop(Exception):
@@ -94,11 +94,23 @@ class _Cell:
             case _:
                 return out
 
-    def trace(self, out: TlcRun, kind: TraceKind, claim: Claim | None) -> Trace:
+    def trace(self, out: TlcRun, kind: TraceKind | None, claim: Claim | None) -> Trace:
+        """TLC's trace, replayed; `kind` None: a violation of the claim or of
+        `StoresInType`, told apart by the last state (`trace.replay.violation_kind`)."""
         try:
             trace = to_trace(
-                self.sem, self.syms, out.states, out.actions, kind=kind, claim=self.claim.name
+                self.sem,
+                self.syms,
+                out.states,
+                out.actions,
+                kind=kind or TraceKind.VIOLATION,
+                claim=self.claim.name,
+                loop=out.loop if kind is TraceKind.LASSO else None,
+                back=out.back,
             )
+            if kind is None:
+                found = violation_kind(self.sem, trace.last, claim)
+                trace = replace(trace, kind=found or TraceKind.VIOLATION)
         except (ValueError, SemanticsError) as e:
             raise _Stop(f"internal error (MBF603): TLC's trace cannot be read back: {e}") from e
         checked = replay_with(self.sem, trace, claim)
@@ -165,7 +177,9 @@ class TlcEngine:
 
 def _check(cell: _Cell, base: Result) -> Result:
     claim = cell.claim
-    out = cell.run("claim", (), deadlock=True)
+    # NOTE(liveness): a deadlock is a behaviour that stutters forever, which the
+    # temporal property judges; TLC's deadlock check would stop before it.
+    out = cell.run("claim", (), deadlock=not claim.temporal)
     deadlock = None
     if out.outcome is Outcome.DEADLOCK:
         deadlock = cell.trace(out, TraceKind.DEADLOCK, None)
@@ -180,15 +194,30 @@ def _check(cell: _Cell, base: Result) -> Result:
     # TLC counts the states on the longest path; we count the steps.
     depth = out.depth - 1 if out.depth is not None else None
     base = replace(base, deadlock=deadlock, states=out.distinct, depth=depth, stats=stats)
-    if out.outcome is Outcome.VIOLATED:
-        trace = cell.trace(out, TraceKind.VIOLATION, claim)
+    if out.outcome is Outcome.VIOLATED and claim.temporal:
+        if out.loop is None:
+            return replace(base, reason="TLC: a temporal violation without a lasso")
+        trace = cell.trace(out, TraceKind.LASSO, claim)
+        cycle = trace.cycle
+        shape = f"cycle of {cycle} steps" if cycle else "then stuttering forever"
         return replace(
             base,
             verdict=Verdict.VIOLATED,
             trace=trace,
             depth=len(trace),
             witnesses=tuple(None for _ in claim.witnesses),
-            reason=f"counterexample of {len(trace)} steps (TLC, breadth-first)",
+            reason=f"fair lasso (TLC): prefix of {trace.loop} steps, {shape}",
+            stats={**base.stats, "lasso_prefix": trace.loop or 0, "lasso_cycle": cycle},
+        )
+    if out.outcome is Outcome.VIOLATED:
+        trace = cell.trace(out, None, claim)
+        return replace(
+            base,
+            verdict=Verdict.VIOLATED,
+            trace=trace,
+            depth=len(trace),
+            witnesses=tuple(None for _ in claim.witnesses),
+            reason=violation_reason(cell.sem, trace, "TLC, breadth-first"),
         )
     if out.outcome is not Outcome.NO_ERROR:
         return replace(base, reason=f"TLC: unexpected outcome {out.outcome.value}")

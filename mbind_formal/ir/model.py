@@ -13,7 +13,9 @@ NOTE(values): every engine encodes values the same way, so traces can cross engi
 NOTE(step semantics): a step of one actor instance runs its body atomically and
 sequentially (later statements read earlier writes, as in PlusCal). A path of the body
 is *enabled* iff every `Await` on it holds, every `Pick` finds a value, and every value
-it stores lies in the target's type. Every path ends in `Goto` or `Done`. A state where
+it stores lies in the target's type; a path that reaches a store outside the type of a
+variable that is not `guarded` makes the state a type violation (NOTE(type rule) at
+`Var`). Every path ends in `Goto` or `Done`. A state where
 every instance is done is *final* and only stutters; a non-final state with no enabled
 step is a deadlock.
 """
@@ -386,13 +388,19 @@ Init = InitAny | InitIn | InitValue
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Var:
-    """A global, a collection field or an actor local. `const` ones never change."""
+    """A global, a collection field or an actor local. `const` ones never change.
+
+    NOTE(type rule): a store of a value outside `type` is a *type violation* of every
+    claim (the state before it violates the claim, as TLC checks TypeOK with every
+    invariant), unless the variable is `guarded`: then the store only disables its path.
+    """
 
     name: str
     type: Type
     init: Init = InitAny()
     const: bool = False
     span: Span | None = field(default=None, compare=False)
+    guarded: bool = False  # a store outside `type` disables the path (NOTE(type rule))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -473,6 +481,7 @@ class Model:
     overrides: tuple[str, ...] = ()  # names of defs/steps this variant replaced
     source: str = ""  # spec file path, for headers and diagnostics
     span: Span | None = field(default=None, compare=False)
+    fairness: tuple[Fairness, ...] = ()  # NOTE(liveness): assumed by every temporal claim
     # NOTE(constants): the parameters every use of which is a literal marked with its
     # name (none sizes a collection, bounds a type or was folded into a constant), with
     # their values: TLA+ emits them as CONSTANTS set in the .cfg. Engines read the
@@ -517,13 +526,47 @@ def param_text(v: ParamValue) -> str:
 class ClaimKind(enum.Enum):
     ALWAYS = "always"  # an invariant of every reachable state
     FINAL = "final"  # holds in every final state (all actors done)
+    # NOTE(liveness): temporal claims, about every fair infinite behaviour (stuttering
+    # included, as TLA+'s [][Next]_vars allows it); engines that check only safety
+    # answer UNKNOWN for them (`Claim.temporal`).
+    EVENTUALLY = "eventually"  # <>P: every fair behaviour reaches a P state
+    ALWAYS_EVENTUALLY = "always eventually"  # []<>P: P holds again and again
+    LEADS_TO = "leads to"  # [](trigger => <>P), for every value of the `over` names
+
+
+class FairnessKind(enum.Enum):
+    WEAK = "weak"  # WF: an action enabled forever from some point on is taken
+    STRONG = "strong"  # SF: an action enabled again and again is taken
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Fairness:
+    """`[strong] fair actor A;` or `[strong] fair step A.label;`: for each instance of
+    actor `A` separately, the action (any step of the instance, or its step `label`) is
+    weakly or strongly fair. As TLA+'s <<A>>_vars, only a step that changes the state
+    counts as taken, and the action is enabled where such a step is."""
+
+    kind: FairnessKind
+    actor: str
+    label: str | None = None  # None: every step of the actor
+    span: Span | None = field(default=None, compare=False)
+
+    @property
+    def text(self) -> str:
+        """The declaration as the spec language writes it."""
+        strong = "strong " if self.kind is FairnessKind.STRONG else ""
+        what = f"step {self.actor}.{self.label}" if self.label else f"actor {self.actor}"
+        return f"{strong}fair {what}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Claim:
-    """A safety claim, checked under `assume` (a constraint on initial states).
+    """A safety or temporal claim, checked under `assume` (a constraint on initial states).
 
-    Each witness must be reachable (under `assume`), or the claim is vacuous.
+    Each witness must be reachable (under `assume`), or the claim is vacuous. A temporal
+    claim (NOTE(liveness)) is about fair behaviours: the model's fairness and its own;
+    `trigger ~> prop` is stated for every value of the names in `over` (its forall
+    prefix), which `trigger` and `prop` read as `Bound`s.
     """
 
     name: str
@@ -533,11 +576,20 @@ class Claim:
     assume: Expr | None = None
     doc: str = ""
     span: Span | None = field(default=None, compare=False)
+    trigger: Expr | None = None  # LEADS_TO: the left-hand side
+    over: tuple[tuple[str, Type], ...] = ()  # LEADS_TO: forall-bound names, outermost first
+    fairness: tuple[Fairness, ...] = ()  # assumed by this claim only
+
+    @property
+    def temporal(self) -> bool:
+        """A liveness claim (about infinite behaviours), not a state invariant."""
+        return self.kind not in (ClaimKind.ALWAYS, ClaimKind.FINAL)
 
     @property
     def invariant(self) -> Expr:
-        """The claim as a state invariant (`final P` is `all_done => P`)."""
-        if self.kind is ClaimKind.ALWAYS:
+        """The claim as a state invariant (`final P` is `all_done => P`); a temporal
+        claim has none, and its `prop` stands in (engines check `temporal` first)."""
+        if self.kind is not ClaimKind.FINAL:
             return self.prop
         return Binary(op=BinOp.IMPLIES, left=AllDone(), right=self.prop)
 

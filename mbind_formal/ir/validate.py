@@ -37,6 +37,7 @@ from mbind_formal.ir.model import (
     ElemLit,
     EnumType,
     Expr,
+    Fairness,
     Field,
     GlobalVar,
     Goto,
@@ -463,11 +464,39 @@ def _cursors(a: Actor) -> frozenset[str]:
 
 def _check_claim(ck: _Checker, c: Claim) -> None:
     env = TypeEnv(model=ck.m)
-    ck.cond(c.prop, env, f"claim {c.name}'s property")
+    inner = env
+    for name, t in c.over:
+        inner = inner.bind(name, t)
+    ck.cond(c.prop, inner, f"claim {c.name}'s property")
+    if c.trigger is not None:
+        ck.cond(c.trigger, inner, f"the left-hand side of claim {c.name}'s '~>'")
+    for f in c.fairness:
+        _check_fairness(ck, f, f" (claim {c.name})")
     for w in c.witnesses:
         ck.cond(w, env, f"a witness of claim {c.name}")
     if c.assume is not None:
         ck.cond(c.assume, env, f"claim {c.name}'s assumption")
+
+
+def _check_fairness(ck: _Checker, f: Fairness, where: str = "") -> None:
+    """A fairness assumption names an actor, and a step that actor has."""
+    actors = [a.name for a in ck.m.actors]
+    if f.actor not in actors:
+        ck.error(
+            "MBF205",
+            f"'{f.text}'{where} names unknown actor '{f.actor}'",
+            f.span,
+            did_you_mean(f.actor, actors) or f"actors: {', '.join(actors) or '(none)'}",
+        )
+        return
+    labels = list(ck.m.actor(f.actor).labels)
+    if f.label is not None and f.label not in labels:
+        ck.error(
+            "MBF204",
+            f"'{f.text}'{where}: actor {f.actor} has no step '{f.label}'",
+            f.span,
+            did_you_mean(f.label, labels) or f"steps of {f.actor}: {', '.join(labels)}",
+        )
 
 
 def _check_scenario(ck: _Checker, sc: Scenario, params: Sequence[str]) -> None:
@@ -547,6 +576,8 @@ def validate(spec: Spec) -> tuple[Diagnostic, ...]:
         ck.declarations()
         for c in spec.claims:
             _check_claim(ck, c)
+        for f in m.fairness:
+            _check_fairness(ck, f)
         ck.symmetry(spec.claims)
         add(ck.diags, None if i == 0 else m.variant)
     if spec.models:

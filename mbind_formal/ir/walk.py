@@ -161,6 +161,8 @@ def model_exprs(model: Model) -> Iterator[Expr]:
 
 def claim_exprs(claim: Claim) -> Iterator[Expr]:
     yield from subexprs(claim.prop)
+    if claim.trigger is not None:  # a leads-to's left-hand side
+        yield from subexprs(claim.trigger)
     for w in claim.witnesses:
         yield from subexprs(w)
     if claim.assume is not None:

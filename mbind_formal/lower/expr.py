@@ -674,6 +674,15 @@ class ExprLowerer:
         op, sp = e.op, e.span
         B = ast.BinaryOp
         match op:
+            case B.LEADS_TO:
+                return self.error(
+                    scope,
+                    "MBF420",
+                    "'~>' is a claim of its own, not part of a condition",
+                    sp,
+                    "state it as a claim's line: 'claim c { p ~> q; }', under 'forall x in D:' "
+                    "at most",
+                )
             case B.IMPLIES | B.OR | B.AND:
                 iop = {B.IMPLIES: BinOp.IMPLIES, B.OR: BinOp.OR, B.AND: BinOp.AND}[op]
                 return Binary(

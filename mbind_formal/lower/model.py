@@ -316,7 +316,8 @@ class ModelLowering:
             seen[d.name] = d.span
             t = self.ex.type(d.type, self.scope(v))
             if t is not None:
-                out.append(Var(name=d.name, type=t, const=d.kind is ast.VarKind.CONST, span=d.span))
+                const = d.kind is ast.VarKind.CONST
+                out.append(Var(name=d.name, type=t, const=const, span=d.span, guarded=d.guarded))
         return out
 
     def init(self, d: ast.VarDecl, var: Var, scope: Scope) -> Init:
@@ -377,7 +378,15 @@ class ModelLowering:
             )
             for loc in a.locals:
                 choices, value = init_parts(loc.init)
-                ab.var(loc.name, loc.type, value, one_of=choices, const=loc.const, span=loc.span)
+                ab.var(
+                    loc.name,
+                    loc.type,
+                    value,
+                    one_of=choices,
+                    const=loc.const,
+                    span=loc.span,
+                    guarded=loc.guarded,
+                )
             for st in a.steps:
                 ab.step(st.label, st.body, span=st.span)
         return v
@@ -388,12 +397,16 @@ class ModelLowering:
             coll = self.b.collection(cname, size, symmetric=self.symmetric[cname])
             for f in v.fields.get(cname, ()):
                 choices, value = init_parts(f.init)
-                add = coll.const if f.const else coll.var
-                add(f.name, f.type, value, one_of=choices, span=f.span)
+                if f.const:
+                    coll.const(f.name, f.type, value, one_of=choices, span=f.span)
+                else:
+                    coll.var(f.name, f.type, value, one_of=choices, span=f.span, guarded=f.guarded)
         for g in v.globals:
             choices, value = init_parts(g.init)
-            add_g = self.b.const if g.const else self.b.var
-            add_g(g.name, g.type, value, one_of=choices, span=g.span)
+            if g.const:
+                self.b.const(g.name, g.type, value, one_of=choices, span=g.span)
+            else:
+                self.b.var(g.name, g.type, value, one_of=choices, span=g.span, guarded=g.guarded)
         for d in v.def_asts:
             if d in v.defs:
                 self.b.add_def(v.defs[d])
@@ -570,7 +583,9 @@ class ModelLowering:
                 )
                 continue
             first = ElemLit(collection=t.collection, index=0, span=span)
-            out.append(Var(name=var, type=t, init=InitValue(value=first), span=span))
+            # A loop cursor never leaves its type (the loop stops at the last element):
+            # guarded, so no type-violation check is stated for it (NOTE(type rule)).
+            out.append(Var(name=var, type=t, init=InitValue(value=first), span=span, guarded=True))
         return out
 
 

@@ -24,7 +24,9 @@ from mbind_formal.dsl import ast
 from mbind_formal.ir.model import (
     IndexType,
     ParamValue,
+    Quant,
     Spec,
+    Type,
     Var,
 )
 from mbind_formal.ir.resolve import VariantDelta, variant_order
@@ -285,13 +287,28 @@ class _Lowering(ModelLowering):
             g2 = replace(g, init=self.init(gd, g, scope))
             v.globals[v.globals.index(g)] = g2
             choices, value = init_parts(g2.init)
-            vb.var(g2.name, g2.type, value, one_of=choices, const=g2.const, span=g2.span)
+            vb.var(
+                g2.name,
+                g2.type,
+                value,
+                one_of=choices,
+                const=g2.const,
+                span=g2.span,
+                guarded=g2.guarded,
+            )
         for coll, fd, f in additions:
             f2 = replace(f, init=self.init(fd, f, self.scope(v, self_type=IndexType(coll))))
             v.fields[coll] = [f2 if x is f else x for x in v.fields[coll]]
             choices, value = init_parts(f2.init)
             vb.add_field(
-                coll, f2.name, f2.type, value, one_of=choices, const=f2.const, span=f2.span
+                coll,
+                f2.name,
+                f2.type,
+                value,
+                one_of=choices,
+                const=f2.const,
+                span=f2.span,
+                guarded=f2.guarded,
             )
         if has_errors(self.sink.diags):
             return v
@@ -342,7 +359,13 @@ class _Lowering(ModelLowering):
     def claims(self, items: Sequence[ast.Item], base: Version) -> None:
         scope = replace(self.scope(base), model=self.model(base, list(base.actors.values())))
         for it in items:
+            if isinstance(it, ast.FairnessDecl):
+                self.b.fair(it.actor, it.label, strong=it.strong, span=it.span)
+        for it in items:
             if not isinstance(it, ast.ClaimDecl):
+                continue
+            if it.mode not in (ast.ClaimMode.ALWAYS, ast.ClaimMode.FINAL):
+                self.live_claim(it, scope)
                 continue
             prop = self.ex.cond(it.prop, scope)
             self.b.claim(
@@ -353,6 +376,53 @@ class _Lowering(ModelLowering):
                 assume=None if it.assume is None else self.ex.cond(it.assume, scope),
                 span=it.span,
             )
+
+    def live_claim(self, it: ast.ClaimDecl, scope: Scope) -> None:
+        """A temporal claim (NOTE(liveness) in `ir.model`): `p ~> q` under a forall
+        prefix is lowered as the two quantified sides, whose binders become `over`."""
+        reach = [self.ex.cond(w, scope) for w in it.witnesses]
+        assume = None if it.assume is None else self.ex.cond(it.assume, scope)
+        fair = [
+            self.b.fairness(f.actor, f.label, strong=f.strong, span=f.span) for f in it.fairness
+        ]
+        common = {"fair": fair, "reachable": reach, "assume": assume, "span": it.span}
+        if it.mode is ast.ClaimMode.LEADS_TO:
+            sides = _leads_to(it.prop)
+            if sides is None:
+                before = len(self.sink.diags)
+                self.ex.cond(it.prop, scope)  # reports a nested '~>' where it stands
+                if len(self.sink.diags) > before:
+                    return
+                self.error(
+                    "MBF420",
+                    f"claim {it.name} states no temporal property",
+                    it.prop.span,
+                    "write 'always P;', 'final P;', 'eventually P;', 'always eventually P;' "
+                    "or 'p ~> q;' (optionally under 'forall x in D:')",
+                )
+                return
+            left, right, prefix = sides
+            lhs, rhs = self.ex.cond(left, scope), self.ex.cond(right, scope)
+            over: list[tuple[str, Type]] = []
+            for _ in range(prefix):
+                if not (isinstance(lhs, Quant) and isinstance(rhs, Quant)):
+                    return  # the domain failed to lower: already reported
+                # both sides were lowered in one scope, so their fresh names agree
+                assert rhs.var == lhs.var and rhs.domain == lhs.domain
+                over.append((lhs.var, lhs.domain))
+                lhs, rhs = lhs.body, rhs.body
+            self.b.live_claim(
+                it.name,
+                leads_to=(lhs, rhs),
+                over=over,
+                **common,  # type: ignore[arg-type]
+            )
+            return
+        prop = self.ex.cond(it.prop, scope)
+        if it.mode is ast.ClaimMode.EVENTUALLY:
+            self.b.live_claim(it.name, eventually=prop, **common)  # type: ignore[arg-type]
+        else:
+            self.b.live_claim(it.name, always_eventually=prop, **common)  # type: ignore[arg-type]
 
     def scenarios(self, items: Sequence[ast.Item], base: Version) -> None:
         for it in items:
@@ -395,6 +465,21 @@ class _Lowering(ModelLowering):
                 params=settings,
                 span=it.span,
             )
+
+
+def _leads_to(e: ast.Expr) -> tuple[ast.Expr, ast.Expr, int] | None:
+    """`forall x in D: ... p ~> q` as (`forall x in D: ... p`, `forall ...: q`, the
+    number of foralls), or None when `e` is no leads-to."""
+    chain: list[ast.QuantExpr] = []
+    while isinstance(e, ast.QuantExpr) and e.kind is ast.QuantKind.FORALL:
+        chain.append(e)
+        e = e.body
+    if not (isinstance(e, ast.BinaryExpr) and e.op is ast.BinaryOp.LEADS_TO):
+        return None
+    left, right = e.left, e.right
+    for q in reversed(chain):
+        left, right = replace(q, body=left), replace(q, body=right)
+    return left, right, len(chain)
 
 
 def _size(value: int | None, default: int) -> int:

@@ -48,6 +48,7 @@ class Slot:
     index: int = 0  # element or instance index
     member: str = ""  # field / local / variable name
     labels: tuple[str, ...] = ()  # for a pc: step labels, then "done"
+    guarded: bool = False  # a store outside `type` disables the step (NOTE(type rule))
 
 
 def instance_name(actor: str, instances: int, i: int) -> str:
@@ -62,7 +63,9 @@ class Layout:
     def slots(self) -> tuple[Slot, ...]:
         out: list[Slot] = []
         for v in self.model.globals:
-            out.append(Slot(v.name, SlotKind.GLOBAL, v.type, v.const, member=v.name))
+            out.append(
+                Slot(v.name, SlotKind.GLOBAL, v.type, v.const, member=v.name, guarded=v.guarded)
+            )
         for c in self.model.collections:
             for i in range(c.size):
                 for f in c.fields:
@@ -75,6 +78,7 @@ class Layout:
                             owner=c.name,
                             index=i,
                             member=f.name,
+                            guarded=f.guarded,
                         )
                     )
         for a in self.model.actors:
@@ -102,6 +106,7 @@ class Layout:
                             owner=a.name,
                             index=i,
                             member=v.name,
+                            guarded=v.guarded,
                         )
                     )
         return tuple(out)

@@ -10,7 +10,9 @@ The model is compiled once into nested closures (no generated source): expressio
 `semantics.closures`, statements here, in continuation-passing style, so that `either` and
 `pick` fork the rest of the step: each path works on its own copy of the state and
 ends by appending its successor to `out`. A store outside the target's type disables
-its path (and is counted, for coverage). Initial states come from `semantics.initial_states`.
+its path; for a `guarded` variable it is counted (for coverage), for any other it is
+logged as a type violation of the state being stepped (ir.model NOTE(type rule);
+`Semantics.bad_stores`). Initial states come from `semantics.initial_states`.
 """
 
 from __future__ import annotations
@@ -57,7 +59,16 @@ from mbind_formal.semantics.initial_states import InitialStates
 from mbind_formal.semantics.layout import Layout, SlotKind, State, Value, domain, domain_size
 from mbind_formal.semantics.watch import WATCH_COST, Watch
 
-__all__ = ["Choices", "Emitted", "Out", "Semantics", "SemanticsError", "StepRef", "Transition"]
+__all__ = [
+    "BadStore",
+    "Choices",
+    "Emitted",
+    "Out",
+    "Semantics",
+    "SemanticsError",
+    "StepRef",
+    "Transition",
+]
 
 StmtFn = Callable[[list[Value], Scratch, Choices, Out], None]
 _WIDE_STEP = 4096  # steps that may fork into more successors tick per successor
@@ -85,12 +96,36 @@ class Transition:
     state: State
 
 
+@dataclass(frozen=True, slots=True)
+class BadStore:
+    """A type violation (ir.model NOTE(type rule)): from the state it was found in, this
+    enabled path of one step stores `value` into `target` (a slot name), outside `type`."""
+
+    actor: str
+    instance: int
+    label: str
+    choices: Choices
+    target: str
+    value: Value
+    type: str  # the declared type as the spec spells it (`0..3`, `Page`)
+
+    def describe(self, who: str | None = None) -> str:
+        """`type violation: x := -1 outside 0..3 (reader[1] unlock)`."""
+        by = who if who is not None else f"{self.actor}[{self.instance}] {self.label}"
+        return f"type violation: {self.target} := {self.value} outside {self.type} ({by})"
+
+
+# (step id, choices, slot, value): a store outside its type, logged while stepping
+Fault = tuple[int, Choices, int, Value]
+
+
 class _StepCompiler(ExprCompiler):
     """Adds statements: a step body becomes a function appending its successors."""
 
     def __init__(self, model: Model, layout: Layout, watch: Watch) -> None:
         super().__init__(model, layout, watch)
         self.blocked: list[int] = []  # per step id: stores refused by a range check
+        self.faults: list[Fault] = []  # type violations logged (NOTE(type rule))
         self.ticking_ends = False  # NOTE(watch): set while compiling a step of wide fan-out
 
     def fan_out(self, block: Block) -> int:
@@ -225,12 +260,16 @@ class _StepCompiler(ExprCompiler):
         match target:
             case GlobalVar(name=gn):
                 where: int | tuple[int, int, int] | ExprFn = self.slot(gn)
+                guarded = self.model.global_var(gn).guarded
             case LocalVar(name=ln):
                 if ctx.actor is None:
                     raise SemanticsError(f"local '{ln}' written outside an actor")
                 where = self.slot(f"{self.inst_name(ctx.actor, ctx.instance)}.{ln}")
-            case Field():
+                guarded = any(v.guarded for v in self.actor(ctx.actor).locals if v.name == ln)
+            case Field(collection=coll, name=fn):
                 where = self.field_slot(target, ctx)
+                fields = self.model.collection(coll).fields
+                guarded = any(f.guarded for f in fields if f.name == fn)
             case _:
                 assert_never(target)
         if isinstance(where, tuple):
@@ -238,7 +277,8 @@ class _StepCompiler(ExprCompiler):
             where = lambda s, b: base + int(b[pos]) * stride  # noqa: E731
         if bounds is None:
             return _store(where, fv, k)
-        return _store_checked(where, fv, k, bounds, self.blocked, sid)
+        faults = None if guarded else self.faults
+        return _store_checked(where, fv, k, bounds, self.blocked, sid, faults)
 
     def _bounds(self, t: Type) -> tuple[int, int] | None:
         """The integer bounds a store must check (None: in range by typing)."""
@@ -281,21 +321,35 @@ def _store_checked(
     bounds: tuple[int, int],
     blocked: list[int],
     sid: int,
+    faults: list[Fault] | None,
 ) -> StmtFn:
-    """`target = value`, disabling the path (and counting it) when out of range."""
+    """`target = value`, disabling the path when out of range: counted in `blocked`
+    (a guarded target, `faults` None), else logged in `faults` (NOTE(type rule))."""
     lo, hi = bounds
     if isinstance(where, int):
         slot = where
+        if faults is None:
 
-        def store(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
+            def store(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
+                v = fv(s, b)
+                if lo <= v <= hi:
+                    s[slot] = v
+                    k(s, b, ch, out)
+                else:
+                    blocked[sid] += 1
+
+            return store
+        log = faults
+
+        def store_typed(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
             v = fv(s, b)
             if lo <= v <= hi:
                 s[slot] = v
                 k(s, b, ch, out)
             else:
-                blocked[sid] += 1
+                log.append((sid, ch, slot, v))
 
-        return store
+        return store_typed
     slot_of = where
 
     def store_at(s: list[Value], b: Scratch, ch: Choices, out: Out) -> None:
@@ -303,8 +357,10 @@ def _store_checked(
         if lo <= v <= hi:
             s[int(slot_of(s, b))] = v
             k(s, b, ch, out)
-        else:
+        elif faults is None:
             blocked[sid] += 1
+        else:
+            faults.append((sid, ch, int(slot_of(s, b)), v))
 
     return store_at
 
@@ -533,6 +589,30 @@ class Semantics:
         return bool(self._final(state, self._scratch))
 
     @property
+    def fault_log(self) -> list[Fault]:
+        """The type violations logged by the paths run so far, as (step id, choices,
+        slot, value); engines clear it (`del log[:]`) before the states they test."""
+        return self._c.faults
+
+    def bad_stores(self, state: State) -> tuple[BadStore, ...]:
+        """The type violations of `state` (ir.model NOTE(type rule)): every enabled path
+        of a step that stores a value outside the type of a variable that is not
+        guarded, in successor order. Empty: `state` is well typed."""
+        log = self._c.faults
+        del log[:]
+        self.raw_successors(state)
+        found = [self.bad_store(f) for f in log]
+        del log[:]
+        return tuple(found)
+
+    def bad_store(self, fault: Fault) -> BadStore:
+        """A logged fault, named (slot name, the type as the spec spells it)."""
+        sid, ch, slot, v = fault
+        ref, sl = self.steps[sid], self.layout.slots[slot]
+        assert sl.type is not None
+        return BadStore(ref.actor, ref.instance, ref.label, ch, sl.name, v, type_text(sl.type))
+
+    @property
     def blocked_counts(self) -> list[int]:
         """Per step id, the stores refused by a range check so far (the live counters:
         they grow as successors are computed)."""
@@ -553,3 +633,20 @@ class Semantics:
         """The pc value of `label` in `actor` (`done` is the number of steps)."""
         a = self.model.actor(actor)
         return len(a.steps) if label == "done" else a.labels.index(label)
+
+
+def type_text(t: Type) -> str:
+    """A type as the spec spells it (`0..3`, `Page?`, `set<Flag>`)."""
+    match t:
+        case BoolType():
+            return "bool"
+        case EnumType(name=n):
+            return n
+        case RangeType(lo=lo, hi=hi):
+            return f"{lo}..{hi}"
+        case SetType(enum=e):
+            return f"set<{e.name}>"
+        case IndexType(collection=c, optional=opt):
+            return f"{c}?" if opt else c
+        case _:
+            assert_never(t)

@@ -24,6 +24,14 @@ expression of its current value, as PlusCal's translator does:
   - `goto`/`done` (or falling off the end, which continues at the next step) set the pc
     and list the variables this path leaves unchanged; variables no path of the step
     writes are left unchanged once, at the top.
+
+NOTE(type rule) in ir.model: `StepTranslator.fault` translates a step a second time into
+a *state predicate*: some path of it is enabled up to a store outside the type of a
+variable that is not guarded. Nothing is primed (every write stays pending), such a
+store becomes `v \notin T \\/ (v \\in T /\\ <the rest of the path>)`, a path's end is
+FALSE, and ifs holding such stores are not merged. The module states the disjunction of
+these predicates, negated, as the invariant `StoresInType` checked with every claim, so
+TLC stops at the state before the store, as the other engines do.
 """
 
 from __future__ import annotations
@@ -61,6 +69,8 @@ from mbind_formal.tla.exprs import IMPLIES, REL, ExprCtx, Tx, expr
 from mbind_formal.tla.formula import (
     Atom,
     Cond,
+    Conj,
+    Disj,
     Formula,
     Let,
     Quantified,
@@ -139,6 +149,7 @@ class StepTranslator:
             for v in a.locals
         }
         self.fn_vars = set(syms.fields.values()) | multi_locals
+        self.faults = False  # translating `fault` (NOTE(type rule)), not `action`
 
     # ------------------------------------------------------------------ targets
 
@@ -192,19 +203,85 @@ class StepTranslator:
         tail = [unchanged(untouched)] if untouched else []
         return conj([guard, body, *tail])
 
+    def fault(self, step: Step) -> Formula | None:
+        """The state predicate "`step` reaches a store outside the type of a variable
+        that is not guarded" (NOTE(type rule)), or None when no path of it can."""
+        if not any(self._faulty(s, self.base_ctx) for s in stmts(step.body)):
+            return None
+        index = self.actor.labels.index(step.label)
+        self.fallthrough = (
+            self.actor.labels[index + 1] if index + 1 < len(self.actor.steps) else DONE
+        )
+        self.touched = self._written(step.body) | {self.pc}
+        self.counts = {}
+        pc_now = f"{self.pc}[{SELF}]" if self.multi else self.pc
+        guard = Atom(f"{pc_now} = {tla_string(step.label)}")
+        self.faults = True
+        try:
+            body = _prune(self._path(step.body, _Path(ctx=self.base_ctx)))
+        finally:
+            self.faults = False
+        if body == _FALSE:
+            return None
+        return conj([guard, body])
+
+    def _faulty(self, s: Stmt, ctx: ExprCtx) -> bool:
+        """Whether `s` is a store that may leave the type of a variable not guarded
+        (a pick's bound names are not in `ctx`: their type is unknown, so it may)."""
+        if not isinstance(s, Assign):
+            return False
+        t, guarded = self._decl(s.target)
+        if guarded:
+            return False
+        try:
+            vt = infer(s.value, ctx.tenv)
+        except (KeyError, AssertionError):
+            vt = None
+        return needs_range_check(s.value, vt, t)
+
+    def _decl(self, t: GlobalVar | LocalVar | Field) -> tuple[Type, bool]:
+        """(declared type, guarded) of a store's target."""
+        m = self.syms.model
+        match t:
+            case GlobalVar(name=n):
+                g = m.global_var(n)
+                return g.type, g.guarded
+            case LocalVar(name=n):
+                d = next(v for v in self.actor.locals if v.name == n)
+                return d.type, d.guarded
+            case Field(collection=c, name=n):
+                f = next(f for f in m.collection(c).fields if f.name == n)
+                return f.type, f.guarded
+            case _:
+                assert_never(t)
+
     def _path(self, block: tuple[Stmt, ...], p: _Path) -> Formula:
         if not block:
             return self._end(self.fallthrough, p)
         s, rest = block[0], block[1:]
         ctx = p.ctx
+        prime = not self.faults
         match s:
+            case Assign(target=target, value=value) if self.faults and self._faulty(s, ctx):
+                # NOTE(type rule): out of the type here, or in it and a fault later.
+                t = self._target(target, ctx)[2]
+                v = expr(value, ctx)
+                outside = Atom(f"{v.at(REL + 1)} \\notin {self.syms.type_set(t)}")
+                start = replace(p, conj=())
+                inside = self._then(
+                    rest, start, self._assign(target, value, rest, start, may_prime=False)
+                )
+                return conj([*p.conj, disj([outside, inside])])
             case Assign(target=target, value=value):
-                return self._then(rest, p, self._assign(target, value, rest, p, may_prime=True))
+                return self._then(rest, p, self._assign(target, value, rest, p, may_prime=prime))
             case If(cond=BoolLit(value=bv), then=then, orelse=orelse):
                 return self._path((*(then if bv else orelse), *rest), p)
             case If(cond=c, then=then, orelse=orelse):
-                if not _ends(rest) and self._straight(then) and self._straight(orelse):
-                    return self._then(rest, p, self._merge(s, rest, p, may_prime=True))
+                merge = self._straight(then) and self._straight(orelse)
+                if self.faults and merge:
+                    merge = not any(self._faulty(x, ctx) for x in stmts((*then, *orelse)))
+                if not _ends(rest) and merge:
+                    return self._then(rest, p, self._merge(s, rest, p, may_prime=prime))
                 cond = expr(c, ctx).text
                 start = replace(p, conj=())
                 branch = Cond(
@@ -407,6 +484,8 @@ class StepTranslator:
         )
 
     def _end(self, label: str, p: _Path) -> Formula:
+        if self.faults:
+            return _FALSE  # NOTE(type rule): the path ended without a type violation
         out: list[Formula] = list(p.conj)
         for var, val in p.pending.items():
             out.append(Atom(f"{var}' = {val.rhs}"))
@@ -420,6 +499,35 @@ class StepTranslator:
         if same:
             out.append(unchanged(same))
         return conj(out)
+
+
+_FALSE = Atom("FALSE")
+
+
+def _prune(f: Formula) -> Formula:
+    """`f` with FALSE propagated: a conjunction (quantifier, LET) with a FALSE part is
+    FALSE, a disjunction drops its FALSE items (the paths `fault` ends without one)."""
+    match f:
+        case Atom():
+            return f
+        case Conj(items=items):
+            parts = [_prune(x) for x in items]
+            return _FALSE if _FALSE in parts else conj(parts)
+        case Disj(items=items):
+            return disj([x for x in (_prune(y) for y in items) if x != _FALSE])
+        case Cond(cond=c, then=a, orelse=b):
+            pa, pb = _prune(a), _prune(b)
+            if pa == _FALSE and pb == _FALSE:
+                return _FALSE
+            return Cond(c, pa, pb)
+        case Quantified(body=body):
+            pb = _prune(body)
+            return _FALSE if pb == _FALSE else replace(f, body=pb)
+        case Let(body=body):
+            pb = _prune(body)
+            return _FALSE if pb == _FALSE else replace(f, body=pb)
+        case _:
+            assert_never(f)
 
 
 def _except(base: str, ups: tuple[tuple[str, str], ...]) -> Tx:

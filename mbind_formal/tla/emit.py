@@ -14,7 +14,9 @@ is a state where `W` holds, i.e. the witness is reachable.
 
 Configurations: one per claim (claims differ in their `assume`, which restricts the
 initial states, so they cannot share one `.cfg`): `SPECIFICATION`, the model values of
-symmetric collections, `INVARIANTS TypeOK <claim>` and `SYMMETRY` when sound.
+symmetric collections, `INVARIANTS TypeOK <claim>` (then `StoresInType`, the type rule of
+NOTE(type rule) in `tla.actions`, when some step may store outside a type) and `SYMMETRY`
+when sound.
 """
 
 from __future__ import annotations
@@ -103,7 +105,14 @@ def emit(
         if witnesses:
             targets.extend((i,) for i in range(len(c.witnesses)))
         for ws in targets:
-            cv = cfg_view(syms, c, ws, spec_path=spec_path, symmetry=symmetry)
+            cv = cfg_view(
+                syms,
+                c,
+                ws,
+                spec_path=spec_path,
+                symmetry=symmetry,
+                stores_in_type=view.stores_in_type,
+            )
             cfgs.append(EmittedCfg(cv.name, c.name, ws, render_cfg(cv)))
     return EmittedModule(syms.module, render_module(view), tuple(cfgs))
 
@@ -120,7 +129,14 @@ def emit_cell(
     invariant, or (`witnesses` given) whether one of those witnesses is reachable."""
     syms = build_symbols(model, (claim,), represented_symmetric(model, (claim,)))
     view = module_view(syms, (claim,), spec_path=spec_path, kernel_reference=KERNEL_REFERENCE)
-    cv = cfg_view(syms, claim, witnesses, spec_path=spec_path, symmetry=symmetry)
+    cv = cfg_view(
+        syms,
+        claim,
+        witnesses,
+        spec_path=spec_path,
+        symmetry=symmetry,
+        stores_in_type=view.stores_in_type,
+    )
     return EmittedModule(
         syms.module,
         render_module(view),

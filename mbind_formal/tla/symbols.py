@@ -86,6 +86,12 @@ class Symbols:
     inits: Mapping[str, str]  # claim with an assume -> its initial predicate
     specs: Mapping[str, str]  # claim with an assume -> its specification
     fixed: Mapping[str, str]  # TypeOK, vars, Init, Next, Spec, AllDone, Terminating, Symmetry
+    # (actor, label) -> the step's type-violation predicate (NOTE(type rule), tla.actions)
+    bad_stores: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # NOTE(liveness): "" -> the model's fairness operator, claim -> the claim's own
+    fairness: Mapping[str, str] = field(default_factory=dict)
+    # (temporal claim, "goal" | "trigger") -> the state predicate's operator
+    live_ops: Mapping[tuple[str, str], str] = field(default_factory=dict)
     params: Mapping[str, str] = field(default_factory=dict)  # NOTE(constants): -> CONSTANT
 
     @property
@@ -145,10 +151,19 @@ class Symbols:
             self.claims,
             self.inits,
             self.specs,
+            self.fairness,
             self.params,
         ):
             out.update(table.values())
-        for keyed in (self.fields, self.locals, self.actions, self.witnesses, self.unreached):
+        for keyed in (
+            self.fields,
+            self.locals,
+            self.actions,
+            self.witnesses,
+            self.unreached,
+            self.bad_stores,
+            self.live_ops,
+        ):
             out.update(keyed.values())
         for names in self.elements.values():
             out.update(names)
@@ -160,7 +175,17 @@ def _bound(v: int) -> str:
     return int_text(v) if v >= 0 else f"({int_text(v)})"
 
 
-FIXED = ("TypeOK", "vars", "Init", "Next", "Spec", "AllDone", "Terminating", "Symmetry")
+FIXED = (
+    "TypeOK",
+    "vars",
+    "Init",
+    "Next",
+    "Spec",
+    "AllDone",
+    "Terminating",
+    "Symmetry",
+    "StoresInType",
+)
 
 
 def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[str]) -> Symbols:
@@ -227,7 +252,25 @@ def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[
             unreached[(cl.name, i)] = namer.fresh(f"{cl.name}_unreached{suffix}")
         if cl.assume is not None:
             inits[cl.name] = namer.fresh(f"Init_{cl.name}")
+        if cl.assume is not None or cl.fairness:
             specs[cl.name] = namer.fresh(f"Spec_{cl.name}")
+    fairness: dict[str, str] = {}
+    if model.fairness:
+        fairness[""] = namer.fresh("Fairness")
+    live_ops: dict[tuple[str, str], str] = {}
+    for cl in claims:
+        if cl.fairness:
+            fairness[cl.name] = namer.fresh(f"Fairness_{cl.name}")
+        if cl.temporal:
+            if cl.trigger is not None:
+                live_ops[(cl.name, "trigger")] = namer.fresh(f"{cl.name}_trigger")
+            live_ops[(cl.name, "goal")] = namer.fresh(f"{cl.name}_goal")
+    # Last, so that every name above is the same with or without them.
+    bad_stores = {
+        (a.name, st.label): namer.fresh(f"{a.name}_{st.label}_out_of_type")
+        for a in model.actors
+        for st in a.steps
+    }
     # Last, so that adding a constant never renames anything else.
     params = {n: namer.fresh(n) for n, _ in model.constants}
     return Symbols(
@@ -254,4 +297,7 @@ def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[
         inits=inits,
         specs=specs,
         fixed=fixed,
+        bad_stores=bad_stores,
+        fairness=fairness,
+        live_ops=live_ops,
     )

@@ -24,6 +24,8 @@ from mbind_formal.ir.model import (
     Def,
     EnumLit,
     Expr,
+    Fairness,
+    FairnessKind,
     IntLit,
 )
 from mbind_formal.ir.types import TypeEnv
@@ -74,6 +76,7 @@ class ModuleView:
     sections: tuple[SectionView, ...]
     top_rule: str
     bottom_rule: str
+    stores_in_type: bool = False  # the module states StoresInType (NOTE(type rule))
     assumes: tuple[str, ...] = ()  # what each spec parameter's CONSTANT ranges over
 
 
@@ -85,6 +88,7 @@ class CfgView:
     constants: tuple[str, ...]
     invariants: tuple[str, ...]
     symmetry: str | None
+    properties: tuple[str, ...] = ()  # temporal claims (NOTE(liveness))
 
 
 CONSTANT_NOTE = "stated with TypeOK, as TLC refuses an invariant equal to FALSE"
@@ -128,6 +132,7 @@ class _ModuleBuilder:
         self.scope = Scope(names | set(self.init_parts))
         self.ctx = ExprCtx(syms, self.scope, TypeEnv(model=self.model), def_reads=self.reads)
         self.plan = plan_init(syms, self.ctx, self.assumes)
+        self.faults: list[Formula] = []  # NOTE(type rule): calls of the fault predicates
 
     def where(self, span: Span | None) -> str:
         """` (file:line)` of a declaration: the spec as the header names it, or the
@@ -217,6 +222,19 @@ class _ModuleBuilder:
                 ops.append(
                     op(self.syms.actions[(a.name, st.label)] + param, tr.action(st), comment)
                 )
+                bad = tr.fault(st)
+                if bad is not None:
+                    name = self.syms.bad_stores[(a.name, st.label)]
+                    why = (f"{a.name}.{st.label} stores a value outside its variable's type",)
+                    ops.append(op(name + param, bad, why))
+                    dom = self.syms.instance_sets.get(a.name)
+                    self.faults.append(
+                        Atom(
+                            f"~{name}"
+                            if dom is None
+                            else f"\\A {SELF} \\in {dom} : ~{name}({SELF})"
+                        )
+                    )
             if a.steps:
                 calls = [Atom(self.syms.actions[(a.name, st.label)] + param) for st in a.steps]
                 ops.append(op(self.syms.actor_ops[a.name] + param, disj(calls)))
@@ -241,8 +259,51 @@ class _ModuleBuilder:
             dom = self.syms.instance_sets.get(a.name)
             moves.append(Atom(name if dom is None else f"\\E {SELF} \\in {dom} : {name}({SELF})"))
         nxt = op(fixed["Next"], disj([*moves, Atom(fixed["Terminating"])]))
-        spec = op(fixed["Spec"], Atom(f"{fixed['Init']} /\\ [][{fixed['Next']}]_{fixed['vars']}"))
-        return [term, nxt, spec]
+        out = [term, nxt]
+        model_fair = self.syms.fairness.get("")
+        if model_fair is not None:
+            comment = ("Fairness of the model (fair actor/step declarations), per instance.",)
+            out.append(op(model_fair, self.fairness(self.model.fairness), comment))
+        spec = op(fixed["Spec"], Atom(self.spec_text(fixed["Init"], None)))
+        return [*out, spec]
+
+    def spec_text(self, init: str, claim: Claim | None) -> str:
+        """`Init /\\ [][Next]_vars`, then the model's and the claim's fairness."""
+        fixed = self.fixed
+        parts = [init, f"[][{fixed['Next']}]_{fixed['vars']}"]
+        for key in ("", *(() if claim is None else (claim.name,))):
+            name = self.syms.fairness.get(key)
+            if name is not None:
+                parts.append(name)
+        return " /\\ ".join(parts)
+
+    def fairness(self, decls: tuple[Fairness, ...]) -> Formula:
+        """`WF_vars(A(self))` / `SF_vars(...)` per declaration, for every instance
+        (NOTE(fair lasso) in semantics.fairness: <<A>>_vars, as TLA+ defines them)."""
+        syms, items = self.syms, []
+        for f in decls:
+            a = self.model.actor(f.actor)
+            name = syms.actor_ops[a.name] if f.label is None else syms.actions[(a.name, f.label)]
+            kind = "SF" if f.kind is FairnessKind.STRONG else "WF"
+            dom = syms.instance_sets.get(a.name)
+            if dom is None:
+                items.append(Atom(f"{kind}_{self.fixed['vars']}({name})"))
+            else:
+                items.append(
+                    Atom(f"\\A {SELF} \\in {dom} : {kind}_{self.fixed['vars']}({name}({SELF}))")
+                )
+        return conj(items)
+
+    def type_rule(self) -> list[OpView]:
+        """NOTE(type rule): `StoresInType`, checked with every claim (after it, as the
+        other engines test the claim first): no enabled step stores out of type."""
+        if not self.faults:
+            return []
+        comment = (
+            "No enabled step stores a value outside the type of a variable that is not",
+            "guarded: a type violation of every claim (NOTE(type rule) in ir/model.py).",
+        )
+        return [op(self.fixed["StoresInType"], conj(self.faults), comment)]
 
     def claim_ops(self, c: Claim) -> SectionView:
         syms, fixed = self.syms, self.fixed
@@ -256,13 +317,21 @@ class _ModuleBuilder:
                 "Init under the claim's assume (each conjunct tested as early as it can be)",
             )
             ops.append(op(syms.inits[c.name], conj(items), comment))
-            spec = f"{syms.inits[c.name]} /\\ [][{fixed['Next']}]_{fixed['vars']}"
-            ops.append(op(syms.specs[c.name], Atom(spec)))
-        kind = "holds in every final state" if c.kind is ClaimKind.FINAL else "always holds"
-        inv = as_formula(c.invariant, self.ctx)
-        if self.constant(c.invariant):
-            inv, kind = conj([Atom(fixed["TypeOK"]), inv]), f"{kind}; {CONSTANT_NOTE}"
-        ops.append(op(syms.claims[c.name], inv, (*_doc(c.doc), kind)))
+        own_fair = syms.fairness.get(c.name)
+        if own_fair is not None:
+            comment = ("Fairness this claim assumes (besides the model's)",)
+            ops.append(op(own_fair, self.fairness(c.fairness), comment))
+        if c.name in syms.specs:
+            init = syms.inits.get(c.name, fixed["Init"])
+            ops.append(op(syms.specs[c.name], Atom(self.spec_text(init, c))))
+        if c.temporal:
+            ops.extend(self.temporal(c))
+        else:
+            kind = "holds in every final state" if c.kind is ClaimKind.FINAL else "always holds"
+            inv = as_formula(c.invariant, self.ctx)
+            if self.constant(c.invariant):
+                inv, kind = conj([Atom(fixed["TypeOK"]), inv]), f"{kind}; {CONSTANT_NOTE}"
+            ops.append(op(syms.claims[c.name], inv, (*_doc(c.doc), kind)))
         for i, w in enumerate(c.witnesses):
             w_op = syms.witnesses[(c.name, i)]
             ops.append(op(w_op, as_formula(w, self.ctx), ("witness: must be reachable",)))
@@ -273,6 +342,34 @@ class _ModuleBuilder:
                 note = f"{note}; {CONSTANT_NOTE}"
             ops.append(op(syms.unreached[(c.name, i)], negated, (note,)))
         return SectionView(f"claim {c.name}{self.where(c.span)}", tuple(ops))
+
+    def temporal(self, c: Claim) -> list[OpView]:
+        """A temporal claim as a TLC PROPERTY over named state predicates:
+        `<>G`, `[]<>G`, `\\A x \\in D : T(x) ~> G(x)`."""
+        ctx, idents, heads = self.ctx, [], []
+        for name, t in c.over:
+            ident, ctx = ctx.bind(name, t)
+            idents.append(ident)
+            heads.append(f"\\A {ident} \\in {self.syms.type_set(t)} : ")
+        args = f"({', '.join(idents)})" if idents else ""
+        ops = []
+        for role, e in (("trigger", c.trigger), ("goal", c.prop)):
+            if e is None:
+                continue
+            name = self.syms.live_ops[(c.name, role)]
+            what = "the left-hand side of ~>" if role == "trigger" else "what must come"
+            ops.append(op(name + args, as_formula(e, ctx), (f"claim {c.name}: {what}",)))
+        goal = self.syms.live_ops[(c.name, "goal")] + args
+        match c.kind:
+            case ClaimKind.EVENTUALLY:
+                body = f"<>{goal}"
+            case ClaimKind.ALWAYS_EVENTUALLY:
+                body = f"[]<>{goal}"
+            case _:
+                body = f"{self.syms.live_ops[(c.name, 'trigger')]}{args} ~> {goal}"
+        comment = (*_doc(c.doc), f"{c.kind.value} (checked as a PROPERTY, under fairness)")
+        ops.append(op(self.syms.claims[c.name], Atom("".join(heads) + body), comment))
+        return ops
 
     def constant(self, e: Expr) -> bool:
         """Whether `e` reads no variable (TLC rejects an invariant that is constant FALSE)."""
@@ -325,6 +422,7 @@ class _ModuleBuilder:
             SectionView("initial states", tuple(inits)),
             *actors,
             SectionView("next-state relation", tuple(self.next_state())),
+            SectionView("type rule", tuple(self.type_rule())),
             *(self.claim_ops(c) for c in self.claims),
             SectionView("symmetry", tuple(self.symmetry())),
         ]
@@ -343,6 +441,7 @@ class _ModuleBuilder:
             sections=tuple(s for s in sections if s.ops),
             top_rule="-" * side + head + "-" * side,
             bottom_rule="=" * (2 * side + len(head)),
+            stores_in_type=bool(self.faults),
             assumes=assumes,
         )
 
@@ -376,7 +475,13 @@ def module_view(
 
 
 def cfg_view(
-    syms: Symbols, claim: Claim, witnesses: tuple[int, ...], *, spec_path: str, symmetry: bool
+    syms: Symbols,
+    claim: Claim,
+    witnesses: tuple[int, ...],
+    *,
+    spec_path: str,
+    symmetry: bool,
+    stores_in_type: bool = False,
 ) -> CfgView:
     """The TLC configuration checking `claim`, or (given `witnesses`) whether any of
     those witnesses is reachable: TLC then violates one of their negations."""
@@ -409,7 +514,13 @@ def cfg_view(
             "regenerate (parameters that size the model are fixed in the module).",
         )
     use_symmetry = uses_symmetry(syms, symmetry)
-    if symmetry and syms.symmetric and not use_symmetry:
+    properties: tuple[str, ...] = ()
+    if claim.temporal and not witnesses:
+        properties, targets = targets, ()
+        if use_symmetry:
+            use_symmetry = False
+            header = (*header, "No SYMMETRY: not sound for liveness under per-instance fairness.")
+    if symmetry and syms.symmetric and not use_symmetry and not claim.temporal:
         header = (
             *header,
             f"No SYMMETRY: {symmetry_group(syms)} permutations are more than TLC can use "
@@ -420,8 +531,13 @@ def cfg_view(
         header=header,
         specification=syms.specs.get(claim.name, fixed["Spec"]),
         constants=tuple(constants),
-        invariants=(fixed["TypeOK"], *targets),
+        invariants=(
+            fixed["TypeOK"],
+            *targets,
+            *((fixed["StoresInType"],) if stores_in_type and not witnesses else ()),
+        ),
         symmetry=fixed["Symmetry"] if use_symmetry else None,
+        properties=properties,
     )
 
 

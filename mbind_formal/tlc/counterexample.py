@@ -30,11 +30,23 @@ def to_trace(
     *,
     kind: TraceKind,
     claim: str | None,
+    loop: int | None = None,
+    back: str = "",
 ) -> Trace:
-    """The `Trace` TLC's states denote (ValueError when they are not a path of the model)."""
+    """The `Trace` TLC's states denote (ValueError when they are not a path of the model).
+
+    A lasso (`loop` given, NOTE(fair lasso)): TLC's "Back to state N" closes the cycle
+    with one more step, to state N, taken by action `back`; its "Stuttering" (`back`
+    empty, `loop` the last state) ends the behaviour in place."""
     if not tla_states:
         raise ValueError("TLC printed no states")
     states = [decode_state(syms, s) for s in tla_states]
+    actions = list(actions)
+    if loop is not None and back:
+        if not 0 <= loop < len(states):
+            raise ValueError(f"TLC's cycle goes back to state {loop + 1} of {len(states)}")
+        states.append(states[loop])
+        actions.append(back)
     hint = {v: k for k, v in syms.actions.items()}  # action operator -> (actor, label)
     steps: list[TraceStep] = []
     for k, (prev, nxt) in enumerate(itertools.pairwise(states), start=1):
@@ -53,6 +65,7 @@ def to_trace(
         kind=kind,
         claim=claim,
         engine="tlc",
+        loop=loop,
     )
 
 

@@ -44,6 +44,9 @@ TLC_STATS = 2199
 TLC_PROGRESS_STATS = 2200
 TLC_INIT_GENERATED1 = 2190
 TLC_STATE_PRINT2 = 2217
+TLC_STATE_PRINT3 = 2218  # "N: Stuttering": a lasso ends stuttering forever
+TLC_TEMPORAL_PROPERTY_VIOLATED = 2116
+TLC_BACK_TO_STATE = 2122  # "N: Back to state: <action ...>": the lasso's cycle closes
 TLC_FINISHED = 2186
 TLC_PARSING_FAILED = 3002
 TLC_PARSING_FAILED2 = 2171
@@ -52,6 +55,7 @@ TLC_NO_STATES_SATISFYING_INIT = 2118
 EXIT_SUCCESS = 0
 EXIT_DEADLOCK = 11
 EXIT_SAFETY = 12
+EXIT_LIVENESS = 13
 EXIT_SPEC_PARSE = 150
 EXIT_CONFIG_PARSE = 151
 # MP severities of `-tool` messages: 1 error, 2 TLA+ error, 3 warning.
@@ -91,6 +95,11 @@ class TlcRun:
     exit_status: int | None
     states: tuple[dict[str, TlaValue], ...] = ()  # counterexample, initial state first
     actions: tuple[str, ...] = ()  # per state: the action TLC names ("" for the initial)
+    # A temporal property violated (outcome VIOLATED): the lasso's cycle starts at
+    # states[loop]; `back` is the action of the step from the last state back to it
+    # ("" when the behaviour stutters forever in the last state, loop = len - 1).
+    loop: int | None = None
+    back: str = ""
     distinct: int | None = None
     generated: int | None = None
     depth: int | None = None
@@ -177,10 +186,20 @@ def read_run(
     states: list[dict[str, TlaValue]] = []
     actions: list[str] = []
     distinct = generated = depth = None
+    loop: int | None = None
+    back = ""
     error = ""
     try:
         for m in messages:
-            if m.code == TLC_STATE_PRINT2:
+            if m.code == TLC_BACK_TO_STATE:
+                head = m.body.strip().partition("\n")[0]
+                number, _, rest = head.partition(":")
+                loop = int(number) - 1
+                found = re.search(r"<(?P<name>[A-Za-z0-9_]+)[ >(]", rest)
+                back = found.group("name") if found else ""
+            elif m.code == TLC_STATE_PRINT3:
+                loop = len(states) - 1
+            elif m.code == TLC_STATE_PRINT2:
                 head, _, rest = m.body.partition("\n")
                 found = _ACTION.match(head)
                 name = found.group("name") if found else ""
@@ -204,6 +223,8 @@ def read_run(
         exit_status=exit_status,
         states=tuple(states),
         actions=tuple(actions),
+        loop=loop,
+        back=back,
         distinct=distinct,
         generated=generated,
         depth=depth,
@@ -216,6 +237,9 @@ def read_run(
         return replace(base, error=error)
     violated = codes & {TLC_INVARIANT_VIOLATED_BEHAVIOR, TLC_INVARIANT_VIOLATED_INITIAL}
     if exit_status in (EXIT_SAFETY, None) and violated and states:
+        return replace(base, outcome=Outcome.VIOLATED)
+    lasso = TLC_TEMPORAL_PROPERTY_VIOLATED in codes and loop is not None
+    if exit_status in (EXIT_LIVENESS, None) and lasso and states:
         return replace(base, outcome=Outcome.VIOLATED)
     if exit_status in (EXIT_DEADLOCK, None) and TLC_DEADLOCK_REACHED in codes and states:
         return replace(base, outcome=Outcome.DEADLOCK)
@@ -268,6 +292,10 @@ def tlc_command(
         f"{cfg}.cfg",
         "-metadir",
         str(workdir / "states"),
+        # A fixed fingerprint function: TLC otherwise picks one at random, and the
+        # lasso its liveness check prints follows the order states land in its table.
+        "-fp",
+        "0",
     ]
     if not check_deadlock:
         cmd.append("-deadlock")  # TLC's flag *disables* the deadlock check

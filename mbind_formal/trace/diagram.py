@@ -221,7 +221,16 @@ def render_diagram(model: Model, trace: Trace) -> Diagram:
     body: list[str] = []
     ends: dict[str, float] = {}
     y = top
+    span_right = max((lane.right for lane in lanes), default=MARGIN * 2.0)
     for s in view.shown:
+        if view.loop is not None and s.index == view.loop + 1:
+            # NOTE(fair lasso): the steps below this line repeat forever
+            body.append(
+                f'<line x1="{MARGIN}" y1="{y:.1f}" x2="{span_right:.1f}" y2="{y:.1f}" '
+                'class="cycle"/>'
+            )
+            body.append(_text(MARGIN + 4, y + 14, view.cycle_mark.strip("- "), "cycletext"))
+            y += 24
         lane = by_name[s.who]
         lines = _box_lines(s)
         groups: dict[str, list[str]] = {}

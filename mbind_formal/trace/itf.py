@@ -19,6 +19,11 @@ NOTE(itf): the encoding (https://apalache-mc.org/docs/adr/015adr-trace.html):
   #meta   format, format-description, source, description, model, variant, claim,
           engine, kind, params (the spec parameters, e.g. {"pages": 2}); each state's
           `#meta.index` is its position.
+  loop    a lasso (NOTE(fair lasso)) as Apalache writes one: `loop` is the index of the
+          state that starts the cycle, which ends in the last state (the last state's
+          successor is state `loop`); a `Trace` repeats that state at its end instead,
+          so it is left out, and the step back to it is `#meta.loop-action` (an
+          `mbf::action`). `loop` equal to the last index is stuttering there forever.
 """
 
 from __future__ import annotations
@@ -45,8 +50,9 @@ from mbind_formal.ir.model import (
 )
 from mbind_formal.schema import DocKind
 from mbind_formal.semantics.layout import Layout, Slot, SlotKind, State, Value, instance_name
+from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
-from mbind_formal.trace.text import choice_type
+from mbind_formal.trace.text import choice_type, who
 
 ACTION_VAR = "mbf::action"
 FORMAT_DESCRIPTION = "https://apalache-mc.org/docs/adr/015adr-trace.html"
@@ -151,6 +157,19 @@ def _sort_sets(doc: Any, order: dict[str, int]) -> Any:
     return doc
 
 
+def _type_violation(model: Model, trace: Trace) -> str:
+    """`mbind-formal type-violation trace: x := -1 outside 0..3 (reader[1] unlock)`."""
+    try:
+        bad = Semantics(model).bad_stores(trace.last)
+    except SemanticsError:
+        bad = ()
+    if not bad:
+        return f"mbind-formal {trace.kind.value} trace"
+    b = bad[0]
+    what = b.describe(f"{who(model, b.actor, b.instance)} {b.label}")
+    return f"mbind-formal trace: {what}"
+
+
 def to_itf(
     model: Model,
     trace: Trace,
@@ -162,6 +181,8 @@ def to_itf(
     """The trace as an ITF JSON document (a dict); `params`: the spec parameters the
     model was built with (replay needs the same ones)."""
     layout = Layout(model)
+    if not description and trace.kind is TraceKind.TYPE_VIOLATION:
+        description = _type_violation(model, trace)
     meta = {
         "format": "ITF",
         "format-description": FORMAT_DESCRIPTION,
@@ -175,13 +196,20 @@ def to_itf(
         "params": dict(sorted(params)),
     }
     steps: list[TraceStep | None] = [None, *trace.steps]
+    pairs = list(zip(trace.states, steps, strict=True))
+    loop = trace.loop if trace.kind is TraceKind.LASSO else None
+    if loop is not None and trace.cycle > 0:
+        closing = pairs.pop()[1]
+        meta["loop-action"] = vars(_action(model, closing)) | {
+            "choices": vars(_action(model, closing).choices)
+        }
     states = []
-    for i, (state, step) in enumerate(zip(trace.states, steps, strict=True)):
+    for i, (state, step) in enumerate(pairs):
         values = _state_values(model, layout, state)
         values[ACTION_VAR] = _action(model, step)
         states.append(itf_py.State(meta={"index": i}, values=values))
     doc = itf_py.trace_to_json(
-        itf_py.Trace(meta=meta, params=[], vars=var_names(model), states=states, loop=None)
+        itf_py.Trace(meta=meta, params=[], vars=var_names(model), states=states, loop=loop)
     )
     order = {v: i for e in model.enums for i, v in enumerate(e.values)}
     return _sort_sets(doc, order)
@@ -531,6 +559,16 @@ def _read(model: Model, doc: dict[str, Any]) -> Trace:
             model, obj[ACTION_VAR], f"{path}.{ACTION_VAR}"
         )
         steps.append(TraceStep(actor, instance, label, state, choices))
+    loop = _loop(doc, len(raw_states))
+    if loop is not None and loop < len(raw_states) - 1:
+        raw_meta = _object(doc.get("#meta", {}), "#meta")
+        if "loop-action" not in raw_meta:
+            _fail("#meta", "a lasso whose cycle has steps needs 'loop-action' (the step back)")
+        actor, instance, label, choices = _read_action(
+            model, raw_meta["loop-action"], "#meta.loop-action"
+        )
+        back = init if loop == 0 else steps[loop - 1].state
+        steps.append(TraceStep(actor, instance, label, back, choices))
     return Trace(
         variant=model.variant,
         init=init,
@@ -538,4 +576,15 @@ def _read(model: Model, doc: dict[str, Any]) -> Trace:
         kind=meta.kind,
         claim=meta.claim,
         engine=meta.engine,
+        loop=loop,
     )
+
+
+def _loop(doc: dict[str, Any], n: int) -> int | None:
+    """The ITF `loop` index (an int in 0..n-1), or None."""
+    v = doc.get("loop")
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v < n:
+        _fail("loop", f"expected a state index in 0..{n - 1}, found {_preview(v)}")
+    return v

@@ -87,13 +87,15 @@ def goal_of(sem: Semantics, trace: Trace, claim: Claim | None) -> Goal | None:
             return lambda s: not holds(s)
         case TraceKind.DEADLOCK:
             return lambda s: not sem.is_final(s) and not sem.raw_successors(s)
+        case TraceKind.TYPE_VIOLATION:
+            return lambda s: bool(sem.bad_stores(s))
         case TraceKind.WITNESS:
             if claim is None or not claim.witnesses:
                 return None
             tests = [sem.predicate(w) for w in claim.witnesses]
             return lambda s: any(t(s) for t in tests)
-        case TraceKind.RUN:
-            return None
+        case TraceKind.RUN | TraceKind.LASSO:
+            return None  # a lasso's shape is not one last state
 
 
 class _Search:

@@ -18,6 +18,13 @@ class TraceKind(enum.Enum):
     WITNESS = "witness"  # the last state satisfies a witness
     DEADLOCK = "deadlock"  # the last state is non-final and has no enabled step
     RUN = "run"  # a scenario run or any other path
+    # the last state has a type violation: an enabled step stores a value outside the
+    # type of a variable that is not guarded (ir.model NOTE(type rule))
+    TYPE_VIOLATION = "type-violation"
+    # NOTE(fair lasso) in `semantics.fairness`: the last state is state `Trace.loop`,
+    # and repeating the steps from there on forever is a fair behaviour violating the
+    # (temporal) claim; loop == len(steps) is stuttering forever in the last state
+    LASSO = "lasso"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,12 @@ class Trace:
     kind: TraceKind = TraceKind.VIOLATION
     claim: str | None = None
     engine: str = ""
+    loop: int | None = None  # LASSO: index in `states` where the cycle starts
+
+    @property
+    def cycle(self) -> int:
+        """LASSO: the number of steps in the cycle (0: stuttering forever)."""
+        return 0 if self.loop is None else len(self.steps) - self.loop
 
     @property
     def states(self) -> tuple[State, ...]:

@@ -7,7 +7,8 @@ that is not what `semantics.relation` allows, with the slots that differ.
 A trace replays when its first state is initial (and satisfies the claim's assume),
 every step is an enabled path of the named actor instance at the named label leading
 to exactly the next state, and its last state is what its kind says: a violation of
-the claim's invariant, a state satisfying one of its witnesses, or a deadlock.
+the claim's invariant, a state satisfying one of its witnesses, a deadlock, or a state
+with a type violation (some enabled step stores outside a variable's type).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from mbind_formal.ir.model import Claim, Model
+from mbind_formal.semantics.fairness import step_id, violates
 from mbind_formal.semantics.layout import Layout, Slot, State, Value, instance_name
 from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
@@ -120,11 +122,63 @@ def _check_end(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResul
                 return ReplayResult(
                     False, k, f"the last state is not a deadlock: {e.actor} {e.label} is enabled"
                 )
+        case TraceKind.TYPE_VIOLATION:
+            if not sem.bad_stores(last):
+                return ReplayResult(
+                    False, k, "the last state has no type violation (every store is in its type)"
+                )
         case TraceKind.RUN:
             pass
+        case TraceKind.LASSO:
+            return _check_lasso(sem, trace, claim)
         case _:
             assert_never(trace.kind)
     return ReplayResult(True)
+
+
+def violation_kind(sem: Semantics, state: State, claim: Claim | None) -> TraceKind | None:
+    """What `state` violates: the claim's invariant (VIOLATION), else the type rule
+    (TYPE_VIOLATION: an enabled store outside its type), else nothing (None)."""
+    if claim is not None and not sem.eval(claim.invariant, state):
+        return TraceKind.VIOLATION
+    if sem.bad_stores(state):
+        return TraceKind.TYPE_VIOLATION
+    return None
+
+
+def violation_reason(sem: Semantics, trace: Trace, how: str) -> str:
+    """A violated result's reason: `counterexample of 5 steps (how)`, or for a type
+    violation `type violation: x := -1 outside 0..3 (r[1] unlock) after 5 steps (how)`."""
+    n = len(trace)
+    steps = f"{n} step{'s' if n != 1 else ''}"
+    if trace.kind is TraceKind.TYPE_VIOLATION:
+        bad = sem.bad_stores(trace.last)
+        if bad:
+            b = bad[0]
+            by = f"{_who(sem.model, TraceStep(b.actor, b.instance, b.label, trace.last))}"
+            return f"{b.describe(by)} after {steps} ({how})"
+    if trace.kind is TraceKind.DEADLOCK:
+        return f"deadlock after {steps} ({how})"
+    return f"counterexample of {steps} ({how})"
+
+
+def _check_lasso(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayResult:
+    """NOTE(fair lasso): the cycle closes, is fair, and violates the temporal claim."""
+    k, loop = len(trace.steps), trace.loop
+    if loop is None or not 0 <= loop <= k:
+        return ReplayResult(False, k, f"a lasso needs a loop index in 0..{k}, not {loop}")
+    states = trace.states
+    if claim is None:
+        if states[-1] != states[loop]:
+            return ReplayResult(False, k, f"the last state is not state {loop}, the loop's start")
+        return ReplayResult(True)
+    if not claim.temporal:
+        return ReplayResult(
+            False, k, f"claim '{claim.name}' is not temporal: a lasso violates none"
+        )
+    sids = [step_id(sem, st.actor, st.instance, st.label) for st in trace.steps]
+    why = violates(sem, claim, states, sids, loop)
+    return ReplayResult(True) if why is None else ReplayResult(False, k, why)
 
 
 def replay(model: Model, trace: Trace, claim: Claim | None = None) -> ReplayResult:

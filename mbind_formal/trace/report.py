@@ -80,6 +80,10 @@ class Report:
 def cell_label(result: Result) -> str:
     """A verdict in a few words: `VIOLATED (7 steps)`, `holds (pdr)`, `vacuous`."""
     match result.verdict:
+        case Verdict.VIOLATED if result.trace is not None and result.trace.loop is not None:
+            t = result.trace
+            cycle = f"{t.cycle}-step cycle from state {t.loop}" if t.cycle else "then stuttering"
+            return f"VIOLATED (fair lasso: {t.loop} steps, {cycle})"
         case Verdict.VIOLATED:
             n = len(result.trace) if result.trace is not None else result.depth
             return f"VIOLATED ({n} steps)" if n is not None else "VIOLATED"

@@ -97,6 +97,12 @@ class TraceView:
     steps: tuple[StepView, ...]
     instances: tuple[str, ...]  # every actor instance, in layout order
     folded: int = 0  # trailing steps shown as one line (`fold_line`), 0 for none
+    loop: int | None = None  # a lasso's cycle starts after this many steps (Trace.loop)
+
+    @property
+    def cycle_mark(self) -> str:
+        """The line set before the first step of a lasso's cycle."""
+        return f"-- cycle: from state {self.loop}, the steps below repeat forever --"
 
     @property
     def shown(self) -> tuple[StepView, ...]:
@@ -282,13 +288,29 @@ def _title(trace: Trace) -> str:
             what = f"witness of claim {trace.claim} reached" if trace.claim else "witness reached"
         case TraceKind.DEADLOCK:
             what = "deadlock"
+        case TraceKind.TYPE_VIOLATION:
+            what = f"claim {trace.claim} violated" if trace.claim else "claim violated"
+            what = f"type violation ({what})"
         case TraceKind.RUN:
             what = "run"
+        case TraceKind.LASSO:
+            claim = f"claim {trace.claim}" if trace.claim else "the claim"
+            what = f"fair lasso violating {claim}"
+            n = f"{n}, cycle from state {trace.loop}"
     return f"{what} in {where} ({n}{engine})"
 
 
-def _ending(trace: Trace) -> str:
+def _ending(trace: Trace, model: Model, sem: Semantics | None) -> str:
     match trace.kind:
+        case TraceKind.TYPE_VIOLATION:
+            try:
+                bad = sem.bad_stores(trace.last) if sem is not None else ()
+            except SemanticsError:
+                bad = ()
+            if not bad:
+                return "=> type violation: the last state has an enabled store outside its type"
+            b = bad[0]
+            return f"=> {b.describe(f'{who(model, b.actor, b.instance)} {b.label}')}"
         case TraceKind.VIOLATION:
             claim = f"claim {trace.claim}" if trace.claim else "the claim"
             return f"=> the last state violates {claim}"
@@ -298,6 +320,16 @@ def _ending(trace: Trace) -> str:
             return "=> deadlock: the last state is not final and no step is enabled"
         case TraceKind.RUN:
             return "=> end of run"
+        case TraceKind.LASSO:
+            return lasso_ending(trace)
+
+
+def lasso_ending(trace: Trace) -> str:
+    """Where a lasso's cycle goes back to (NOTE(fair lasso))."""
+    loop = len(trace) if trace.loop is None else trace.loop
+    if trace.cycle == 0:
+        return f"=> stuttering forever in state {loop}: no fair step is left to take"
+    return f"=> back to state {loop}: steps {loop + 1}..{len(trace)} repeat forever"
 
 
 def describe(model: Model, trace: Trace) -> TraceView:
@@ -319,11 +351,12 @@ def describe(model: Model, trace: Trace) -> TraceView:
     instances = tuple(s.name.removesuffix(".pc") for s in layout.slots if s.kind is SlotKind.PC)
     return TraceView(
         title=_title(trace),
-        ending=_ending(trace),
+        ending=_ending(trace, model, sem),
         init=_init_groups(layout, trace.init),
         steps=tuple(steps),
         instances=instances,
-        folded=_folded(steps),
+        folded=0 if trace.kind is TraceKind.LASSO else _folded(steps),
+        loop=trace.loop if trace.kind is TraceKind.LASSO else None,
     )
 
 
@@ -386,6 +419,8 @@ def render_rows_text(view: TraceView) -> list[Text]:
     )
     indent = " " * (w_n + w_who + w_step + w_ch + 8)
     for s in view.shown:
+        if view.loop is not None and s.index == view.loop + 1:
+            lines.append(Text(view.cycle_mark, STYLE_VERDICT))
         row = Text(f"{s.index:>{w_n}}  ")
         row.append(f"{s.who:<{w_who}}", STYLE_ACTOR)
         row.append("  ")
@@ -429,6 +464,8 @@ def render_lanes_text(view: TraceView, width: int = MAIL_WIDTH) -> list[Text]:
     lines.append(header)
     done: set[str] = set()
     for s in view.shown:
+        if view.loop is not None and s.index == view.loop + 1:
+            lines.append(Text(_abbrev(view.cycle_mark, width), STYLE_VERDICT))
         row = Text(f"{s.index:>{w_n}}  ")
         for lane in lanes:
             if lane == s.who:

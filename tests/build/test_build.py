@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mbind_formal import SpecBuilder, load_text
-from mbind_formal.diagnostics import DiagnosticError
 from mbind_formal.build.spec import close_block
+from mbind_formal.diagnostics import DiagnosticError
 from mbind_formal.ir.model import (
     BOOL,
     Assign,

@@ -15,11 +15,15 @@ from mbind_formal.dsl import ast
 KEYWORDS = frozenset(
     {
         "include",
+        "fair",
+        "strong",
+        "eventually",
         "param",
         "enum",
         "type",
         "collection",
         "symmetric",
+        "guarded",
         "const",
         "var",
         "init",
@@ -194,7 +198,12 @@ inits = st.one_of(
     st.builds(ast.InitChoice, choices=_small_tuple(small_exprs)),
 )
 var_decls = st.builds(
-    ast.VarDecl, kind=st.sampled_from(ast.VarKind), name=names, type=type_exprs, init=inits
+    ast.VarDecl,
+    kind=st.sampled_from(ast.VarKind),
+    name=names,
+    type=type_exprs,
+    init=inits,
+    guarded=st.booleans(),
 )
 def_decls = st.builds(
     ast.DefDecl,

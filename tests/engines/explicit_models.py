@@ -121,11 +121,13 @@ def mutex(buggy: bool) -> tuple[Model, Claim]:
 X = GlobalVar(name="x")
 
 
-def counter() -> tuple[Model, Claim]:
-    """x counts up to 3; the increment past 3 is range-blocked, so x == 3 deadlocks."""
+def counter(guarded: bool = True) -> tuple[Model, Claim]:
+    """x counts up to 3; the increment past 3 is range-blocked (x is guarded), so x == 3
+    deadlocks; with `guarded=False` that increment is a type violation (ir.model
+    NOTE(type rule)) of the state x == 3."""
     m = model(
         "counter",
-        (Var(name="x", type=RangeType(0, 3), init=InitValue(value=lit(0))),),
+        (Var(name="x", type=RangeType(0, 3), init=InitValue(value=lit(0)), guarded=guarded),),
         Actor(
             name="inc",
             steps=(

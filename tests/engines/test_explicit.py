@@ -105,6 +105,19 @@ def test_range_blocked_increment_deadlocks_without_stopping_the_check() -> None:
     assert "inc.loop" in str(r.stats["blocked_steps"])
 
 
+def test_increment_out_of_type_is_a_type_violation_of_the_state_before_it() -> None:
+    """ir.model NOTE(type rule): x == 3 with `x += 1` enabled violates every claim."""
+    m, claim = counter(guarded=False)
+    r = ENGINE.check(m, claim, Budget())
+    assert r.verdict is Verdict.VIOLATED
+    assert r.trace is not None and r.trace.kind is TraceKind.TYPE_VIOLATION
+    assert len(r.trace) == 3 and r.trace.last == (3, 0)
+    assert replay(m, r.trace, claim).ok
+    assert r.reason.startswith("type violation: x := 4 outside 0..3 (inc loop) after 3 steps")
+    assert r.deadlock is None  # the state with the bad store is not called a deadlock
+    assert int(r.stats["blocked_stores"]) == 0
+
+
 def test_lock_order_deadlock_is_found_and_the_search_completes() -> None:
     m, claim = two_locks()
     r = ENGINE.check(m, claim, Budget())

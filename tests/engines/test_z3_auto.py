@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
+
 import pytest
+from wide_sums import WALKS
 from z3_models import counter_case, lru_case
 
+from mbind_formal.cli import run_cli
 from mbind_formal.engines import auto
 from mbind_formal.engines.auto import AutoEngine, estimate_states
 from mbind_formal.engines.base import Budget, Verdict
-from mbind_formal.ir.model import Claim
+from mbind_formal.engines.z3.induction import InductionEngine
+from mbind_formal.engines.z3.ranges import Ranges
+from mbind_formal.ir.model import Claim, Model
+from mbind_formal.lower.spec import load_text
 from mbind_formal.trace.replay import replay
+from mbind_formal.verdicts import check_cell
 
 
 def _claim(claims: tuple[Claim, ...], name: str) -> Claim:
@@ -62,3 +71,60 @@ def test_nothing_decides_within_no_time() -> None:
     case = lru_case()
     r = AutoEngine().check(case.model, case.claims[0], Budget(timeout_s=0.0))
     assert r.verdict is Verdict.UNKNOWN and r.engine == "auto" and "timeout" in r.reason
+
+
+# ---------------------------------------------------------------- NOTE(auto cross-check)
+
+
+@pytest.mark.usefixtures("no_explicit")
+def test_a_k_induction_proof_is_re_proved_over_integers() -> None:
+    case = counter_case()
+    r = AutoEngine().check(case.model, _claim(case.claims, "flags_full"), Budget())
+    assert r.verdict is Verdict.HOLDS and r.method == "auto: kind (k-induction k=1)"
+    assert r.stats["crosscheck"] == "k-induction over integers to k=2: agrees"
+    assert "disagreement" not in r.stats
+
+
+@pytest.mark.usefixtures("no_explicit")
+def test_a_pdr_proof_is_checked_by_bit_vector_bmc() -> None:
+    case = counter_case()
+    claim = _claim(case.claims, "no_lost_update_without_strict")
+    r = AutoEngine().check(case.model, claim, Budget(max_depth=2))
+    assert r.verdict is Verdict.HOLDS and r.method == "auto: pdr"
+    assert r.stats["crosscheck"] == "bmc over bit-vectors to depth 2: agrees"
+
+
+def _wrong_widths(monkeypatch: pytest.MonkeyPatch) -> tuple[Model, Claim]:
+    """The issue 18.1 spec with the old, too narrow width forced back: bit-vector
+    k-induction then proves a violated claim (the bug the cross-check must catch)."""
+    loaded = load_text(WALKS["ite"], "<ite>")
+    assert loaded.spec is not None
+    monkeypatch.setattr(Ranges, "width", lambda self, extra=(): 34)
+    return loaded.spec.models[0], loaded.spec.claims[0]
+
+
+def test_a_wrong_holds_is_caught_and_reported_as_a_disagreement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    model, claim = _wrong_widths(monkeypatch)
+    wrong = InductionEngine().check(model, claim, Budget())
+    assert wrong.verdict is Verdict.HOLDS  # the planted bug
+    r = AutoEngine().check(model, claim, Budget(max_states=100))
+    assert r.verdict is Verdict.UNKNOWN, (r.method, r.reason)
+    assert "kind says holds (k=1), k-induction over integers to k=2" in r.reason
+    assert r.stats["disagreement"] == r.reason
+    cell = check_cell(model, claim, ["auto"], Budget(max_states=100))
+    assert cell.disagreement is not None and cell.disagreement.startswith("auto: kind says")
+
+
+def test_the_cli_exits_4_on_the_disagreement_and_names_the_check(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _wrong_widths(monkeypatch)
+    spec = tmp_path / "ite.mbf"
+    spec.write_text(WALKS["ite"])
+    out, err = io.StringIO(), io.StringIO()
+    code = run_cli(["prove", str(spec), "--max-states", "100", "--no-save"], out, err)
+    assert code == 4, (out.getvalue(), err.getvalue())
+    assert "cross-check: k-induction over integers to k=2:" in out.getvalue()
+    assert "DISAGREEMENT base/c: auto: kind says holds" in err.getvalue()

@@ -82,3 +82,14 @@ def test_a_trace_that_does_not_replay_is_an_internal_error(monkeypatch: pytest.M
     case = counter_case()
     with pytest.raises(EncodingBug, match="MBF603"):
         BmcEngine().check(case.model, case.claims[0], Budget(max_depth=8))
+
+
+def test_a_resource_limit_is_deterministic_and_named() -> None:
+    """`Budget.query_rlimit` (z3's rlimit) stops a query by work done, not by wall time:
+    the same depth is reached and the reason says which limit stopped it."""
+    case = lru_case()
+    claim = case.claims[0]
+    runs = [BmcEngine().check(case.model, claim, Budget(query_rlimit=20_000)) for _ in range(2)]
+    assert runs[0].verdict is Verdict.UNKNOWN
+    assert runs[0].reason.startswith("resource limit (20000 per query) at depth"), runs[0].reason
+    assert runs[0].reason == runs[1].reason and runs[0].depth == runs[1].depth

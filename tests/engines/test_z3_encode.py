@@ -17,7 +17,8 @@ import z3
 from oracle import ORACLE
 from z3_models import cases, counter_case, lru_case, step_mismatches
 
-from mbind_formal.engines.z3.encode import Encoding, bv_width
+from mbind_formal.engines.z3.encode import Encoding
+from mbind_formal.engines.z3.ranges import bv_width
 from mbind_formal.engines.z3.run import BMC_OPTIONS, PDR_OPTIONS
 from mbind_formal.engines.z3.terms import EncodeOptions
 from mbind_formal.ir.model import Binary, BinOp, Claim, ClaimKind, GlobalVar, IntLit, Model

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from z3_models import counter_case, lru_case
 
 from mbind_formal.engines.base import Budget, Verdict
@@ -63,3 +65,20 @@ def test_timeout_is_a_value() -> None:
     case = lru_case()
     r = InductionEngine().check(case.model, case.claims[0], Budget(timeout_s=0.0))
     assert r.verdict is Verdict.UNKNOWN and "timeout" in r.reason
+
+
+@pytest.mark.parametrize("make", [counter_case, lru_case])
+def test_pc_lemmas_keep_every_verdict_and_never_need_a_larger_k(make: Any) -> None:
+    """NOTE(pc lemmas): the strengthened step case decides as the plain one does
+    (violations are found by the same base case), with a closing k no larger."""
+    case = make()
+    for claim in case.claims:
+        plain = InductionEngine().check(case.model, claim, Budget(max_depth=12))
+        strong = InductionEngine(lemmas=True).check(case.model, claim, Budget(max_depth=12))
+        if plain.verdict is Verdict.UNKNOWN:
+            continue
+        assert strong.verdict is plain.verdict, (claim.name, plain.method, strong.reason)
+        if plain.trace is not None:
+            assert strong.trace is not None and len(strong.trace) == len(plain.trace)
+        if plain.verdict is Verdict.HOLDS and plain.depth is not None:
+            assert strong.depth is not None and strong.depth <= plain.depth, claim.name

@@ -192,11 +192,15 @@ def lru_case(pages: int = 2, reclaimers: int = 2) -> Case:
 
 
 def counter_case(limit: int = 3) -> Case:
-    """Two incrementers race on a bounded counter; flags pick whether they may."""
+    """Two incrementers race on a bounded counter; flags pick whether they may. The
+    counter is guarded: an increment past `limit` disables the step (ir.model
+    NOTE(type rule))."""
     n = GlobalVar(name="n")
     flags = GlobalVar(name="flags")
     mode = GlobalVar(name="mode")
-    count = Var(name="n", type=RangeType(0, limit), init=InitValue(value=IntLit(value=0)))
+    count = Var(
+        name="n", type=RangeType(0, limit), init=InitValue(value=IntLit(value=0)), guarded=True
+    )
     consts = (
         Var(name="flags", type=SetType(FLAG), const=True),
         Var(

@@ -84,9 +84,19 @@ ORACLE: list[OracleCase] = [
     OracleCase("deadlock.mbf", "base", "released", "holds", states=13, deadlock=2),
     OracleCase("deadlock.mbf", "base", "exclusive", "holds", states=13, deadlock=2),
     # overflow: the state is fixed by which instances are done (count = how many);
-    # the third bump would store 3 into 0..2, so it is never enabled: deadlock after
-    # 2 steps. States: 1 + 3 + 3 = 7 (at most two instances done).
-    OracleCase("overflow.mbf", "base", "in_range", "holds", states=7, deadlock=2),
+    # the third bump would store 3 into 0..2: a type violation (ir.model NOTE(type
+    # rule)) of every state with two instances done, reached after 2 steps; that store
+    # is never enabled, so states: 1 + 3 + 3 = 7 (at most two instances done), and the
+    # stuck states are type violations, not deadlocks.
+    OracleCase("overflow.mbf", "base", "in_range", "violated", length=2, states=7),
+    # overflow_guarded: the same with `guarded var count`: the third bump only disables
+    # its path, so the run deadlocks after 2 steps instead of finishing.
+    OracleCase("overflow_guarded.mbf", "base", "in_range", "holds", states=7, deadlock=2),
+    # underflow (a reader-count lock whose unlock decrements twice, readers 0..3):
+    # lock (readers 1), then unlock would store 1 - 1 - 1 = -1: a type violation of
+    # the state after 2 steps (lock, cs). Its guarded twin disables that unlock.
+    OracleCase("underflow.mbf", "base", "exclusive", "violated", length=2),
+    OracleCase("underflow.mbf", "fixed", "exclusive", "holds"),
     # symmetric (pages = 2, reclaim[2]): isolated = number of pages off the LRU =
     # number of instances at putback. (pc0, pc1) and the off-LRU pages:
     # (I,I) 1, (I,P)/(P,I) 2 pages each = 4, (P,P) 1, (I,D)/(D,I) 2,

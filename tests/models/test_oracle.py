@@ -1,7 +1,8 @@
 """The oracle table agrees with the reference step relation (`semantics.relation`).
 
 A plain breadth-first search over `Semantics.successors` recomputes each case's
-verdict, shortest counterexample, state count and shortest deadlock, so a slip in the
+verdict (a state with a type violation, `Semantics.bad_stores`, violates every claim),
+shortest counterexample, state count and shortest deadlock, so a slip in the
 hand derivations in `oracle.py` (or a change in the semantics) shows up here first.
 """
 
@@ -41,12 +42,13 @@ def explore(model: Model, claim: Claim) -> Explored:
         nxt: list[State] = []
         for s in frontier:
             d = depth[s]
-            if violation is None and not ok(s):
+            bad = bool(sem.bad_stores(s))  # ir.model NOTE(type rule)
+            if violation is None and (bad or not ok(s)):
                 violation = d
             for i, w in enumerate(witnesses):
                 reached[i] = reached[i] or w(s)
             succ = [t.state for t in sem.successors(s)]
-            if not succ and not sem.is_final(s) and deadlock is None:
+            if not succ and not sem.is_final(s) and not bad and deadlock is None:
                 deadlock = d
             for t in succ:
                 if t not in depth:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mbind_formal.ir.model import (
@@ -148,7 +150,20 @@ def test_writes_within_a_step_are_sequential() -> None:
     assert (t.actor, t.instance, t.label, t.choices) == ("a", 0, "s", ())
 
 
-def test_out_of_range_store_disables_the_path_and_is_counted() -> None:
+def test_out_of_range_store_of_a_guarded_variable_disables_the_path_and_is_counted() -> None:
+    m = mk(
+        step("s", Either(branches=((Assign(target=X, value=i(4)), Done()), (Done(),)))),
+        gvars=(replace(gvar("x", R, i(3)), guarded=True),),
+    )
+    sem = Semantics(m)
+    ts = list(sem.successors(only_init(sem)))
+    assert [t.choices for t in ts] == [(("either", 1),)]
+    assert sem.blocked_stores() == {("a", "s"): 1}
+    assert sem.bad_stores(only_init(sem)) == ()
+
+
+def test_out_of_range_store_is_a_type_violation_of_the_state_before_it() -> None:
+    """ir.model NOTE(type rule): the path is still disabled, and the state is named bad."""
     m = mk(
         step("s", Either(branches=((Assign(target=X, value=i(4)), Done()), (Done(),)))),
         gvars=(gvar("x", R, i(3)),),
@@ -156,7 +171,12 @@ def test_out_of_range_store_disables_the_path_and_is_counted() -> None:
     sem = Semantics(m)
     ts = list(sem.successors(only_init(sem)))
     assert [t.choices for t in ts] == [(("either", 1),)]
-    assert sem.blocked_stores() == {("a", "s"): 1}
+    assert sem.blocked_stores() == {}
+    (bad,) = sem.bad_stores(only_init(sem))
+    assert (bad.actor, bad.label, bad.choices) == ("a", "s", (("either", 0),))
+    assert (bad.target, bad.value, bad.type) == ("x", 4, "0..3")
+    assert bad.describe("a s") == "type violation: x := 4 outside 0..3 (a s)"
+    assert sem.bad_stores(ts[0].state) == ()
 
 
 def test_storing_none_into_a_non_optional_element_is_blocked() -> None:

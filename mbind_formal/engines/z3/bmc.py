@@ -6,7 +6,8 @@ from the z3 model and replayed through `semantics.relation`), or UNKNOWN with
 "no violation up to depth k" (BMC proves nothing), or the timeout that stopped it.
 
 `Unrolling` is the incremental search the other Z3 engines reuse: one solver holds
-init, the claim's assume and trans 0..k-1; each depth k asks for a violation at k and
+init, the claim's assume and trans 0..k-1; each depth k asks for a violation at k (the
+claim fails, or a type violation: `Encoding.bad`) and
 for every witness not reached yet, inside push/pop, so the first SAT depth is the
 shortest. With `simple=True` it also asserts that the path's states are pairwise
 distinct (a shortest path always is) and notices when no simple path is longer: then
@@ -16,8 +17,6 @@ everything reachable was seen, which proves the claim and decides every witness.
 from __future__ import annotations
 
 from dataclasses import replace
-
-import z3
 
 from mbind_formal.engines.base import Budget, Progress, Result, Verdict
 from mbind_formal.engines.z3.encode import Encoding
@@ -31,6 +30,7 @@ from mbind_formal.engines.z3.run import (
     check,
     max_depth,
     new_solver,
+    not_safety,
     progress,
     unknown,
 )
@@ -38,6 +38,7 @@ from mbind_formal.engines.z3.terms import Term
 from mbind_formal.ir.model import Claim, Model
 from mbind_formal.semantics.relation import SemanticsError
 from mbind_formal.trace.model import Trace, TraceKind
+from mbind_formal.trace.replay import violation_reason
 
 
 class Unrolling:
@@ -98,9 +99,9 @@ class Unrolling:
                     self.stop = ans.reason
                     return False
         if violations:
-            status, zm = self._ask(z3.Not(enc.prop(self.claim.invariant, k)))
+            status, zm = self._ask(enc.bad(self.claim.invariant, k))  # NOTE(type rule)
             if status is Status.SAT:
-                self.violation = self.replayer.trace(zm, k, TraceKind.VIOLATION, self.claim)
+                self.violation = self.replayer.trace(zm, k, None, self.claim)
                 self.depth = k
                 return False
             if status is Status.UNKNOWN:
@@ -138,6 +139,8 @@ class BmcEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:
+            return not_safety(self.name, model, claim, clock)
         enc = self._encodings.get(model, claim)
         try:
             replayer = Replayer(enc, self.name)
@@ -158,7 +161,8 @@ def bmc_result(
     r = replace(r, witnesses=tuple(run.witnesses), seconds=clock.elapsed())
     if run.violation is not None:
         v = run.violation
-        return replace(r, verdict=Verdict.VIOLATED, trace=v, depth=len(v))
+        reason = violation_reason(run.replayer.sem, v, "bmc, shortest")
+        return replace(r, verdict=Verdict.VIOLATED, trace=v, depth=len(v), reason=reason)
     if run.stop:
         return replace(r, depth=max(run.depth, 0), reason=f"{run.stop} at depth {run.depth + 1}")
     return replace(r, depth=bound, bound=bound, reason=f"no violation up to depth {bound}")

@@ -33,7 +33,6 @@ PDR uses Int numbers (`z3_run.PDR_OPTIONS`); both use Bools for sets and no arra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import assert_never
@@ -41,6 +40,7 @@ from typing import assert_never
 import z3
 
 from mbind_formal.engines.z3.exec import Choice, Evaluator, Scope
+from mbind_formal.engines.z3.ranges import bv_width
 from mbind_formal.engines.z3.terms import (
     BoolV,
     EncodeOptions,
@@ -55,8 +55,6 @@ from mbind_formal.ir.model import (
     ActorLocal,
     AllDone,
     AtLabel,
-    Binary,
-    BinOp,
     Call,
     Expr,
     Field,
@@ -64,15 +62,11 @@ from mbind_formal.ir.model import (
     InitAny,
     InitIn,
     InitValue,
-    IntLit,
     LocalVar,
     Model,
-    RangeType,
-    Unary,
-    UnOp,
     Var,
 )
-from mbind_formal.ir.walk import children, model_exprs, subexprs
+from mbind_formal.ir.walk import subexprs
 from mbind_formal.semantics.layout import Layout, Slot, SlotKind, State
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
 
@@ -113,6 +107,7 @@ class Encoding:
         self._facts: dict[Expr | None, Term] = {}
         self._props: dict[Expr, Term] = {}
         self.steps: tuple[StepInfo, ...] = ()
+        self._fault0: Term = None  # NOTE(type rule): set by `_build_trans`
         self._trans[0] = self._build_trans()
 
     # ------------------------------------------------------------------ variables
@@ -252,6 +247,7 @@ class Encoding:
         sel = self.selector(0)
         infos: list[StepInfo] = []
         guards: list[Term] = []
+        faults: list[Term] = []
         writes: list[dict[int, Value]] = []
         for a in self.model.actors:
             for i in range(a.instances):
@@ -262,9 +258,12 @@ class Encoding:
                     eff = self.ev.step(a.name, j, i, s0.__getitem__, prefix, TEMPLATE)
                     domains = [c.domain for c in eff.choices]
                     guards.append(t.and_((t.num_eq(pc, t.num(j)), eff.guard, *domains)))
+                    if not z3.is_false(eff.fault):
+                        faults.append(t.and_((t.num_eq(pc, t.num(j)), eff.fault, *domains)))
                     writes.append(dict(eff.writes))
                     infos.append(StepInfo(a.name, i, step.label, eff.choices))
         self.steps = tuple(infos)
+        self._fault0 = t.or_(faults)
         guards.append(self.ev.all_done(s0.__getitem__))  # the final stutter
         writes.append({})
         picked = [t.num_eq(sel, t.num(k)) for k in range(len(guards))]
@@ -284,6 +283,22 @@ class Encoding:
         if e not in self._props:
             self._props[e] = self.ev.boolean(e, self.state(0).__getitem__, Scope())
         return self.at_time(self._props[e], t)
+
+    def fault(self, t: int) -> Term:
+        """State t has a type violation (ir.model NOTE(type rule)): some step enabled up
+        to a store outside the type of a variable that is not guarded. Over state t
+        and the choice variables of the step from t (free when `trans(t)` is not
+        asserted, as at the last state of a query)."""
+        return self.at_time(self._fault0, t)
+
+    def bad(self, invariant: Expr, t: int) -> Term:
+        """State t violates `invariant` or has a type violation: what every claim
+        forbids (TLC checks TypeOK with every invariant)."""
+        return self.terms.or_((self.terms.not_(self.prop(invariant, t)), self.fault(t)))
+
+    def good(self, invariant: Expr, t: int) -> Term:
+        """Not `bad`: the invariant holds at t and no enabled step stores out of type."""
+        return self.terms.not_(self.bad(invariant, t))
 
     def final(self, t: int) -> Term:
         return self.ev.all_done(self.state(t).__getitem__)
@@ -391,45 +406,3 @@ def _value_at(enc: Encoding, v: Value, t: int) -> Value:
 def _as_num(v: Value) -> NumV:
     assert isinstance(v, NumV)
     return v
-
-
-def bv_width(model: Model, extra: Sequence[Expr] = ()) -> int:
-    """A bit-vector width no value of the model (or of `extra`, e.g. a claim's
-    expressions) overflows: the largest constant or bound, doubled once per nested
-    `+`/`-`, plus the sign bit and one bit of slack."""
-    biggest = 1 + sum((len(a.steps) + 1) * a.instances for a in model.actors)  # selector
-    biggest = max([biggest, *(c.size for c in model.collections)])
-    for en in model.enums:
-        biggest = max(biggest, len(en.values))
-    for v in _all_vars(model):
-        if isinstance(v.type, RangeType):
-            biggest = max(biggest, abs(v.type.lo), abs(v.type.hi))
-    exprs = [*model_exprs(model), *(x for e in extra for x in subexprs(e))]
-    for e in exprs:
-        if isinstance(e, IntLit):
-            biggest = max(biggest, abs(e.value))
-    bits = biggest.bit_length()
-    depth = max((_arith_depth(e, bits) for e in exprs), default=0)
-    return bits + depth + 2
-
-
-def _arith_depth(e: Expr, bits: int) -> int:
-    """Bits `e` may need beyond `bits`, the width of the largest leaf: one per `+`/`-`;
-    a product needs the bits of both factors; a floor quotient or remainder by a
-    positive divisor is no wider than its operands (NOTE(division))."""
-    if not isinstance(e, Binary | Unary):
-        return 0
-    if isinstance(e, Binary) and e.op is BinOp.MUL:
-        return _arith_depth(e.left, bits) + _arith_depth(e.right, bits) + bits
-    inner = max((_arith_depth(c, bits) for c in children(e)), default=0)
-    arith = isinstance(e, Binary) and e.op in (BinOp.ADD, BinOp.SUB)
-    return inner + (1 if arith or (isinstance(e, Unary) and e.op is UnOp.NEG) else 0)
-
-
-def _all_vars(model: Model) -> Sequence[Var]:
-    out = list(model.globals)
-    for c in model.collections:
-        out.extend(c.fields)
-    for a in model.actors:
-        out.extend(a.locals)
-    return out

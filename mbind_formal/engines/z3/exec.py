@@ -102,6 +102,9 @@ class Effect:
     guard: Term
     writes: Mapping[int, Value]
     choices: tuple[Choice, ...]
+    # NOTE(type rule) in ir.model: with these choices, the step reaches a store outside
+    # the type of a variable that is not guarded (every earlier check holding)
+    fault: Term = None
 
 
 @dataclass(slots=True)
@@ -110,6 +113,8 @@ class _Path:
     ok: Term  # every check so far holds (on the path that has not ended)
     ended: Term  # the path has executed Goto/Done
     cond: Term  # branch conditions leading here
+    pre: Term  # the checks of the enclosing paths before this branch all hold
+    fault: Term  # a type violation happened on the way here (NOTE(type rule))
 
 
 @dataclass
@@ -389,13 +394,14 @@ class Evaluator:
         """The effect of `actor[instance]` running its step number `index` from `base`."""
         scope = Scope(actor=actor, instance=instance, self_value=instance)
         ctx = _StepCtx(base, scope, self.layout.pc_slot(actor, instance), prefix, suffix)
-        start = _Path(env={}, ok=self.t.true, ended=self.t.false, cond=self.t.true)
+        t = self.t
+        start = _Path(env={}, ok=t.true, ended=t.false, cond=t.true, pre=t.true, fault=t.false)
         end = self._block(self.model.actor(actor).steps[index].body, start, ctx, scope)
         # Falling off the end of a step's body continues at the next step (the DSL's
         # rule, as in `semantics.relation`); the step after the last one is `done`.
         if not z3_is_true(end.ended):
             self._write(end, ctx.pc_slot, self.t.num(index + 1), _reader(end, ctx))
-        return Effect(guard=end.ok, writes=end.env, choices=tuple(ctx.choices))
+        return Effect(guard=end.ok, writes=end.env, choices=tuple(ctx.choices), fault=end.fault)
 
     def _block(self, block: Block, p: _Path, ctx: _StepCtx, scope: Scope) -> _Path:
         for s in block:
@@ -472,8 +478,8 @@ class Evaluator:
                     return
                 self._check(p, t.in_range(idx, 0, size - 1))
                 slot_type = self.model.collection(c)
-                ty = next(f.type for f in slot_type.fields if f.name == n)
-                self._check(p, self.in_type(v, ty))
+                decl = next(f for f in slot_type.fields if f.name == n)
+                self._typed(p, self.in_type(v, decl.type), decl.guarded)
                 for i in range(size):
                     slot = self.layout.field_slot(c, i, n)
                     self._write(p, slot, t.ite(t.num_eq(idx, t.num(i)), v, read(slot)), read)
@@ -481,10 +487,19 @@ class Evaluator:
                 raise AssertionError(f"not an assignable target: {target}")
 
     def _store(self, p: _Path, slot: int, v: Value, read: Read) -> None:
-        ty = self.layout.slots[slot].type
-        assert ty is not None
-        self._check(p, self.in_type(v, ty))
+        sl = self.layout.slots[slot]
+        assert sl.type is not None
+        self._typed(p, self.in_type(v, sl.type), sl.guarded)
         self._write(p, slot, v, read)
+
+    def _typed(self, p: _Path, inside: Term, guarded: bool) -> None:
+        """A store's range check: it disables the path, and unless the target is
+        guarded, reaching it out of range is a type violation (NOTE(type rule))."""
+        t = self.t
+        if not guarded and not z3_is_true(inside):
+            here = t.and_((p.cond, p.pre, p.ok, t.not_(p.ended), t.not_(inside)))
+            p.fault = t.or_((p.fault, here))
+        self._check(p, inside)
 
     def _write(self, p: _Path, slot: int, v: Value, read: Read) -> None:
         p.env[slot] = v if z3_is_false(p.ended) else self.t.ite(p.ended, read(slot), v)
@@ -493,7 +508,10 @@ class Evaluator:
         p.ok = self.t.and_((p.ok, self.t.or_((p.ended, c))))
 
     def _branch(self, p: _Path, c: Term) -> _Path:
-        return _Path(dict(p.env), self.t.true, p.ended, self.t.and_((p.cond, c)))
+        t = self.t
+        return _Path(
+            dict(p.env), t.true, p.ended, t.and_((p.cond, c)), t.and_((p.pre, p.ok)), t.false
+        )
 
     def _merge(
         self, conds: Sequence[Term], before: _Path, outs: Sequence[_Path], ctx: _StepCtx
@@ -510,7 +528,9 @@ class Evaluator:
         ok, ended = outs[-1].ok, outs[-1].ended
         for c, o in zip(reversed(conds), reversed(outs[:-1]), strict=True):
             ok, ended = t.ite_term(c, o.ok, ok), t.ite_term(c, o.ended, ended)
-        return _Path(env, t.and_((before.ok, ok)), ended, before.cond)
+        # Each branch's faults are conditioned on reaching it (its `cond`).
+        fault = t.or_((before.fault, *(o.fault for o in outs)))
+        return _Path(env, t.and_((before.ok, ok)), ended, before.cond, before.pre, fault)
 
 
 def _reader(p: _Path, ctx: _StepCtx) -> Read:

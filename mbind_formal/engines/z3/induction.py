@@ -28,6 +28,7 @@ import z3
 from mbind_formal.engines.base import Budget, Progress, Result, Verdict
 from mbind_formal.engines.z3.bmc import Unrolling, bmc_result
 from mbind_formal.engines.z3.encode import Encoding
+from mbind_formal.engines.z3.lemmas import pc_lemmas
 from mbind_formal.engines.z3.run import (
     BMC_OPTIONS,
     Answer,
@@ -39,13 +40,16 @@ from mbind_formal.engines.z3.run import (
     check,
     max_depth,
     new_solver,
+    not_safety,
     progress,
     settle,
     unknown,
 )
-from mbind_formal.engines.z3.terms import Term
+from mbind_formal.engines.z3.terms import EncodeOptions, Term
 from mbind_formal.ir.model import Claim, Expr, Model
 from mbind_formal.semantics.relation import SemanticsError
+
+_LEMMA_CACHE = 16  # (encoding, assume) pairs whose pc lemmas an engine keeps
 
 
 class StepCase:
@@ -59,19 +63,23 @@ class StepCase:
         assume: Term | None,
         budget: Budget,
         clock: Clock,
+        lemmas: Term = None,
     ) -> None:
+        """`lemmas`: an invariant over state 0 (NOTE(pc lemmas)) asserted at every state."""
         self.enc = enc
         self.good = good
         self.assume = assume
         self.clock = clock
+        self.lemmas = enc.terms.true if lemmas is None else lemmas
         self.solver = new_solver(enc, budget)
-        self.solver.add(enc.facts(0, assume))
+        self.solver.add(enc.facts(0, assume), self.lemmas)
         self.k = 0
 
     def advance(self) -> Answer:
         """Try k+1."""
         enc, k = self.enc, self.k + 1
         self.solver.add(self.good(k - 1), enc.trans(k - 1), enc.facts(k, self.assume))
+        self.solver.add(enc.at_time(self.lemmas, k))
         self.solver.add(*(enc.distinct(j, k) for j in range(k)))
         self.k = k
         return check(self.solver, self.clock, z3.Not(self.good(k)))
@@ -82,8 +90,25 @@ class InductionEngine:
 
     name = "kind"
 
-    def __init__(self) -> None:
-        self._encodings = EncodingCache(BMC_OPTIONS)
+    def __init__(self, options: EncodeOptions = BMC_OPTIONS, lemmas: bool = False) -> None:
+        """`options`: the sorts (NOTE(z3 sorts)); `auto` re-proves a bit-vector proof
+        over integers (PDR_OPTIONS) as its cross-check. `lemmas`: strengthen the step
+        case with the pc lemmas (NOTE(pc lemmas))."""
+        self._encodings = EncodingCache(options)
+        self.lemmas = lemmas
+        # (encoding, assume) -> lemmas; the key holds the encoding, so no other one can
+        # take its place (an id could be reused), and the oldest entries go first
+        self._lemmas: dict[tuple[Encoding, Expr | None], Term] = {}
+
+    def _lemmas_for(self, enc: Encoding, claim: Claim, budget: Budget, clock: Clock) -> Term:
+        if not self.lemmas:
+            return enc.terms.true
+        key = (enc, claim.assume)
+        if key not in self._lemmas:
+            self._lemmas[key] = pc_lemmas(enc, claim.assume, budget, clock)
+            while len(self._lemmas) > _LEMMA_CACHE:
+                del self._lemmas[next(iter(self._lemmas))]
+        return self._lemmas[key]
 
     def check(
         self,
@@ -93,6 +118,8 @@ class InductionEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:
+            return not_safety(self.name, model, claim, clock)
         enc = self._encodings.get(model, claim)
         bound = max_depth(budget)
         try:
@@ -100,7 +127,9 @@ class InductionEngine:
         except SemanticsError as e:
             return cannot_run(self.name, model, claim, clock, e)
         run = Unrolling(enc, claim, budget, clock, replayer, simple=True)
-        step = StepCase(enc, lambda t: enc.prop(claim.invariant, t), claim.assume, budget, clock)
+        lemmas = self._lemmas_for(enc, claim, budget, clock)
+        good = lambda t: enc.good(claim.invariant, t)  # noqa: E731  NOTE(type rule)
+        step = StepCase(enc, good, claim.assume, budget, clock, lemmas)
         proof, closing = "", 0  # how the claim was proved, and the k (or depth) that did it
         while not proof and step.k < bound:
             if not run.advance():
@@ -118,7 +147,7 @@ class InductionEngine:
         if not proof:
             r = _stopped(self.name, model, claim, clock, run, f"bound reached (k={bound})")
             return replace(r, depth=bound, bound=run.depth)
-        how = resolve_witnesses(enc, claim, run, budget, clock, bound)
+        how = resolve_witnesses(enc, claim, run, budget, clock, bound, lemmas)
         verdict, reason = settle(proof, run.witnesses, how)
         r = unknown(self.name, model, claim, clock)
         return replace(
@@ -146,14 +175,20 @@ def _stopped(
 
 
 def resolve_witnesses(
-    enc: Encoding, claim: Claim, run: Unrolling, budget: Budget, clock: Clock, bound: int
+    enc: Encoding,
+    claim: Claim,
+    run: Unrolling,
+    budget: Budget,
+    clock: Clock,
+    bound: int,
+    lemmas: Term = None,
 ) -> list[str]:
     """Decide the witnesses `run` has not reached yet: keep unrolling (reached: True) and
     try k-induction of each one's negation (proved: False). Returns, per witness, how it
     was decided or why not."""
     how = ["reached by BMC" if w else "" for w in run.witnesses]
     steps: dict[int, StepCase] = {
-        i: StepCase(enc, _negated(enc, w), claim.assume, budget, clock)
+        i: StepCase(enc, _negated(enc, w), claim.assume, budget, clock, lemmas)
         for i, w in enumerate(claim.witnesses)
         if run.witnesses[i] is None
     }

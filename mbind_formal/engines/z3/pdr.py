@@ -9,7 +9,7 @@ A short BMC pass runs first (shallow bugs, and the witnesses it reaches on the w
 Horn clauses over one predicate `Inv` on the state variables (`Encoding.atoms(0)`):
     Inv(s)  <= init(s) && assume(s)
     Inv(s') <= Inv(s) && trans(s, s')
-    Bad     <= Inv(s) && bad(s)
+    Bad     <= Inv(s) && bad(s)      (the claim fails, or a type violation: `Encoding.bad`)
 queried for `Bad`. NOTE(spacer answer): Spacer says sat when `Bad` is derivable, i.e.
 when a bad state is REACHABLE; `_reachable` is the one place that reads its answer.
 On unsat, Spacer's interpretation of `Inv` is checked by three plain SMT queries
@@ -40,6 +40,7 @@ from mbind_formal.engines.z3.run import (
     limit_reason,
     max_depth,
     new_solver,
+    not_safety,
     progress,
     settle,
     unknown,
@@ -47,9 +48,11 @@ from mbind_formal.engines.z3.run import (
 from mbind_formal.engines.z3.terms import Term
 from mbind_formal.ir.model import Claim, Expr, Model
 from mbind_formal.semantics.relation import SemanticsError
+from mbind_formal.trace.replay import violation_reason
 
 _TRACE_DEPTH = 1000  # how far BMC may go for the trace of a violation PDR found
 QUICK_DEPTH = 20  # the BMC pass before Spacer (see `PdrEngine`)
+PRE_SHARE = 0.25  # of the time left, what that BMC pass may spend
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +84,11 @@ def pdr_reach(enc: Encoding, assume: Expr | None, bad: Term, budget: Budget, clo
     fp = z3.Fixedpoint(ctx=ctx)
     fp.set(engine="spacer")
     fp.set("spacer.random_seed", budget.seed)
-    ms = clock.query_ms()
+    ms = clock.start_query()
     if ms is not None:
         fp.set("timeout", ms)
+    if clock.rlimit():
+        fp.set("rlimit", clock.rlimit())
     inv = z3.Function("Inv", *[a.sort() for a in s0], z3.BoolSort(ctx))
     err = z3.Function("Bad", z3.BoolSort(ctx))
     fp.register_relation(inv, err)
@@ -152,19 +157,27 @@ class PdrEngine:
         report: Progress | None = None,
     ) -> Result:
         clock = Clock(budget)
+        if claim.temporal:
+            return not_safety(self.name, model, claim, clock)
         base = replace(unknown(self.name, model, claim, clock), method="pdr")
         benc = self._bmc_encodings.get(model, claim)
         try:
             replayer = Replayer(benc, self.name)
         except SemanticsError as e:
             return cannot_run(self.name, model, claim, clock, e)
-        run = Unrolling(benc, claim, budget, clock, replayer)
+        # The BMC pass gets a share of the time (a pass stopped by it hands over to
+        # Spacer: the budget is PDR's, issue 17); the unrolling then goes on under the
+        # whole clock, for the trace of a violation and for witnesses.
+        run = Unrolling(benc, claim, budget, self._pre_clock(budget, clock), replayer)
         while run.depth < min(self.quick_depth, max_depth(budget)) and run.advance():
             progress(report, self.name, "bmc", clock, run.depth)
-        if run.violation is not None or run.stop:
+        if run.violation is not None or clock.expired():
             return bmc_result(self.name, model, claim, clock, run, run.depth)
+        run.clock, run.stop = clock, ""
         enc = self._encodings.get(model, claim)
-        good = enc.prop(claim.invariant, 0)
+        if not self._has_initial_state(enc, claim, budget, clock):
+            return self._no_initial_state(enc, claim, base, clock)
+        good = enc.good(claim.invariant, 0)  # NOTE(type rule): no store out of its type
         progress(report, self.name, "pdr", clock, 0)
         reach = pdr_reach(enc, claim.assume, z3.Not(good), budget, clock)
         if reach.reachable is None:
@@ -178,13 +191,51 @@ class PdrEngine:
             )
         how = self._witnesses(enc, claim, budget, clock, run, report)
         verdict, reason = settle("pdr", run.witnesses, how)
+        text = render_invariant(enc, reach.invariant)
+        stats = {} if text is not None else {"invariant": "certified, not printable in spec syntax"}
         return replace(
             base,
             verdict=verdict,
             depth=reach.levels,
             reason="" if verdict is Verdict.HOLDS else reason,
             witnesses=tuple(run.witnesses),
-            invariant=render_invariant(enc, reach.invariant),
+            invariant=text,
+            seconds=clock.elapsed(),
+            stats=stats,
+        )
+
+    @staticmethod
+    def _pre_clock(budget: Budget, clock: Clock) -> Clock:
+        """The clock of the BMC pass: `PRE_SHARE` of the time left (of no time limit
+        when the budget has none; its queries keep the budget's resource limit)."""
+        left = clock.remaining()
+        if left is None:
+            return clock
+        return Clock(replace(budget, timeout_s=max(0.0, left) * PRE_SHARE))
+
+    @staticmethod
+    def _has_initial_state(enc: Encoding, claim: Claim, budget: Budget, clock: Clock) -> bool:
+        """Some initial state satisfies the claim's assume (unknown counts as yes: then
+        Spacer decides as usual)."""
+        solver = new_solver(enc, budget)
+        solver.add(enc.init())
+        if claim.assume is not None:
+            solver.add(enc.prop(claim.assume, 0))
+        return check(solver, clock).status is not Status.UNSAT
+
+    def _no_initial_state(self, enc: Encoding, claim: Claim, base: Result, clock: Clock) -> Result:
+        """No initial state: the invariant `false` is certified by the query that found
+        none, and every witness is unreachable (VACUOUS, as the other engines say)."""
+        why = "no initial state satisfies the claim's assume"
+        witnesses = [False] * len(claim.witnesses)
+        verdict, reason = settle("pdr: invariant false", witnesses, [why] * len(witnesses))
+        return replace(
+            base,
+            verdict=verdict,
+            depth=0,
+            reason="" if verdict is Verdict.HOLDS else reason,
+            witnesses=tuple(witnesses),
+            invariant="false",
             seconds=clock.elapsed(),
         )
 
@@ -207,6 +258,7 @@ class PdrEngine:
             verdict=Verdict.VIOLATED,
             trace=v,
             depth=len(v),
+            reason=violation_reason(run.replayer.sem, v, "found by pdr, shortest by bmc"),
             witnesses=tuple(run.witnesses),
             seconds=clock.elapsed(),
         )

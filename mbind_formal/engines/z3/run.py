@@ -25,13 +25,13 @@ from dataclasses import dataclass, replace
 import z3
 
 from mbind_formal.engines.base import Budget, Progress, ProgressEvent, Result, Verdict
-from mbind_formal.engines.z3.encode import Encoding, bv_width
+from mbind_formal.engines.z3.encode import Encoding
+from mbind_formal.engines.z3.ranges import Ranges
 from mbind_formal.engines.z3.terms import EncodeOptions, NumSort, SetSort, Term
-from mbind_formal.ir.model import Claim, Model
-from mbind_formal.ir.walk import claim_exprs
+from mbind_formal.ir.model import Claim, Expr, Model
 from mbind_formal.semantics.relation import Semantics
 from mbind_formal.trace.model import Trace, TraceKind
-from mbind_formal.trace.replay import replay_with
+from mbind_formal.trace.replay import replay_with, violation_kind
 
 DEFAULT_DEPTH = 30  # BMC / k-induction bound when the budget sets none
 
@@ -58,6 +58,7 @@ class Clock:
     def __init__(self, budget: Budget) -> None:
         self.budget = budget
         self.start = time.monotonic()
+        self._query: tuple[float, int | None] = (self.start, None)  # last query's start, ms
 
     def elapsed(self) -> float:
         return time.monotonic() - self.start
@@ -70,6 +71,21 @@ class Clock:
     def expired(self) -> bool:
         left = self.remaining()
         return left is not None and left <= 0
+
+    def start_query(self) -> int | None:
+        """`query_ms`, remembered with the query's start (see `query_left`)."""
+        ms = self.query_ms()
+        self._query = (time.monotonic(), ms)
+        return ms
+
+    def query_left(self) -> bool:
+        """The last query stopped clearly before its time limit (so not by it)."""
+        began, ms = self._query
+        return ms is None or (time.monotonic() - began) * 1000 < 0.9 * ms
+
+    def rlimit(self) -> int:
+        """z3's resource limit for one query (0: none)."""
+        return self.budget.query_rlimit or 0
 
     def query_ms(self) -> int | None:
         """The time one query may take, in ms (None: unlimited)."""
@@ -99,8 +115,9 @@ def check(solver: Term, clock: Clock, *assumptions: Term) -> Answer:
     """`solver.check(assumptions)` within the clock's limits."""
     if clock.expired():
         return Answer(Status.UNKNOWN, "timeout")
-    ms = clock.query_ms()
+    ms = clock.start_query()
     solver.set("timeout", 4294967295 if ms is None else ms)
+    solver.set("rlimit", clock.rlimit())
     try:
         r = solver.check(*assumptions)
     except z3.Z3Exception as e:  # canceled by the timeout, or out of memory: a limit
@@ -114,6 +131,11 @@ def check(solver: Term, clock: Clock, *assumptions: Term) -> Answer:
 
 def limit_reason(clock: Clock, why: str) -> str:
     """z3's reason for giving up, as a user reads it."""
+    # z3 says "max. resource limit exceeded", or (the bit-blasting SAT core)
+    # "sat.canceled", which a query timeout also gives: the clock tells them apart.
+    spent = "resource" in why or ("canceled" in why and clock.query_left())
+    if clock.rlimit() and not clock.expired() and "timeout" not in why and spent:
+        return f"resource limit ({clock.rlimit()} per query)"
     if clock.expired() or "timeout" in why or "canceled" in why:
         return "timeout"
     return f"z3 gave up: {why}"
@@ -132,8 +154,12 @@ class Replayer:
         self.engine = engine
         self.sem = Semantics(enc.model)
 
-    def trace(self, zmodel: Term, depth: int, kind: TraceKind, claim: Claim) -> Trace:
-        tr = self.enc.decode(zmodel, depth, kind, claim.name, self.engine)
+    def trace(self, zmodel: Term, depth: int, kind: TraceKind | None, claim: Claim) -> Trace:
+        """The replayed trace; `kind` None: a violation, its kind read off the last
+        state (the claim fails, else a type violation; `trace.replay.violation_kind`)."""
+        tr = self.enc.decode(zmodel, depth, kind or TraceKind.VIOLATION, claim.name, self.engine)
+        if kind is None:
+            tr = replace(tr, kind=violation_kind(self.sem, tr.last, claim) or tr.kind)
         res = replay_with(self.sem, tr, claim)
         if not res.ok:
             raise EncodingBug(
@@ -156,11 +182,12 @@ class EncodingCache:
         self.options = options
         self.size = size
         self._items: OrderedDict[tuple[Model, int], Encoding] = OrderedDict()
+        self._ranges: OrderedDict[Model, Ranges] = OrderedDict()
 
     def get(self, model: Model, claim: Claim) -> Encoding:
         width = 0
         if self.options.numbers is NumSort.BV:
-            width = bv_width(model, tuple(claim_exprs(claim)))
+            width = self.ranges(model).width(claim_roots(claim))
         key = (model, width)
         enc = self._items.get(key)
         if enc is None:
@@ -170,6 +197,23 @@ class EncodingCache:
                 self._items.popitem(last=False)
         self._items.move_to_end(key)
         return enc
+
+    def ranges(self, model: Model) -> Ranges:
+        """The interval analysis of `model` (NOTE(bit-vector widths)), kept per model."""
+        r = self._ranges.get(model)
+        if r is None:
+            r = self._ranges[model] = Ranges(model)
+            while len(self._ranges) > self.size:
+                self._ranges.popitem(last=False)
+        self._ranges.move_to_end(model)
+        return r
+
+
+def claim_roots(claim: Claim) -> tuple[Expr, ...]:
+    """The expressions a claim's encoding evaluates: prop (as its invariant), witnesses,
+    assume."""
+    assume = () if claim.assume is None else (claim.assume,)
+    return (claim.invariant, *claim.witnesses, *assume)
 
 
 def settle(proof: str, witnesses: Sequence[bool | None], how: Sequence[str]) -> tuple[Verdict, str]:
@@ -190,6 +234,16 @@ def cannot_run(engine: str, model: Model, claim: Claim, clock: Clock, e: Excepti
     """UNKNOWN: `semantics.relation` cannot execute the model, so no trace could be checked."""
     r = unknown(engine, model, claim, clock)
     return replace(r, reason=f"the model cannot be executed: {e}")
+
+
+def not_safety(engine: str, model: Model, claim: Claim, clock: Clock) -> Result:
+    """UNKNOWN: a temporal claim (NOTE(liveness)); this engine checks invariants only."""
+    r = unknown(engine, model, claim, clock)
+    return replace(
+        r,
+        reason=f"claim {claim.name} is temporal ({claim.kind.value}): {engine} checks "
+        "invariants only; use explicit, tlc or lasso",
+    )
 
 
 def unknown(engine: str, model: Model, claim: Claim, clock: Clock) -> Result:

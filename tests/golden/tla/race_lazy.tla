@@ -131,6 +131,20 @@ mbind_take == /\ mbind_pc = "take"
                            /\ mbind_pc' = "put"
               /\ UNCHANGED << flags, migratable, vma, mbind_strict_failed, mbind_v, reclaim_pc >>
 
+\* mbind.take stores a value outside its variable's type
+mbind_take_out_of_type == /\ mbind_pc = "take"
+                          /\ \E p \in Page :
+                                /\ lru[p]
+                                /\ IF lru[p]
+                                      THEN \/ nr_isolated + 1 \notin 0..2
+                                           \/ /\ nr_isolated + 1 \in 0..2
+                                              /\ IF ~TRUE
+                                                    THEN mbind_failed + 1 \notin 0..1
+                                                    ELSE FALSE
+                                      ELSE IF ~FALSE
+                                              THEN mbind_failed + 1 \notin 0..1
+                                              ELSE FALSE
+
 \* mbind.put (tests/golden/tla/race.mbf:63)
 mbind_put == /\ mbind_pc = "put"
              /\ mbind_pc' = "done"
@@ -156,6 +170,12 @@ reclaim_isolate(self) == /\ reclaim_pc[self] = "isolate"
                          /\ UNCHANGED << flags, victim, migratable, vma, mbind_pc, mbind_ok,
                                          mbind_failed, mbind_strict_failed, mbind_v >>
 
+\* reclaim.isolate stores a value outside its variable's type
+reclaim_isolate_out_of_type(self) == /\ reclaim_pc[self] = "isolate"
+                                     /\ IF lru[self]
+                                           THEN nr_isolated + 1 \notin 0..2
+                                           ELSE FALSE
+
 \* reclaim.putback (tests/golden/tla/race.mbf:84)
 reclaim_putback(self) == /\ reclaim_pc[self] = "putback"
                          /\ lru' = [lru EXCEPT ![self] = TRUE]
@@ -165,6 +185,10 @@ reclaim_putback(self) == /\ reclaim_pc[self] = "putback"
                          /\ reclaim_pc' = [reclaim_pc EXCEPT ![self] = "done"]
                          /\ UNCHANGED << flags, victim, migratable, vma, mbind_pc, mbind_ok,
                                          mbind_failed, mbind_strict_failed, mbind_v >>
+
+\* reclaim.putback stores a value outside its variable's type
+reclaim_putback_out_of_type(self) == /\ reclaim_pc[self] = "putback"
+                                     /\ nr_isolated - 1 \notin 0..2
 
 reclaim(self) == \/ reclaim_isolate(self)
                  \/ reclaim_putback(self)
@@ -179,6 +203,14 @@ Next == \/ mbind
         \/ Terminating
 
 Spec == Init /\ [][Next]_vars
+
+\* ---- type rule ------------------------------------------------------------
+
+\* No enabled step stores a value outside the type of a variable that is not
+\* guarded: a type violation of every claim (NOTE(type rule) in ir/model.py).
+StoresInType == /\ ~mbind_take_out_of_type
+                /\ \A self \in Page : ~reclaim_isolate_out_of_type(self)
+                /\ \A self \in Page : ~reclaim_putback_out_of_type(self)
 
 \* ---- claim exclusive (tests/golden/tla/race.mbf:97) -----------------------
 
