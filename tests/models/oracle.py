@@ -111,9 +111,9 @@ ORACLE: list[OracleCase] = [
     # the final state is reached after walk, walk, walk, fin: 4 steps.
     OracleCase("walk.mbf", "base", "never_all", "violated", length=4, states=5),
     # arith (k = 3): (x, y, z) from (1, 0, 0); each step x' = 2x + (x / 2 * 3) % 3,
-    # y' = (x' - 9) / 2 + 5 (floor), z' = 9x'^2: (2, 1, 36), (4, 2, 144), (8, 4, 576),
-    # where `x >= 7` ends the actor: 4 states at s and (8, 4, 576) done = 5. `y != 2`
-    # fails at (4, 2, 144) after 2 steps (-5 / 2 is -3 when floored; truncating gives
+    # y' = (x' - 9) / 2 + 5 (floor), z' = 9x': (2, 1, 18), (4, 2, 36), (8, 4, 72),
+    # where `x >= 7` ends the actor: 4 states at s and (8, 4, 72) done = 5. `y != 2`
+    # fails at (4, 2, 36) after 2 steps (-5 / 2 is -3 when floored; truncating gives
     # y = 3); `(x - 9) % 4 != 3` fails there too (-5 % 4 is 3 floored, -1 truncated).
     OracleCase("arith.mbf", "base", "product", "holds", states=5),
     OracleCase("arith.mbf", "base", "floor", "violated", length=2, states=5),
