@@ -172,6 +172,32 @@ def render(doc: Mapping[str, Any]) -> str:
             rows.append(row)
         out += _table(["ours", *[f"{scale}={n}" for n in sizes]], rows)
 
+    opts = doc.get("optimisations") or []
+    if opts:
+        out += ["", "### Optimisations: before / after", ""]
+        out += [
+            "Each optimisation against the same work without it: compiled steps "
+            "(`-closures`: the reference closures, `--no-compile`), parallel cells "
+            "(`-jN`: `matrix --jobs N`), TLC workers (`tlc-wN`). Ratio = before / after, "
+            "above 1: the optimisation is faster; `same`: every cell both decided has the "
+            "same verdict (ours: and distinct-state count).",
+            "",
+        ]
+        rows = [
+            [
+                str(o["size"]),
+                f"`{o['before']}` -> `{o['after']}`",
+                f"{_num(o['before_wall_s'])} -> {_num(o['after_wall_s'])}",
+                _num(o["wall_ratio"], 2),
+                f"{_num(o['before_cpu_s'])} -> {_num(o['after_cpu_s'])}",
+                _num(o["cpu_ratio"], 2),
+                "same" if o["same_verdicts"] else "DIFFER",
+            ]
+            for o in opts
+        ]
+        head = [scale, "optimisation", "wall s", "wall ratio", "CPU s", "CPU ratio", "verdicts"]
+        out += _table(head, rows)
+
     out += ["", "### Time per cell (s)", ""]
     out += [
         "Median / largest time of one cell among the cells the config decided (holds, "

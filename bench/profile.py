@@ -45,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per cell")
     p.add_argument("--top", type=int, default=25, help="functions listed per table")
     p.add_argument("--sampler", action="store_true", help="pyinstrument instead of cProfile")
+    p.add_argument("--no-compile", action="store_true", help="the reference closures")
     p.add_argument(
         "--time-only", action="store_true", help="no profiler: per-cell and total wall time"
     )
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     ]
     if args.cells:
         cells = cells[: args.cells]
-    budget = Budget(timeout_s=args.timeout)
+    budget = Budget(timeout_s=args.timeout, compiled=not args.no_compile)
     sampler = None
     if args.sampler:
         if importlib.util.find_spec("pyinstrument") is None:

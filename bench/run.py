@@ -35,7 +35,16 @@ from typing import Any, TextIO
 
 from bench import markdown, plot
 from bench.machine import describe
-from bench.summary import OURS, ConfigRun, Status, agreement, ratios, summarise, targets
+from bench.summary import (
+    OURS,
+    ConfigRun,
+    Status,
+    agreement,
+    optimisations,
+    ratios,
+    summarise,
+    targets,
+)
 from mbind_formal.lower.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,9 +55,11 @@ SCHEMA = 1
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    name: str  # as tables show it: "auto", "tlc-w2"
+    name: str  # as tables show it: "auto", "tlc-w2", "explicit-closures", "explicit-j2"
     engine: str
     workers: int
+    compiled: bool = True  # our engines: generated step code (False: the closures)
+    jobs: int = 1  # our engines: matrix worker processes (`--jobs`)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,6 +100,14 @@ def parser() -> argparse.ArgumentParser:
         f"(default {','.join(DEFAULT_ENGINES)})",
     )
     p.add_argument("--tlc-workers", default="1,2", help="TLC -workers values (default 1,2)")
+    p.add_argument(
+        "--jobs", default="1", help="our engines: matrix --jobs values, e.g. 1,2 (default 1)"
+    )
+    p.add_argument(
+        "--closures",
+        action="store_true",
+        help="also time explicit/auto on the reference closures (--no-compile)",
+    )
     p.add_argument("--timeout", type=float, help="seconds per config (default 600; quick 60)")
     p.add_argument("--variant", action="append", default=[], help="only this variant")
     p.add_argument("--claim", action="append", default=[], help="only this claim")
@@ -108,13 +127,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _configs(engines: Sequence[str], tlc_workers: Sequence[int]) -> tuple[Config, ...]:
+def _configs(
+    engines: Sequence[str],
+    tlc_workers: Sequence[int],
+    jobs: Sequence[int] = (1,),
+    closures: bool = False,
+) -> tuple[Config, ...]:
     out = []
     for e in engines:
         if e == "tlc":
             out += [Config(f"tlc-w{w}", "tlc", w) for w in tlc_workers]
-        else:
-            out.append(Config(e, e, 1))
+            continue
+        for j in jobs:
+            out.append(Config(e if j == 1 else f"{e}-j{j}", e, 1, jobs=j))
+        if closures and e in ("explicit", "auto"):
+            out.append(Config(f"{e}-closures", e, 1, compiled=False))
     return tuple(out)
 
 
@@ -129,6 +156,7 @@ def resolve(args: argparse.Namespace, err: TextIO) -> Options | None:
         return None
     try:
         workers = [int(w) for w in _list(args.tlc_workers)]
+        jobs = [int(j) for j in _list(args.jobs)] or [1]
         sizes = tuple(int(n) for n in _list(args.pages)) if args.pages else DEFAULT_SIZES
     except ValueError as e:
         print(f"bench: {e}", file=err)
@@ -158,7 +186,7 @@ def resolve(args: argparse.Namespace, err: TextIO) -> Options | None:
         default_size=int(dict(base.spec.params)[args.scale]),
         sizes=sizes,
         grow_to=None if args.pages or args.quick else args.max_pages,
-        configs=_configs(engines, workers),
+        configs=_configs(engines, workers, jobs, args.closures),
         limit_s=args.timeout or (60.0 if args.quick else 600.0),
         variants=variants,
         claims=claims,
@@ -270,6 +298,7 @@ def run_config(opts: Options, snap: Snapshot, config: Config, size: int) -> Conf
         cmd = [sys.executable, "-m", "bench.worker", "--spec", str(snap.spec)]
         cmd += ["--scale", opts.scale, "--size", str(size), "--engine", config.engine]
         cmd += ["--workers", str(config.workers), "--limit", str(opts.limit_s), "--out", str(out)]
+        cmd += ["--jobs", str(config.jobs)] + ([] if config.compiled else ["--no-compile"])
         for v in opts.variants:
             cmd += ["--variant", v]
         for c in opts.claims:
@@ -375,6 +404,7 @@ def analyse(doc: dict[str, Any]) -> dict[str, Any]:
     runs = doc["runs"]
     doc.update(
         ratios=ratios(runs),
+        optimisations=optimisations(runs),
         agreement=agreement(runs),
         targets=targets(runs, doc["default_size"]),
     )

@@ -163,9 +163,73 @@ def ratios(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if not str(s["config"]).startswith("tlc"):
             continue
         for o in summaries:
-            if o["size"] == s["size"] and o["config"] in OURS:
+            if o["size"] == s["size"] and o["engine"] in OURS:
                 out.append(ratio(s, o))
     return out
+
+
+def _baseline(config: str) -> str | None:
+    """The config an optimisation config is compared with: `explicit-closures` and
+    `explicit-j2` with `explicit`, `tlc-w2` with `tlc-w1` (None: not an optimisation)."""
+    if config.endswith("-closures"):
+        return config.removesuffix("-closures")
+    head, _, tail = config.rpartition("-")
+    if tail[:1] in ("j", "w") and tail[1:].isdigit() and int(tail[1:]) > 1:
+        return head if tail[0] == "j" else f"{head}-w1"
+    return None
+
+
+def optimisations(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Per size, each optimisation's before / after: compiled steps (closures / compiled),
+    parallel cells (--jobs 1 / --jobs N), TLC workers (1 / N); wall and CPU time, above 1:
+    the optimisation is faster. `exact` only when both finished."""
+    out = []
+    for o in summaries:
+        base_name = _baseline(str(o["config"]))
+        if base_name is None:
+            continue
+        base = _pick(summaries, base_name, int(o["size"]))
+        if not base:
+            continue
+        slow, fast = (o, base) if str(o["config"]).endswith("-closures") else (base, o)
+        both = finished(slow) and finished(fast)
+        wall = cpu = None
+        if both and fast["wall_s"]:
+            wall = round(float(slow["wall_s"]) / float(fast["wall_s"]), 3)
+        if both and fast.get("cpu_s"):
+            cpu = round(float(slow["cpu_s"]) / float(fast["cpu_s"]), 3)
+        out.append(
+            {
+                "size": o["size"],
+                "before": slow["config"],
+                "after": fast["config"],
+                "kind": "exact" if both else "unknown",
+                "before_wall_s": slow["wall_s"],
+                "after_wall_s": fast["wall_s"],
+                "wall_ratio": wall,
+                "before_cpu_s": slow.get("cpu_s"),
+                "after_cpu_s": fast.get("cpu_s"),
+                "cpu_ratio": cpu,
+                "same_verdicts": _same_verdicts(slow, fast),
+            }
+        )
+    return out
+
+
+def _same_verdicts(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Every cell both decided has the same verdict in both, and for our engines the
+    same distinct-state count (TLC's count with several workers is not exact)."""
+    exact = a["engine"] != "tlc"
+    mine = {(c["variant"], c["claim"]): c for c in a["cells"] if _complete(c)}
+    for c in b["cells"]:
+        other = mine.get((c["variant"], c["claim"]))
+        if other is None or not _complete(c):
+            continue
+        if other["verdict"] != c["verdict"]:
+            return False
+        if exact and other.get("states") != c.get("states"):
+            return False
+    return True
 
 
 def agreement(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

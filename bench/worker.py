@@ -28,6 +28,7 @@ from typing import Any, TextIO
 
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.registry import EnginePool
+from mbind_formal.ir.model import Spec
 from mbind_formal.lower.spec import load_spec
 from mbind_formal.verdicts import Cell, check_cell
 
@@ -156,6 +157,8 @@ def run_config(args: argparse.Namespace, out: TextIO) -> int:
             "params": dict(spec.params),
         },
     )
+    if args.jobs > 1:
+        return _run_parallel(args, spec, variants, [c.name for c in claims], deadline, out)
     pool = EnginePool()
     with solver_clock() as tally:
         for v in variants:
@@ -165,13 +168,18 @@ def run_config(args: argparse.Namespace, out: TextIO) -> int:
                 if left <= 0:
                     _emit(out, {"kind": "cell", "variant": v, "claim": claim.name, "not_run": True})
                     continue
-                budget = Budget(timeout_s=left, workers=args.workers)
+                budget = Budget(timeout_s=left, workers=args.workers, compiled=args.compiled)
                 before_q, before_s = tally.queries, tally.seconds
                 cell_started, cpu_started = time.monotonic(), cpu_s()
                 cell = check_cell(model, claim, [args.engine], budget, pool=pool)
                 spent = SolverTally(tally.queries - before_q, tally.seconds - before_s)
                 seconds, cpu = time.monotonic() - cell_started, cpu_s() - cpu_started
                 _emit(out, cell_record(cell, seconds, cpu, left, spent))
+    _end(out, started)
+    return 0
+
+
+def _end(out: TextIO, started: float) -> None:
     _emit(
         out,
         {
@@ -182,6 +190,41 @@ def run_config(args: argparse.Namespace, out: TextIO) -> int:
             "maxrss_children_kb": maxrss_kb(resource.RUSAGE_CHILDREN),
         },
     )
+
+
+def _run_parallel(
+    args: argparse.Namespace,
+    spec: Spec,
+    variants: list[str],
+    claims: list[str],
+    deadline: float,
+    out: TextIO,
+) -> int:
+    """The cells through `matrix --jobs` (`cli.parallel`): per cell, its engines' own
+    seconds (the cells of two workers overlap in time, and their CPU time is the
+    workers', counted in the `end` line as reaped children)."""
+    import io
+
+    from mbind_formal.cli.parallel import WorkerOptions, run_parallel
+
+    started = time.monotonic()
+    options = WorkerOptions(args.spec, {args.scale: args.size}, False)
+    budget = Budget(workers=args.workers, compiled=args.compiled)
+
+    def on_cell(cell: Cell) -> None:
+        if cell.result.method == "none":  # the config's deadline came before it
+            _emit(out, {"kind": "cell", "variant": cell.variant, "claim": cell.claim,
+                        "not_run": True})  # fmt: skip
+            return
+        seconds = sum(r.seconds for r in cell.results)
+        left = max(0.0, deadline - started)
+        _emit(out, cell_record(cell, seconds, 0.0, left, SolverTally()))
+
+    run_parallel(
+        options, variants, claims, [args.engine], budget, deadline, args.jobs, io.StringIO(),
+        on_cell,
+    )  # fmt: skip
+    _end(out, started)
     return 0
 
 
@@ -196,6 +239,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--variant", action="append", default=[])
     p.add_argument("--claim", action="append", default=[])
     p.add_argument("--out", required=True, help="the JSON-lines file to write")
+    p.add_argument("--jobs", type=int, default=1, help="matrix worker processes")
+    p.add_argument(
+        "--no-compile", dest="compiled", action="store_false", help="the reference closures"
+    )
     return p
 
 

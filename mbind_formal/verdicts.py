@@ -246,6 +246,51 @@ def how(result: Result) -> str:
             return f"unknown ({result.reason or result.method})"
 
 
+def por_summary(r: Result) -> str:
+    """What partial-order reduction did in an explicit search, in one line."""
+    s = r.stats
+    line = (
+        f"partial-order reduction: {s.get('por_reduced_states', 0)} states reduced, "
+        f"{s.get('por_pruned_transitions', 0)} transitions not followed, at least "
+        f"{s.get('por_states_saved_at_least', 0)} states not visited"
+    )
+    if "por_minimise_states" in s:
+        line += (
+            f"; a search without it ({s['por_minimise_states']} states) looked for a shortest trace"
+        )
+    return line
+
+
+def por_totals(cells: Sequence[Cell]) -> str | None:
+    """One line on what partial-order reduction did over a run's cells (None: unused)."""
+    used = [c.result for c in cells if c.result.stats.get("por") == "on"]
+    if not used:
+        return None
+    reduced = [r for r in used if int(r.stats.get("por_reduced_states", 0))]
+    saved = sum(int(r.stats.get("por_states_saved_at_least", 0)) for r in used)
+    again = sum(1 for r in used if "por_minimise_states" in r.stats)
+    line = f"partial-order reduction: {len(reduced)} of {len(used)} explicit searches reduced"
+    if reduced:
+        line += f", at least {saved} states not visited"
+    if again:
+        line += f"; {again} counterexample(s) searched again without it for a shortest one"
+    return line + " (--no-por: off)"
+
+
+def por_json(r: Result) -> dict[str, Any] | None:
+    """The partial-order reduction figures of an explicit result (None: not used)."""
+    s = r.stats
+    if s.get("por") != "on":
+        return None
+    return {
+        "reduced_states": s.get("por_reduced_states", 0),
+        "proviso_states": s.get("por_proviso_states", 0),
+        "pruned_transitions": s.get("por_pruned_transitions", 0),
+        "states_saved_at_least": s.get("por_states_saved_at_least", 0),
+        "minimise_states": s.get("por_minimise_states"),
+    }
+
+
 def scope(result: Result) -> str | None:
     """What a `holds` covers: "all sizes" (a certified parametric invariant) or "this
     size" (the model as built); None for any other verdict (schema key `scope`)."""
@@ -273,6 +318,7 @@ def cell_json(cell: Cell) -> dict[str, Any]:
         "seconds": round(sum(x.seconds for x in cell.results), 3),
         "engines": dict(sorted(cell.engines.items())),
         "disagreement": cell.disagreement,
+        "por": por_json(r),
     }
 
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from mbind_formal.cli.common import (
     ExitCode,
@@ -32,13 +32,16 @@ from mbind_formal.cli.common import (
     write_output,
 )
 from mbind_formal.cli.render import progress_bar
-from mbind_formal.engines.base import Budget, Result, Verdict
+from mbind_formal.engines.base import Budget, Progress, Result, Verdict
 from mbind_formal.engines.registry import EnginePool, engine_names
 from mbind_formal.engines.scenarios import ScenarioResult
 from mbind_formal.ir.model import Model, ParamValue, Scenario, Spec
 from mbind_formal.schema import DocKind, header
 from mbind_formal.trace.itf import write_itf
 from mbind_formal.verdicts import Cell, bounded, check_cell, matrix_document, scenario_json
+
+if TYPE_CHECKING:
+    from mbind_formal.cli.parallel import WorkerOptions
 
 ALL_ENGINES = ("explicit", "bmc", "kind", "pdr", "tlc")
 
@@ -109,6 +112,30 @@ def _skipped(variant: str, claim: str, engines: Sequence[str], why: str) -> Cell
     return Cell(variant=variant, claim=claim, verdict=Verdict.UNKNOWN, result=r, results=())
 
 
+def check_one(
+    spec: Spec,
+    v: str,
+    c: str,
+    engines: Sequence[str],
+    budget: Budget,
+    deadline: float | None,
+    report: Progress | None,
+    pool: EnginePool,
+) -> Cell:
+    """One cell within `budget` and what is left before `deadline` (a monotonic time)."""
+    if deadline is not None and time.monotonic() >= deadline:
+        return _skipped(v, c, engines, TOTAL_TIMEOUT_SKIP)
+    cell_budget = budget
+    if deadline is not None:
+        left = max(0.1, deadline - time.monotonic())
+        limit = left if budget.timeout_s is None else min(left, budget.timeout_s)
+        cell_budget = replace(budget, timeout_s=limit)
+    return check_cell(spec.model(v), spec.claim(c), engines, cell_budget, report, pool)
+
+
+TOTAL_TIMEOUT_SKIP = "total timeout reached before this cell"
+
+
 def run_cells_cli(
     loaded: Loaded,
     variants: Sequence[str],
@@ -118,28 +145,31 @@ def run_cells_cli(
     total_timeout: float | None,
     err: TextIO,
     on_cell: Callable[[Cell], None],
+    jobs: int = 1,
+    options: WorkerOptions | None = None,
 ) -> tuple[list[Cell], str]:
     """Run the cells with a progress bar; returns (cells, "") or, when Ctrl-C, SIGTERM
-    or SIGHUP stopped the run, (the cells decided so far, a line saying so)."""
+    or SIGHUP stopped the run, (the cells decided so far, a line saying so). With
+    `jobs` > 1 and several variants, worker processes check the variants in parallel
+    (`cli.parallel`; `options` say how they load the spec): the same cells, in the same
+    order."""
     spec = loaded.spec
     deadline = None if total_timeout is None else time.monotonic() + total_timeout
     cells: list[Cell] = []
     todo = [(v, c) for v in variants for c in claim_names]
+    # The param engine rebuilds the spec from this process's files (respec_of): its
+    # cells run here, in order.
+    if jobs > 1 and len(variants) > 1 and options is not None and "param" not in engines:
+        from mbind_formal.cli.parallel import run_parallel
+
+        return run_parallel(
+            options, variants, claim_names, engines, budget, deadline, jobs, err, on_cell
+        )
     pool = EnginePool(respec_of(loaded))
     with progress_bar(err, len(todo), "checking") as (advance, report):
         try:
             for v, c in todo:
-                if deadline is not None and time.monotonic() >= deadline:
-                    cell = _skipped(v, c, engines, "total timeout reached before this cell")
-                else:
-                    cell_budget = budget
-                    if deadline is not None:
-                        left = max(0.1, deadline - time.monotonic())
-                        limit = left if budget.timeout_s is None else min(left, budget.timeout_s)
-                        cell_budget = replace(budget, timeout_s=limit)
-                    cell = check_cell(
-                        spec.model(v), spec.claim(c), engines, cell_budget, report, pool
-                    )
+                cell = check_one(spec, v, c, engines, budget, deadline, report, pool)
                 cells.append(cell)
                 on_cell(cell)
                 advance(f"{v} / {c}: {cell.verdict.value}")

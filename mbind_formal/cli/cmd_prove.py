@@ -10,7 +10,7 @@ from mbind_formal.cli.cells import add_cell_args, finish, resolve, run_cells_cli
 from mbind_formal.cli.common import ExitCode, spec_words
 from mbind_formal.engines.base import Verdict
 from mbind_formal.trace.model import TraceKind
-from mbind_formal.verdicts import Cell, how
+from mbind_formal.verdicts import Cell, how, por_summary
 
 NAME = "prove"
 HELP = "prove or refute the claims of a spec (every variant and claim unless narrowed)"
@@ -42,6 +42,8 @@ def describe(cell: Cell, show_invariant: bool, spec: str) -> list[str]:
         lines.append(f"  {r.states} distinct states")
     if r.stats.get("crosscheck"):
         lines.append(f"  cross-check: {r.stats['crosscheck']}")
+    if r.stats.get("por") == "on":
+        lines.append(f"  {por_summary(r)}")
     if r.deadlock is not None:
         lines.append(f"  note: a deadlock is reachable in {len(r.deadlock)} steps")
     # Coverage is only true of a search that saw every reachable state: a stopped or

@@ -109,7 +109,17 @@ def add_budget_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--memory", type=int, metavar="MB", help="explicit engine memory guard")
     p.add_argument("--seed", type=int, default=0, help="solver seed (default 0)")
     p.add_argument("--no-symmetry", action="store_true", help="disable symmetry reduction")
+    p.add_argument(
+        "--no-por",
+        action="store_true",
+        help="explicit engine: disable partial-order reduction",
+    )
     p.add_argument("--workers", type=int, default=1, metavar="N", help="TLC worker threads")
+    p.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="explicit engine: run the reference closures, not the generated step code",
+    )
 
 
 def checked_budget(args: argparse.Namespace, err: TextIO) -> Budget | None:
@@ -138,6 +148,8 @@ def _budget(args: argparse.Namespace) -> Budget:
         seed=args.seed,
         symmetry=not args.no_symmetry,
         workers=args.workers,
+        por=not getattr(args, "no_por", False),
+        compiled=not getattr(args, "no_compile", False),
     )
 
 

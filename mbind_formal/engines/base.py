@@ -38,6 +38,8 @@ class Budget:
     # z3 resource units per solver query (z3's `rlimit`): a limit that gives the same
     # answer on a loaded machine as on an idle one, unlike the wall-time limits
     query_rlimit: int | None = None
+    por: bool = True  # explicit engine: partial-order reduction (NOTE(partial-order reduction))
+    compiled: bool = True  # explicit: generated step code (False: the reference closures)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -17,23 +17,27 @@ Visited states are stored packed (one `bytes` per state, values shifted into 0..
 with a pointer to the packed parent, so traces are rebuilt by re-running the
 semantics along the parent chain: every returned trace is a genuine path and is
 replayed before it is returned. With symmetry, states are stored in the canonical form
-computed by `Canon` (exact: one representative per orbit, as TLC's SYMMETRY counts).
+computed by `engines.canon.Canon` (exact: one representative per orbit, as TLC's
+SYMMETRY counts). With partial-order reduction (`Budget.por`, on by default) a state's
+expansion follows only a stubborn set of its steps (`engines.por`); a counterexample it
+finds is made shortest by a search without it (NOTE(partial-order reduction)).
 """
 
 from __future__ import annotations
 
-import itertools
-import operator
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from mbind_formal.engines.base import Budget, Coverage, Progress, ProgressEvent, Result, Verdict
+from mbind_formal.engines.canon import Canon
 from mbind_formal.engines.codec import Codec, Key
-from mbind_formal.ir.model import Claim, IndexType, Model
+from mbind_formal.engines.footprint import claim_reads, footprints
+from mbind_formal.engines.por import Reducer
+from mbind_formal.ir.model import Claim, ClaimKind, Model
 from mbind_formal.ir.symmetry import symmetric_collections
-from mbind_formal.semantics.layout import Layout, State, Value
+from mbind_formal.semantics.layout import State
 from mbind_formal.semantics.relation import Semantics, SemanticsError
 from mbind_formal.semantics.watch import Expired
 from mbind_formal.trace.model import Trace, TraceKind, TraceStep
@@ -42,218 +46,6 @@ from mbind_formal.trace.replay import replay_with, violation_reason
 _CHECK_EVERY = 256  # expansions between clock / memory / progress checks
 _CHECK_TRANSITIONS = 4096  # ... or after this many transitions
 _PROGRESS_S = 0.5
-
-# --------------------------------------------------------------------------- symmetry
-
-
-Getter = Callable[[State], tuple[Value, ...]]
-
-
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """One permutable collection: per element, the slots that move with it."""
-
-    name: str
-    blocks: tuple[tuple[int, ...], ...]  # element -> its fields, then its actor instances
-    whole: tuple[Getter, ...]  # element -> reader of its block
-    plain: tuple[Getter, ...]  # element -> reader of its slots that are not references
-    refs: tuple[tuple[tuple[int, int], ...], ...]  # element -> its ref slots (slot, group)
-    classes: int  # kinds of block slots (group, position) that may refer to this group
-
-
-class Canon:
-    """The canonical representative of a state's orbit under the symmetry group.
-
-    Exact: two states get the same representative iff a permutation maps one to the
-    other, so the number of representatives is the number of orbits (what TLC's
-    SYMMETRY reports). Elements are ordered by a signature that every permutation
-    carries along: their own values with references abstracted (none / itself /
-    another), which fixed slots refer to them, how many moving slots of each kind do,
-    and, to break ties, the signatures of the elements they refer to. Elements with
-    equal signatures that refer or are referred to are tried in every order; equal
-    ones that do neither are identical, so their order does not matter. The
-    representative is the smallest image over the orders tried.
-    """
-
-    def __init__(self, model: Model, layout: Layout, collections: frozenset[str]) -> None:
-        names = [c.name for c in model.collections if c.name in collections]
-        gid = {n: i for i, n in enumerate(names)}
-        blocks_of: list[tuple[tuple[int, ...], ...]] = []
-        for n in names:
-            blocks = []
-            for e in range(model.collection(n).size):
-                b = [layout.field_slot(n, e, f.name) for f in model.collection(n).fields]
-                for a in model.actors:
-                    if a.self_collection == n:
-                        b.append(layout.pc_slot(a.name, e))
-                        b.extend(layout.local_slot(a.name, e, v.name) for v in a.locals)
-                blocks.append(tuple(b))
-            blocks_of.append(tuple(blocks))
-        moved: dict[int, tuple[int, int]] = {}
-        for g, group_blocks in enumerate(blocks_of):
-            for block in group_blocks:
-                for j, slot in enumerate(block):
-                    moved[slot] = (g, j)
-        target: dict[int, int] = {}
-        for i, sl in enumerate(layout.slots):
-            if isinstance(sl.type, IndexType) and sl.type.collection in gid:
-                target[i] = gid[sl.type.collection]
-        self.refs = tuple(sorted(target.items()))
-        self._width = len(layout.slots)
-        self._plans: dict[tuple[tuple[int, ...], ...], _Plan] = {}
-        # Per ref slot: the group it points into and its kind there (-1: a fixed slot).
-        kinds: list[dict[tuple[int, int], int]] = [{} for _ in names]
-        info = []
-        for slot, t in self.refs:
-            cls = kinds[t].setdefault(moved[slot], len(kinds[t])) if slot in moved else -1
-            info.append((slot, t, cls))
-        self._refinfo = tuple(info)
-        self.groups = tuple(
-            _Group(
-                name=n,
-                blocks=blocks_of[g],
-                whole=tuple(_getter(list(b)) for b in blocks_of[g]),
-                plain=tuple(_getter([i for i in b if i not in target]) for b in blocks_of[g]),
-                refs=tuple(tuple((i, target[i]) for i in b if i in target) for b in blocks_of[g]),
-                classes=len(kinds[g]),
-            )
-            for g, n in enumerate(names)
-        )
-
-    def __call__(self, s: State) -> State:
-        if not any(s[slot] >= 0 for slot, _ in self.refs):
-            return self._sorted(s)
-        return self._general(s)
-
-    def _sorted(self, s: State) -> State:
-        """No element is referred to: sorting each group's blocks is the lexmin image."""
-        orders = []
-        for grp in self.groups:
-            vals = [get(s) for get in grp.whole]
-            orders.append(tuple(sorted(range(len(vals)), key=vals.__getitem__)))
-        return self._image(s, tuple(orders))
-
-    def _signatures(self, s: State) -> tuple[list[list[Sig]], list[list[bool]]]:
-        """Per group and element: its signature, and whether it refers or is referred to."""
-        inbound: dict[tuple[int, int], list[int]] = {}  # (group, element) -> referring
-        for slot, t, cls in self._refinfo:
-            v = s[slot]
-            if v >= 0:
-                # a fixed slot is named by itself, a moving one only by its kind
-                inbound.setdefault((t, int(v)), []).append(slot if cls < 0 else -1 - cls)
-        sigs: list[list[Sig]] = []
-        tangled: list[list[bool]] = []
-        for g, grp in enumerate(self.groups):
-            gs: list[Sig] = []
-            gt: list[bool] = []
-            for e, (plain, refs) in enumerate(zip(grp.plain, grp.refs, strict=True)):
-                marks = tuple(
-                    [-1 if s[i] < 0 else (-2 if t == g and s[i] == e else -3) for i, t in refs]
-                )
-                into = inbound.get((g, e))
-                if into is None:
-                    gs.append((plain(s), marks, ()))
-                    gt.append(any(m != -1 for m in marks))
-                else:
-                    into.sort()
-                    gs.append((plain(s), marks, tuple(into)))
-                    gt.append(True)
-            sigs.append(gs)
-            tangled.append(gt)
-        return sigs, tangled
-
-    def _refine(self, s: State, sigs: list[list[Sig]]) -> list[list[Sig]]:
-        """Each signature extended by the signatures of the elements it refers to."""
-        return [
-            [
-                (sig, tuple([sigs[t][int(s[i])] if s[i] >= 0 else () for i, t in refs]))
-                for sig, refs in zip(gs, grp.refs, strict=True)
-            ]
-            for gs, grp in zip(sigs, self.groups, strict=True)
-        ]
-
-    def _general(self, s: State) -> State:
-        sigs, tangled = self._signatures(s)
-        orders = self._orders(sigs, tangled, refine=False)
-        if orders is None:
-            orders = self._orders(self._refine(s, sigs), tangled, refine=True)
-            assert orders is not None
-        if len(orders) == 1:
-            return self._image(s, orders[0])
-        return min(self._image(s, o) for o in orders)
-
-    def _orders(
-        self, sigs: list[list[Sig]], tangled: list[list[bool]], refine: bool
-    ) -> list[tuple[tuple[int, ...], ...]] | None:
-        """The element orders to try (per group), or None when ties call for `_refine`."""
-        per_group: list[list[tuple[int, ...]]] = []
-        for gs, gt in zip(sigs, tangled, strict=True):
-            ranked = sorted(range(len(gs)), key=gs.__getitem__)
-            classes: list[list[int]] = [[ranked[0]]]
-            tie = False
-            for e in ranked[1:]:
-                if gs[classes[-1][0]] == gs[e]:
-                    classes[-1].append(e)
-                    tie = tie or gt[e]
-                else:
-                    classes.append([e])
-            if not tie:
-                per_group.append([tuple(ranked)])
-                continue
-            if not refine:
-                return None
-            options: list[Sequence[tuple[int, ...]]] = [
-                list(itertools.permutations(c)) if len(c) > 1 and gt[c[0]] else [tuple(c)]
-                for c in classes
-            ]
-            per_group.append([sum(combo, ()) for combo in itertools.product(*options)])
-        return list(itertools.product(*per_group))
-
-    def _image(self, s: State, orders: tuple[tuple[int, ...], ...]) -> State:
-        """`s` with each group's element `orders[g][p]` moved to position p."""
-        plan = self._plans.get(orders)
-        if plan is None:
-            plan = self._plan(orders)
-            if len(self._plans) < _PLAN_CACHE:
-                self._plans[orders] = plan
-        gather, remap = plan
-        out = list(map(s.__getitem__, gather))
-        for slot, pi in remap:
-            v = out[slot]
-            if v >= 0:
-                out[slot] = pi[v]
-        return tuple(out)
-
-    def _plan(self, orders: tuple[tuple[int, ...], ...]) -> _Plan:
-        """Where each slot of the image comes from, and how references are renamed."""
-        gather = list(range(self._width))
-        perms: list[tuple[int, ...]] = []
-        for grp, order in zip(self.groups, orders, strict=True):
-            blocks = grp.blocks
-            pi = [0] * len(blocks)
-            for p, e in enumerate(order):
-                pi[e] = p
-                for dst, src in zip(blocks[p], blocks[e], strict=True):
-                    gather[dst] = src
-            perms.append(tuple(pi))
-        return tuple(gather), tuple((slot, perms[g]) for slot, g in self.refs)
-
-
-_PLAN_CACHE = 50_000  # element orders whose gather plans are kept (6! = 720 per group)
-_Plan = tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...]]
-Sig = tuple[object, ...]
-
-
-def _getter(slots: list[int]) -> Getter:
-    """A fast reader of some slots, as a tuple."""
-    if len(slots) == 1:
-        only = slots[0]
-        return lambda s: (s[only],)
-    if not slots:
-        return lambda s: ()
-    get: Getter = operator.itemgetter(*slots)
-    return get
-
 
 # --------------------------------------------------------------------------- search
 
@@ -280,6 +72,12 @@ class _Search:
     rss0: int = 0  # resident memory when the search started
     last_report: float = 0.0
     blocked: list[int] = field(default_factory=list)  # per step id: stores refused here
+    por: bool = False  # NOTE(partial-order reduction): follow stubborn sets only
+    reduced: int = 0  # expanded states where some enabled step was not followed
+    proviso: int = 0  # ... where the proviso made the search follow every step
+    pruned: int = 0  # transitions not followed
+    first_reduced: int | None = None  # the depth of the first reduced expansion
+    skipped: set[Key] = field(default_factory=set)  # successors not followed
 
     @property
     def sem(self) -> Semantics:
@@ -346,8 +144,17 @@ def rss_bytes() -> int:
 # another representative of an orbit can pick another trace of the same length).
 # Memory is bounded: past _MEMO_TRANSITIONS stored successors (or half of --memory)
 # new expansions are no longer kept.
+# With partial-order reduction the memo still holds every successor (and the enabled
+# steps): the stubborn set depends on the claim (its visible steps) and is chosen per
+# search from the entry, so cells still do not depend on each other. With symmetry too,
+# the stubborn set must be computed at the state whose successors the entry lists, so
+# such a search expands each orbit's canonical state itself and keeps its own memo
+# (`_Memo.canonical`); the search that minimises a counterexample reuses it.
 
 _MEMO_TRANSITIONS = 2_000_000
+# key -> (successors as (step id, key), stores refused (step id, n), type-violating,
+# the steps with a successor as a bitmask of step ids)
+_Entry = tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...], bool, int]
 _MEMO_BYTES_PER_TRANSITION = 240  # a (sid, key) pair, its key and the tuple holding it
 
 
@@ -360,13 +167,19 @@ class _Memo:
     sem: Semantics
     key: Callable[[State], Key]
     unpack: Callable[[Key], State]
-    # key -> (successors as (step id, key), stores refused (step id, n), type-violating)
-    table: dict[Key, tuple[tuple[tuple[int, Key], ...], tuple[tuple[int, int], ...], bool]] = field(
-        default_factory=dict
-    )
+    canonical: bool = False  # expand canonical states only (NOTE(partial-order reduction))
+    table: dict[Key, _Entry] = field(default_factory=dict)
     inits: dict[object, tuple[State, ...]] = field(default_factory=dict)  # assume -> states
     transitions: int = 0
     snap: list[int] = field(default_factory=list)  # blocked counters after the last expansion
+    reducer: Reducer | None = None  # made on the first search with partial-order reduction
+
+    def reduction(self) -> Reducer:
+        if self.reducer is None:
+            self.reducer = Reducer(
+                self.model, self.sem.layout, footprints(self.model, self.sem.layout)
+            )
+        return self.reducer
 
     def refused(self) -> tuple[tuple[int, int], ...]:
         """The stores refused since the last call, as (step id, count) pairs."""
@@ -388,12 +201,25 @@ class ExplicitEngine:
     def __init__(self) -> None:
         self._memo: _Memo | None = None
 
-    def _memo_for(self, model: Model, sym: frozenset[str]) -> _Memo:
-        """The memo of (model, sym), made anew (and the old one dropped) on a change."""
+    def _memo_for(
+        self, model: Model, sym: frozenset[str], canonical: bool = False, compiled: bool = True
+    ) -> _Memo:
+        """The memo of (model, sym, canonical, compiled), made anew (and the old one
+        dropped) on a change. `canonical`: successors are those of the canonical state of
+        each orbit (what partial-order reduction needs with symmetry); a memo filled from
+        other members of the orbits cannot serve, nor the other way round. `compiled`:
+        generated step code, else the reference closures (the same successors)."""
         memo = self._memo
-        if memo is None or memo.model is not model or memo.sym != sym:
+        canonical = canonical and bool(sym)
+        if (
+            memo is None
+            or memo.model is not model
+            or memo.sym != sym
+            or memo.canonical != canonical
+            or memo.sem.compiled != compiled
+        ):
             self._memo = None  # let the old one go before the new one grows
-            sem = Semantics(model)
+            sem = Semantics(model, compiled=compiled)
             codec = Codec.of(sem.layout)
             key = codec.pack
             if sym:
@@ -402,7 +228,7 @@ class ExplicitEngine:
                 def key(s: State) -> Key:
                     return codec.pack(canon(s))
 
-            memo = self._memo = _Memo(model, sym, sem, key, codec.unpack)
+            memo = self._memo = _Memo(model, sym, sem, key, codec.unpack, canonical)
         memo.snap = list(memo.sem.blocked_counts)
         return memo
 
@@ -420,10 +246,84 @@ class ExplicitEngine:
         started = time.monotonic()
         sym = symmetric_collections(model, claim) if budget.symmetry else frozenset()
         try:
-            memo = self._memo_for(model, sym)
+            memo = self._memo_for(model, sym, budget.por, budget.compiled)
         except SemanticsError as e:
             return self._unknown(model, claim, f"the model cannot be executed: {e}", started)
-        search = _Search(memo, claim, budget, report, started, rss0=rss_bytes())
+        search = _Search(memo, claim, budget, report, started, rss0=rss_bytes(), por=budget.por)
+        result = self._search(search)
+        if result.trace is None or not _may_be_longer(search, len(result.trace)):
+            return result
+        return self._minimise(model, claim, budget, report, started, search, result)
+
+    def _minimise(
+        self,
+        model: Model,
+        claim: Claim,
+        budget: Budget,
+        report: Progress | None,
+        started: float,
+        reduced: _Search,
+        result: Result,
+    ) -> Result:
+        """A shortest counterexample, by a search without reduction: it stops at the
+        first violation, at most as deep as the one found (NOTE(partial-order
+        reduction): the reduced search may find a longer one first)."""
+        assert result.trace is not None
+        found = len(result.trace)
+        left = None if budget.timeout_s is None else budget.timeout_s - reduced.elapsed()
+        plain = _Search(
+            reduced.memo,
+            claim,
+            replace(budget, timeout_s=left),
+            report,
+            rss0=rss_bytes(),
+        )
+        if left is not None and left <= 0:
+            plain.stopped = "no time left"
+        else:
+            again = self._search(plain)
+            if again.verdict is Verdict.VIOLATED and again.trace is not None:
+                n = len(again.trace)
+                how = "shorter than" if n < found else "as long as"
+                stats = {**result.stats, **_minimise_stats(plain)}
+                return replace(
+                    result,
+                    trace=again.trace,
+                    depth=n,
+                    seconds=time.monotonic() - started,
+                    stats=stats,
+                    reason=violation_reason(
+                        self._sem_of(reduced),
+                        again.trace,
+                        f"shortest, BFS without partial-order reduction; {how} the {found} "
+                        "steps found with it",
+                    ),
+                )
+            plain.stopped = plain.stopped or again.reason
+            if not plain.stopped:
+                raise RuntimeError(
+                    "internal error: a counterexample found with partial-order reduction "
+                    "is not found without it"
+                )
+        return replace(
+            result,
+            seconds=time.monotonic() - started,
+            stats={**result.stats, **_minimise_stats(plain)},
+            reason=violation_reason(
+                self._sem_of(reduced),
+                result.trace,
+                "partial-order reduction: may not be shortest; the search for a shorter one "
+                f"stopped: {plain.stopped}",
+            ),
+        )
+
+    @staticmethod
+    def _sem_of(search: _Search) -> Semantics:
+        return search.memo.sem
+
+    def _search(self, search: _Search) -> Result:
+        """Run one BFS and make its result (SemanticsError: the model cannot run)."""
+        memo, model, claim = search.memo, search.memo.model, search.claim
         search.progress("start")
         # NOTE(watch): long evaluations inside one state poll the same limits
         memo.sem.watch.check = search.limits
@@ -431,7 +331,7 @@ class ExplicitEngine:
             _explore(search)
         except SemanticsError as e:
             self._memo = None  # it may hold a half-recorded expansion
-            return self._unknown(model, claim, f"evaluation failed: {e}", started)
+            return self._unknown(model, claim, f"evaluation failed: {e}", search.started)
         except Expired as e:
             self._memo = None  # likewise
             search.stopped = f"{e.reason}, inside the evaluation of one state"
@@ -441,7 +341,7 @@ class ExplicitEngine:
         finally:
             memo.sem.watch.check = None
         search.progress(search.stopped or "done")
-        return _result(search, sorted(sym))
+        return _result(search, sorted(memo.sym))
 
     def _unknown(self, model: Model, claim: Claim, reason: str, started: float) -> Result:
         return Result(
@@ -464,16 +364,30 @@ def _explore(x: _Search) -> None:
     x.fired = [False] * len(sem.steps)
     max_states = x.budget.max_states
     pending = list(range(len(wits)))
+    memo = x.memo
+    reducer = memo.reduction() if x.por else None
+    visible, seen_vis = 0, [0] * len(wits)  # NOTE(partial-order reduction): V
+    if reducer is not None:
+        lay, fp = sem.layout, reducer.fp
+        if claim.kind is ClaimKind.ALWAYS:  # `final`: checked in terminal states only
+            visible = fp.written_by(claim_reads(sem.model, lay, (claim.prop,)))
+        seen_vis = [fp.written_by(claim_reads(sem.model, lay, (w,))) for w in claim.witnesses]
+    always_vis = visible
+    for m in seen_vis:
+        visible |= m
 
     def discover(s: State, k: Key) -> bool:
         """Check a new state; True when the search must stop (violation)."""
-        nonlocal pending
+        nonlocal pending, visible
         if pending:
             hit = [i for i in pending if wits[i](s)]
             if hit:
                 for i in hit:
                     x.reached[i] = True
                 pending = [i for i in pending if not x.reached[i]]
+                visible = always_vis
+                for i in pending:
+                    visible |= seen_vis[i]
         if not inv(s):
             x.violation = k
             return True
@@ -483,8 +397,9 @@ def _explore(x: _Search) -> None:
         x.stopped = x.limits()
         return bool(x.stopped)
 
-    memo = x.memo
     x.blocked = [0] * len(sem.steps)
+    canonical = memo.canonical  # expand each orbit's canonical state itself
+    unpack = memo.unpack
     inits: Iterable[State] | None = memo.inits.get(claim.assume)
     enumerated: list[State] | None = None
     if inits is None:
@@ -502,7 +417,7 @@ def _explore(x: _Search) -> None:
             return
         parent[k] = None
         x.initial += 1
-        level.append((s, k))
+        level.append((unpack(k) if canonical else s, k))
         if discover(s, k):
             return
     if x.stopped:
@@ -510,7 +425,7 @@ def _explore(x: _Search) -> None:
     if enumerated is not None:  # every initial state was enumerated: keep them
         memo.inits[claim.assume] = tuple(enumerated)
     succ, final, fired, blocked = sem.raw_successors, sem.is_final, x.fired, x.blocked
-    table, unpack = memo.table, memo.unpack
+    table = memo.table
     faults = sem.fault_log
     del faults[:]
     room = _MEMO_TRANSITIONS
@@ -521,6 +436,7 @@ def _explore(x: _Search) -> None:
     finishing = False  # NOTE(expansion checks): the rest of the level, for type violations
     while level:
         nxt: list[tuple[State, Key]] = []
+        here: set[Key] | None = None  # the keys of `level`, made when the proviso asks
         for s, pk in level:
             count += 1
             # Every _CHECK_EVERY states, or sooner when states have many successors:
@@ -533,14 +449,18 @@ def _explore(x: _Search) -> None:
             if entry is None:
                 out = succ(s)
                 news: list[State] | None = [t for _, _, t in out]
-                entry = (tuple((sid, key(t)) for sid, _, t in out), memo.refused(), bool(faults))
+                enabled = 0  # the steps with a successor, as a bitmask of step ids
+                for sid, _, _ in out:
+                    enabled |= 1 << sid
+                kept = tuple((sid, key(t)) for sid, _, t in out)
+                entry = (kept, memo.refused(), bool(faults), enabled)
                 del faults[:]
                 if memo.transitions < room:
                     table[pk] = entry
                     memo.transitions += len(out)
             else:
                 news = None
-            kids, refused, faulty = entry
+            kids, refused, faulty, enabled = entry
             for sid, n in refused:
                 blocked[sid] += n
             if faulty:
@@ -554,8 +474,16 @@ def _explore(x: _Search) -> None:
                 if x.deadlock is None and not final(s):
                     x.deadlock = pk
                 continue
-            x.transitions += len(kids)
-            for i, (sid, k) in enumerate(kids):
+            follow: Sequence[int] = range(len(kids))
+            if reducer is not None:
+                seeds = reducer.seeds(enabled, visible)
+                if seeds:  # else nothing is independent here, and no state is read
+                    if here is None:
+                        here = {k for _, k in level}
+                    follow = _stubborn(x, reducer, s, kids, enabled, visible, seeds, here)
+            x.transitions += len(follow)
+            for i in follow:
+                sid, k = kids[i]
                 fired[sid] = True
                 if k in parent:
                     continue
@@ -563,7 +491,7 @@ def _explore(x: _Search) -> None:
                     x.stopped = f"state limit of {max_states} reached at depth {x.depth + 1}"
                     return
                 parent[k] = pk
-                t = news[i] if news is not None else unpack(k)
+                t = news[i] if news is not None and not canonical else unpack(k)
                 nxt.append((t, k))
                 if discover(t, k):
                     x.depth += 1
@@ -574,6 +502,68 @@ def _explore(x: _Search) -> None:
         if nxt:
             x.depth += 1
         level = nxt
+
+
+def _stubborn(
+    x: _Search,
+    reducer: Reducer,
+    s: State,
+    kids: tuple[tuple[int, Key], ...],
+    enabled: int,
+    visible: int,
+    seeds: Sequence[int],
+    here: set[Key],
+) -> Sequence[int]:
+    """The positions in `kids` (every successor of `s`, at depth `x.depth`; `here`: the
+    keys at that depth) the search follows: those of a stubborn set's steps, or all
+    when the proviso says so (NOTE(partial-order reduction)). Every enabled step
+    counts as fired: coverage is preserved."""
+    everything = range(len(kids))
+    keep = reducer.reduce(s, enabled, visible, seeds)
+    if keep == enabled:
+        return everything
+    chosen = [i for i, (sid, _) in enumerate(kids) if keep >> sid & 1]
+    # The cycle proviso for BFS (after Bosnacki, Leue, Lluch-Lafuente, "Partial-order
+    # reduction for general state exploring algorithms", SPIN 2006, which states it
+    # with the search's open and closed sets): a followed successor already seen at
+    # this depth or above may close a cycle, so expand fully. Every cycle of the
+    # explored graph then holds a fully expanded state: an edge of BFS goes at most
+    # one level down, so some edge of a cycle does not go down, and its source saw a
+    # target already at its depth or above. A successor seen before is one level down
+    # iff its BFS parent lies at this depth.
+    if _closes_cycle(x.parent, here, [kids[i][1] for i in chosen]):
+        x.proviso += 1
+        return everything
+    fired = x.fired
+    for sid, _ in kids:
+        fired[sid] = True
+    x.reduced += 1
+    if x.first_reduced is None:
+        x.first_reduced = x.depth
+    x.pruned += len(kids) - len(chosen)
+    skipped = x.skipped
+    for sid, k in kids:
+        if not keep >> sid & 1:
+            skipped.add(k)
+    return chosen
+
+
+def _closes_cycle(parent: Mapping[Key, Key | None], here: set[Key], keys: Sequence[Key]) -> bool:
+    """Whether one of `keys` (successors of a state at depth d; `here`: the keys at depth
+    d) was already seen at depth d or above (the proviso in `_stubborn`)."""
+    return any(k in parent and parent[k] not in here for k in keys)
+
+
+def _may_be_longer(x: _Search, length: int) -> bool:
+    """Whether a counterexample of `length` steps may be longer than a shortest one: some
+    expansion at depth `length - 2` or above followed a stubborn set (below that, every
+    state up to depth `length - 1` was seen and expanded, so no shorter invariant or
+    type violation exists)."""
+    return x.first_reduced is not None and x.first_reduced < length - 1
+
+
+def _minimise_stats(plain: _Search) -> dict[str, float | int | str]:
+    return {"por_minimise_states": len(plain.parent), "por_minimise_s": round(plain.elapsed(), 3)}
 
 
 def _recording(states: Iterable[State], into: list[State]) -> Iterator[State]:
@@ -663,6 +653,14 @@ def _result(x: _Search, sym: list[str]) -> Result:
         "blocked_steps": ",".join(f"{a}.{lab}={n}" for (a, lab), n in sorted(blocked.items())),
         "states_per_s": round(states / seconds) if seconds > 0 else states,
     }
+    stats["por"] = "on" if x.por else "off"
+    if x.por:
+        stats.update(
+            por_reduced_states=x.reduced,
+            por_proviso_states=x.proviso,
+            por_pruned_transitions=x.pruned,
+            por_states_saved_at_least=sum(1 for k in x.skipped if k not in x.parent),
+        )
     deadlock = _trace(x, x.deadlock, TraceKind.DEADLOCK) if x.deadlock is not None else None
     seen = tuple(True if r else None for r in x.reached)
     base = Result(

@@ -54,6 +54,8 @@ from mbind_formal.semantics.layout import Layout, State, Value, domain, domain_s
 from mbind_formal.semantics.watch import WATCH_COST, Watch
 
 Choices = tuple[tuple[str, Value], ...]
+# A logged type violation (ir.model NOTE(type rule)): step id, choices, slot, value.
+Fault = tuple[int, Choices, int, Value]
 Scratch = list[Value]
 ExprFn = Callable[[Sequence[Value], Scratch], Value]
 Emitted = tuple[int, Choices, State]  # (step id, choices, successor)

@@ -6,13 +6,16 @@ out by `semantics.layout.Layout`, exactly as `ir.model` NOTE(values) and NOTE(st
 define them. The explicit engine, scenario runs and trace replay use it directly; the
 Z3 and TLC engines are held to it by replaying their traces.
 
-The model is compiled once into nested closures (no generated source): expressions by
-`semantics.closures`, statements here, in continuation-passing style, so that `either` and
-`pick` fork the rest of the step: each path works on its own copy of the state and
-ends by appending its successor to `out`. A store outside the target's type disables
-its path; for a `guarded` variable it is counted (for coverage), for any other it is
-logged as a type violation of the state being stepped (ir.model NOTE(type rule);
-`Semantics.bad_stores`). Initial states come from `semantics.initial_states`.
+The model is compiled once into nested closures: expressions by `semantics.closures`,
+statements here, in continuation-passing style, so that `either` and `pick` fork the
+rest of the step: each path works on its own copy of the state and ends by appending
+its successor to `out`. These closures are the reference; by default the successors,
+claims and finality run as Python source generated from the same IR by
+`semantics.compile` (the same results; `compiled=False` keeps the closures). A store
+outside the target's type disables its path; for a `guarded` variable it is counted (for
+coverage), for any other it is logged as a type violation of the state being stepped
+(ir.model NOTE(type rule); `Semantics.bad_stores`). Initial states come from
+`semantics.initial_states`.
 """
 
 from __future__ import annotations
@@ -50,10 +53,17 @@ from mbind_formal.semantics.closures import (
     Emitted,
     ExprCompiler,
     ExprFn,
+    Fault,
     Out,
     Scratch,
     SemanticsError,
     in_type,
+)
+from mbind_formal.semantics.compile import (
+    Compiled,
+    InstanceSteps,
+    compile_successors,
+    compile_value,
 )
 from mbind_formal.semantics.initial_states import InitialStates
 from mbind_formal.semantics.layout import Layout, SlotKind, State, Value, domain, domain_size
@@ -116,7 +126,6 @@ class BadStore:
 
 
 # (step id, choices, slot, value): a store outside its type, logged while stepping
-Fault = tuple[int, Choices, int, Value]
 
 
 class _StepCompiler(ExprCompiler):
@@ -393,8 +402,9 @@ class _Logged(list[Value]):
 class Semantics:
     """The compiled step relation of one model (see the module docstring)."""
 
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, *, compiled: bool = True) -> None:
         self.model = model
+        self.compiled = compiled  # generated code (`semantics.compile`), else the closures
         self.layout = Layout(model)
         self.watch = Watch()  # NOTE(watch): engines install their limits in `watch.check`
         c = self._c = _StepCompiler(model, self.layout, self.watch)
@@ -408,6 +418,7 @@ class Semantics:
         # Per actor instance: its pc slot and, per pc value, the step runner (None: done).
         self._instances: list[tuple[int, list[StepFn | None]]] = []
         self._bodies: list[tuple[tuple[ExprFn, ...], StmtFn]] = []  # per step id
+        plans: list[InstanceSteps] = []
         sid = 0
         for a in model.actors:
             for k in range(a.instances):
@@ -415,15 +426,33 @@ class Semantics:
                 self_value = k
                 ctx = Ctx(actor=a.name, instance=k, self_value=self_value)
                 table: list[StepFn | None] = []
+                plain: list[bool] = []
                 for j, st in enumerate(a.steps):
                     table.append(self._step(st.body, ctx, sid, pc, j + 1))
+                    plain.append(not c.ticking_ends)
                     sid += 1
+                steps = tuple(f for f in table if f is not None)
                 table.append(None)
                 self._instances.append((pc, table))
+                sids = tuple(range(sid - len(a.steps), sid))
+                bodies = tuple(st.body for st in a.steps)
+                plans.append(InstanceSteps(pc, ctx, bodies, sids, steps, tuple(plain)))
         self._final = c.all_done()
         self._scratch: Scratch = [0] * c.max_depth
         self._cache: dict[Expr, ExprFn] = {}
+        self._gen_cache: dict[tuple[Expr, bool], Callable[[Sequence[Value]], Value] | None] = {}
         self.inits = InitialStates(c)  # initial states (and their enumeration statistics)
+        # Every enabled path from a state as (step id, choices, successor), in order:
+        # the generated function (NOTE(compiled fallback)) or the closures' loop.
+        self.raw_successors: Callable[[State], Out] = self._closure_successors
+        self.code: Compiled | None = None  # the generated code, when compiled
+        if compiled:
+            self.code = compile_successors(c, plans, c.blocked, self._scratch, c.faults)
+            self.raw_successors = self.code.successors
+            final = compile_value(c, None, truth=True)
+            if final is not None:
+                done = final
+                self._final = lambda s, b: done(s)
 
     def _step(self, body: Block, ctx: Ctx, sid: int, pc: int, nxt: int) -> StepFn:
         c = self._c
@@ -464,14 +493,28 @@ class Semantics:
         """`expr` (a claim, witness, assume or expect: no actor context) as a function."""
         f = self._cache.get(expr)
         if f is None:
-            f = self._c.expr(expr, Ctx())
+            f = self._c.expr(expr, Ctx())  # also when compiled: it raises what cannot run
             self._cache[expr] = f
+        if self.compiled:
+            generated = self._generated(expr, truth=False)
+            if generated is not None:
+                return generated
         fn = f
         return lambda s: fn(s, [0] * self._c.max_depth)
 
     def predicate(self, expr: Expr) -> Callable[[Sequence[Value]], bool]:
         f = self.compile(expr)
+        if self.compiled:
+            generated = self._generated(expr, truth=True)
+            if generated is not None:
+                return generated  # type: ignore[return-value]  # a bool by `truth`
         return lambda s: bool(f(s))
+
+    def _generated(self, expr: Expr, truth: bool) -> Callable[[Sequence[Value]], Value] | None:
+        key = (expr, truth)
+        if key not in self._gen_cache:
+            self._gen_cache[key] = compile_value(self._c, expr, truth=truth)
+        return self._gen_cache[key]
 
     def eval(self, expr: Expr, state: Sequence[Value]) -> Value:
         """The value of `expr` in `state` (ActorLocal/AtLabel name their instances)."""
@@ -516,8 +559,9 @@ class Semantics:
 
     # ------------------------------------------------------------------ steps
 
-    def raw_successors(self, state: State) -> Out:
-        """Every enabled path from `state` as (step id, choices, successor), in order."""
+    def _closure_successors(self, state: State) -> Out:
+        """Every enabled path from `state` as (step id, choices, successor), in order
+        (the closures: the reference `semantics.compile` is held to)."""
         out: Out = []
         b = self._scratch
         for pc, table in self._instances:

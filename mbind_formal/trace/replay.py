@@ -182,9 +182,11 @@ def _check_lasso(sem: Semantics, trace: Trace, claim: Claim | None) -> ReplayRes
 
 
 def replay(model: Model, trace: Trace, claim: Claim | None = None) -> ReplayResult:
-    """Check `trace` against the semantics of `model` (and `claim`, when given)."""
+    """Check `trace` against the semantics of `model` (and `claim`, when given): the
+    reference closures, so that every trace an engine found with the generated step code
+    (`semantics.compile`) is also checked by the code it was generated beside."""
     try:
-        sem = Semantics(model)
+        sem = Semantics(model, compiled=False)
     except SemanticsError as e:
         return ReplayResult(False, None, f"the model cannot be executed: {e}")
     return replay_with(sem, trace, claim)

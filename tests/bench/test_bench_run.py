@@ -219,3 +219,29 @@ def test_agreement_names_cells_where_engines_disagree() -> None:
     assert found["conflicts"] == [
         {"variant": "a", "claim": "c", "verdicts": {"explicit": "holds", "kind": "vacuous"}}
     ]
+
+
+def test_optimisations_compare_each_config_with_its_baseline() -> None:
+    from bench.run import _configs
+    from bench.summary import optimisations
+
+    names = [c.name for c in _configs(["explicit", "tlc"], [1, 2], [1, 2], closures=True)]
+    assert names == ["explicit", "explicit-j2", "explicit-closures", "tlc-w1", "tlc-w2"]
+    a = _cell("a", "holds", 1.0)
+    runs = [
+        _summary("explicit", Status.FINISHED, 4.0, a),
+        _summary("explicit-j2", Status.FINISHED, 2.0, a),
+        _summary("explicit-closures", Status.FINISHED, 8.0, _cell("a", "violated", 2.0)),
+        _summary("tlc-w1", Status.FINISHED, 30.0, a),
+        _summary("tlc-w2", Status.TIMEOUT, 20.0, a),
+    ]
+    got = {(o["before"], o["after"]): o for o in optimisations(runs)}
+    assert set(got) == {
+        ("explicit", "explicit-j2"),
+        ("explicit-closures", "explicit"),
+        ("tlc-w1", "tlc-w2"),
+    }
+    assert got["explicit", "explicit-j2"]["wall_ratio"] == 2.0
+    assert got["explicit-closures", "explicit"]["wall_ratio"] == 2.0
+    assert not got["explicit-closures", "explicit"]["same_verdicts"]
+    assert got["tlc-w1", "tlc-w2"]["kind"] == "unknown"

@@ -50,7 +50,8 @@ def test_engine_all_shows_every_engine(monkeypatch: pytest.MonkeyPatch) -> None:
         "  26 distinct states",
     ]
     assert "  bmc:      no violation up to depth 30 (bounded search, not a proof)" in out
-    code, out = _cli("matrix", COUNTER, "--claim", "bounded", "--engine", "all")
+    # --jobs 1: the TLC stand-in is patched into this process only
+    code, out = _cli("matrix", COUNTER, "--claim", "bounded", "--engine", "all", "--jobs", "1")
     assert code == 1
     assert "engines: 5 on each of 2 cells, no disagreement" in out
     assert "  bmc       1 bounded, 1 violated" in out.splitlines()

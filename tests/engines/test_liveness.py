@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from mbind_formal.engines.base import Budget, Result, Verdict
-from mbind_formal.engines.explicit import Canon, ExplicitEngine
+from mbind_formal.engines.canon import Canon
+from mbind_formal.engines.explicit import ExplicitEngine
 from mbind_formal.engines.liveness import REDUCTIONS_OFF, check_liveness
 from mbind_formal.ir.model import Spec
 from mbind_formal.ir.symmetry import symmetric_collections

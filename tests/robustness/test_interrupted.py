@@ -98,7 +98,9 @@ def test_cells_commands_count_what_they_decided(
     small: Path, monkeypatch: pytest.MonkeyPatch, command: str
 ) -> None:
     _interrupt_after(monkeypatch, 2, 1)
-    run = cli(command, small, "--engine", "explicit", "--no-save", "--json", "-")
+    # --jobs 1: the stand-in engine lives in this process, a worker would not see it
+    jobs = ("--jobs", "1") if command == "matrix" else ()
+    run = cli(command, small, "--engine", "explicit", "--no-save", "--json", "-", *jobs)
     assert_no_traceback(run)
     assert run.code == UNKNOWN
     doc = json.loads(run.out)
