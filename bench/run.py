@@ -183,7 +183,7 @@ def resolve(args: argparse.Namespace, err: TextIO) -> Options | None:
     return Options(
         spec=spec,
         scale=args.scale,
-        default_size=dict(base.spec.params)[args.scale],
+        default_size=int(dict(base.spec.params)[args.scale]),
         sizes=sizes,
         grow_to=None if args.pages or args.quick else args.max_pages,
         configs=_configs(engines, workers, jobs, args.closures),

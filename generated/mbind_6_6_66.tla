@@ -17,6 +17,8 @@
 \*   checks that each resolves). Modelling decisions: docs/kernel-model.md.
 EXTENDS Integers, FiniteSets, TLC
 
+CONSTANTS concurrent
+
 \* enum MFlag
 MFlag == {"MPOL_MF_STRICT", "MPOL_MF_MOVE", "MPOL_MF_MOVE_ALL"}
 
@@ -58,6 +60,8 @@ NoPage == -1
 
 \* `next` in Page: the following element, none after the last
 NextPage(x) == IF 0 <= x /\ x < 2 THEN x + 1 ELSE NoPage
+
+ASSUME concurrent \in Nat
 
 VARIABLES
     flags,                \* const flags: set<MFlag>
@@ -449,7 +453,7 @@ Init_2 == /\ bad_flags \in BOOLEAN
 
 Init_3 == /\ tail_hole \in BOOLEAN
           /\ racers \in SUBSET Racer
-          /\ racer_count <= 1
+          /\ racer_count <= concurrent
 
 Init_4 == /\ mmap_locked = FALSE
           /\ ptl_locked = FALSE
@@ -2428,6 +2432,10 @@ Next == \/ mbind
         \/ Terminating
 
 Spec == Init /\ [][Next]_vars
+
+\* Some step is enabled, or every actor is done (Terminating): no deadlock.
+\* Checked as an invariant with every claim, TLC run with -deadlock.
+DeadlockFree == ENABLED Next
 
 \* ---- type rule ------------------------------------------------------------
 

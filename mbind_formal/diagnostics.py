@@ -80,6 +80,7 @@ CODES: Mapping[str, str] = {
     "MBF412": "duplicate label",
     "MBF413": "a path of a step ends without goto or done (Python API)",
     "MBF414": "macro call expands to too many statements",
+    "MBF415": "procedure call, return or procedure misplaced, or recursive",
     "MBF420": "temporal operator misplaced ('~>' inside a condition, or no temporal line)",
     "MBF501": "bad command-line value",
     "MBF502": "unknown variant or claim requested on the command line",

@@ -30,11 +30,11 @@ DECLARATIONS = (
     "include", "param", "enum", "type", "collection", "symmetric", "const", "var", "init",
     "def", "macro", "actor", "variant", "extends", "step", "claim", "assume", "always",
     "final", "reachable", "scenario", "with", "run", "expect", "guarded", "allow",
-    "deadlock", "fair", "strong", "eventually",
+    "deadlock", "fair", "strong", "eventually", "procedure",
 )  # fmt: skip
 STATEMENTS = (
     "if", "else", "either", "or", "await", "pick", "where", "for", "in", "while", "break",
-    "continue", "goto", "done", "skip",
+    "continue", "goto", "done", "skip", "call", "return", "all",
 )  # fmt: skip
 CONSTANTS = ("true", "false", "none", "self")
 OPERATOR_WORDS = ("forall", "exists", "not")
@@ -72,7 +72,7 @@ class MbfLexer(RegexLexer):  # type: ignore[misc]  # pygments is untyped
             (words(TYPES, suffix=r"\b"), Keyword.Type),
             (rf"(@)({_IDENT})", bygroups(Operator, Name.Label)),
             (_IDENT, Name),
-            (r"\.\.|&&|\|\||=>|~>|==|!=|<=|>=|\+\+|--|[-+|&]=|[-+!~<>=&|?:@.]", Operator),
+            (r"\.\.|&&|\|\||=>|~>|==|!=|<=|>=|\+\+|--|[-+|&]=|[-+*/%!~<>=&|?:@.]", Operator),
             (r"[{}()\[\];,]", Punctuation),
         ],
         "comment": [

@@ -335,6 +335,17 @@ class ExprBuilder:
     def sub(self, a: ExprLike, b: ExprLike) -> Expr:
         return Binary(op=BinOp.SUB, left=self.value(a), right=self.value(b))
 
+    def mul(self, a: ExprLike, b: ExprLike) -> Expr:
+        return Binary(op=BinOp.MUL, left=self.value(a), right=self.value(b))
+
+    def div(self, a: ExprLike, b: ExprLike) -> Expr:
+        """Floor division by a positive divisor (NOTE(division))."""
+        return Binary(op=BinOp.DIV, left=self.value(a), right=self.value(b))
+
+    def mod(self, a: ExprLike, b: ExprLike) -> Expr:
+        """The remainder of `div`, in `0..b-1`."""
+        return Binary(op=BinOp.MOD, left=self.value(a), right=self.value(b))
+
     def in_(self, a: ExprLike, s: ExprLike) -> Expr:
         right = self.value(s)
         return Binary(op=BinOp.IN, left=self.value(a), right=to_set(right, self.infer(right)))
@@ -353,6 +364,23 @@ class ExprBuilder:
 
     def inter(self, a: ExprLike, b: ExprLike) -> Expr:
         return self._setop(BinOp.INTER, a, b)
+
+    def difference(self, a: ExprLike, b: ExprLike) -> Expr:
+        """`a - b` on sets: `a & ~b` (what the DSL's `-` on sets lowers to)."""
+        left, right = self.value(a), self.value(b)
+        right = to_set(right, self.infer(right))
+        return Binary(
+            op=BinOp.INTER, left=to_set(left, self.infer(left)), right=Unary(op=UnOp.COMPL, arg=right)
+        )
+
+    def card(self, s: ExprLike) -> Expr:
+        """The number of values in set `s` (the DSL's `card(s)`)."""
+        e = self.value(s)
+        return Unary(op=UnOp.CARD, arg=to_set(e, self.infer(e)))
+
+    def subset(self, a: ExprLike, b: ExprLike) -> Expr:
+        """`a <= b` on sets: nothing of `a` lies outside `b`."""
+        return Unary(op=UnOp.NOT, arg=Unary(op=UnOp.NONEMPTY, arg=self.difference(a, b)))
 
     def ite(self, c: ExprLike, a: ExprLike, b: ExprLike) -> Expr:
         return Ite(cond=self.cond(c), then=self.value(a), orelse=self.value(b))
@@ -401,6 +429,24 @@ class ExprBuilder:
         if not isinstance(target, GlobalVar | LocalVar | Field):
             raise _fail("MBF303", "only variables and fields can be assigned")
         return Assign(target=target, value=self.value(value, self.infer(target)))
+
+    def assign_all(self, collection: str, field: str, value: ExprLike) -> tuple[Stmt, ...]:
+        """`Collection.field = all value;`: one store per element (NOTE(every element));
+        `value` may not read that field."""
+        coll = self._ctx.model().collection(collection)
+        decl = next(f for f in coll.fields if f.name == field)
+        v = self.value(value, decl.type)
+        return tuple(
+            Assign(
+                target=Field(
+                    collection=collection,
+                    name=field,
+                    index=ElemLit(collection=collection, index=i, every=True),
+                ),
+                value=v,
+            )
+            for i in range(coll.size)
+        )
 
     def if_(self, cond: ExprLike, then: Sequence[Stmt], orelse: Sequence[Stmt] = ()) -> Stmt:
         return If(cond=self.cond(cond), then=tuple(then), orelse=tuple(orelse))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import overload
 
 from mbind_formal.diagnostics import (
     Diagnostic,
@@ -47,11 +48,13 @@ from mbind_formal.ir.model import (
     InitValue,
     Model,
     Param,
+    ParamValue,
     Scenario,
     Spec,
     Step,
     Stmt,
     Var,
+    param_text,
 )
 from mbind_formal.ir.resolve import (
     VariantDelta,
@@ -283,14 +286,16 @@ class SpecBuilder(ExprBuilder):
     """A whole spec: parameters, state, definitions, actors, variants, claims, scenarios."""
 
     def __init__(
-        self, name: str, *, source: str = "", params: Mapping[str, int] | None = None
+        self, name: str, *, source: str = "", params: Mapping[str, ParamValue] | None = None
     ) -> None:
         super().__init__(BuildContext(model=self._lookup_model))
         self.name = name
         self.source = source
         self._requested = dict(params or {})
-        self._params: list[tuple[str, int]] = []
+        self._params: list[tuple[str, ParamValue]] = []
         self._param_spans: dict[str, Span | None] = {}
+        self._param_errors: list[Diagnostic] = []
+        self._constants: tuple[tuple[str, Expr], ...] = ()
         self._enums: list[EnumType] = []
         self._collections: list[Collection] = []
         self._globals: list[Var] = []
@@ -340,6 +345,7 @@ class SpecBuilder(ExprBuilder):
             source=self.source,
             allow_deadlock=self._allow_deadlock,
             fairness=tuple(self._fairness),
+            constants=self._constants,
         )
 
     def _changed(self) -> None:
@@ -347,12 +353,36 @@ class SpecBuilder(ExprBuilder):
 
     # ------------------------------------------------------------------ declarations
 
-    def param(self, name: str, default: int, *, span: Span | None = None) -> int:
-        """Parameter `name`: the requested value if one was given, else `default`."""
+    @overload
+    def param(self, name: str, default: bool, *, span: Span | None = None) -> bool: ...
+    @overload
+    def param(self, name: str, default: int, *, span: Span | None = None) -> int: ...
+    @overload
+    def param(self, name: str, default: str, *, span: Span | None = None) -> str: ...
+    def param(self, name: str, default: ParamValue, *, span: Span | None = None) -> ParamValue:
+        """Parameter `name`: the requested value if one was given, else `default`; an int,
+        a bool or an enum value's name (a requested value of another kind is MBF301)."""
         value = self._requested.get(name, default)
+        if _param_kind(value) != _param_kind(default):
+            self._param_errors.append(
+                Diagnostic(
+                    code="MBF301",
+                    message=f"parameter '{name}' is {_param_kind(default)}, "
+                    f"requested as {param_text(value)!r}",
+                    span=span,
+                    hint=f"give it {_param_kind(default)}, e.g. {name}={param_text(default)}",
+                )
+            )
+            value = default
         self._params.append((name, value))
         self._param_spans[name] = span
         return value
+
+    def constants(self, values: Sequence[tuple[str, Expr]]) -> None:
+        """The parameters TLA+ emits as CONSTANTS (NOTE(constants)); a front end that
+        marks its literals with their parameter says which ones."""
+        self._constants = tuple(values)
+        self._changed()
 
     def enum(self, name: str, *values: str, span: Span | None = None) -> EnumType:
         """`enum name { values }`; its values are global names."""
@@ -658,7 +688,7 @@ class SpecBuilder(ExprBuilder):
 
     def finish(self) -> tuple[Spec, tuple[Diagnostic, ...]]:
         """The spec and every diagnostic about it (errors and warnings), unchecked."""
-        diags: list[Diagnostic] = []
+        diags: list[Diagnostic] = list(self._param_errors)
         declared = [n for n, _ in self._params]
         for name in self._requested:
             if name not in declared:
@@ -700,3 +730,9 @@ class SpecBuilder(ExprBuilder):
         if has_errors(diags):
             raise DiagnosticError([d for d in diags if d.is_error])
         return spec
+
+
+def _param_kind(v: ParamValue) -> str:
+    if isinstance(v, bool):
+        return "a bool"
+    return "an integer" if isinstance(v, int) else "an enum value"

@@ -35,7 +35,7 @@ from mbind_formal.cli.render import progress_bar
 from mbind_formal.engines.base import Budget, Progress, Result, Verdict
 from mbind_formal.engines.registry import EnginePool, engine_names
 from mbind_formal.engines.scenarios import ScenarioResult
-from mbind_formal.ir.model import Model, Scenario, Spec
+from mbind_formal.ir.model import Model, ParamValue, Scenario, Spec
 from mbind_formal.schema import DocKind, header
 from mbind_formal.trace.itf import write_itf
 from mbind_formal.verdicts import Cell, bounded, check_cell, matrix_document, scenario_json
@@ -228,7 +228,7 @@ def run_scenarios(
         budget = replace(budget, max_states=DEFAULT_BUDGET.max_states)
 
     chosen = loaded.spec.scenarios if only is None else only
-    cache: dict[tuple[tuple[str, int], ...], Spec] = {}
+    cache: dict[tuple[tuple[str, ParamValue], ...], Spec] = {}
     runs: list[ScenarioRun] = []
     try:
         for sc in chosen:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from mbind_formal.cli.common import ExitCode, add_spec_args, load
-from mbind_formal.ir.model import Claim, Model, Spec, Var
+from mbind_formal.ir.model import Claim, Model, Spec, Var, param_text
 from mbind_formal.ir.symmetry import Breaker, breakers
 from mbind_formal.ir.validate_expr import show_type
 
@@ -114,7 +114,7 @@ def summary(spec: Spec) -> list[str]:
     """The lines `check` prints for a valid spec."""
     base = spec.models[0]
     lines = [f"spec {spec.name} ({spec.source})" if spec.source else f"spec {spec.name}"]
-    params = ", ".join(f"{k}={v}" for k, v in spec.params)
+    params = ", ".join(f"{k}={param_text(v)}" for k, v in spec.params)
     lines.append(f"params: {params or '(none)'}")
     lines.append("enums:")
     lines += [f"  {e.name} {{{', '.join(e.values)}}}" for e in base.enums] or ["  (none)"]

@@ -23,7 +23,7 @@ from mbind_formal.cli.common import (
     usage_error,
 )
 from mbind_formal.diagnostics import DiagnosticError
-from mbind_formal.ir.model import Spec
+from mbind_formal.ir.model import ParamValue, Spec, param_text
 from mbind_formal.trace.itf import read_itf, read_meta
 from mbind_formal.trace.model import TraceKind
 from mbind_formal.trace.replay import replay
@@ -79,12 +79,12 @@ def _read(path: str, err: TextIO) -> str | None:
 
 
 def _with_params(
-    args: argparse.Namespace, spec: Spec, params: tuple[tuple[str, int], ...], err: TextIO
+    args: argparse.Namespace, spec: Spec, params: tuple[tuple[str, ParamValue], ...], err: TextIO
 ) -> Loaded | None:
     """The spec loaded again with the parameters a trace file names (those the spec
     still declares)."""
     declared = dict(spec.params)
-    wanted = [f"{k}={v}" for k, v in params if k in declared]
+    wanted = [f"{k}={param_text(v)}" for k, v in params if k in declared]
     return load(argparse.Namespace(**{**vars(args), "param": wanted}), err)
 
 
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print_diagnostics(e.diagnostics, {}, err)
         return ExitCode.USAGE
     if meta.params and dict(meta.params) != dict(spec.params):
-        shown = " ".join(f"--param {k}={v}" for k, v in meta.params)
+        shown = " ".join(f"--param {k}={param_text(v)}" for k, v in meta.params)
         if args.param or args.pages is not None:
             print(
                 f"note: {args.trace} was written with other spec parameters; to replay it "

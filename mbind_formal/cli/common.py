@@ -20,7 +20,7 @@ from typing import TextIO
 from mbind_formal.children import Interrupted
 from mbind_formal.diagnostics import Diagnostic, did_you_mean, has_errors, render_all
 from mbind_formal.engines.base import Budget
-from mbind_formal.ir.model import Claim, Scenario, Spec
+from mbind_formal.ir.model import Claim, ParamValue, Scenario, Spec
 
 
 class ExitCode(enum.IntEnum):
@@ -261,9 +261,10 @@ def usage_error(err: TextIO, message: str, hint: str | None = None) -> int:
     return ExitCode.USAGE
 
 
-def parse_params(args: argparse.Namespace, err: TextIO) -> dict[str, int] | None:
-    """`--pages N` and `--param NAME=VALUE` as a dict, or None after printing an error."""
-    params: dict[str, int] = {}
+def parse_params(args: argparse.Namespace, err: TextIO) -> dict[str, ParamValue] | None:
+    """`--pages N` and `--param NAME=VALUE` as a dict, or None after printing an error.
+    A value is an integer, `true`/`false`, or an enum value's name (the spec checks it)."""
+    params: dict[str, ParamValue] = {}
     for item in args.param:
         name, sep, value = item.partition("=")
         if not sep or not name.isidentifier():
@@ -271,15 +272,24 @@ def parse_params(args: argparse.Namespace, err: TextIO) -> dict[str, int] | None
                 err, f"bad --param '{item}'", "write --param NAME=VALUE, e.g. --param pages=3"
             )
             return None
+        if value in ("true", "false"):
+            params[name] = value == "true"
+            continue
+        if value.isidentifier() and value.isascii():
+            params[name] = value
+            continue
         try:
             params[name] = int(value)
         except ValueError:
-            usage_error(err, f"--param {name} needs an integer, got '{value}'")
+            usage_error(
+                err,
+                f"--param {name} needs an integer, true, false or an enum value, got '{value}'",
+            )
             return None
     if args.pages is not None:
         params["pages"] = args.pages
     for name, value in params.items():
-        if not 0 <= value <= MAX_PARAM:
+        if isinstance(value, int) and not isinstance(value, bool) and not 0 <= value <= MAX_PARAM:
             usage_error(
                 err,
                 f"parameter {name}={value} is out of range",
@@ -311,7 +321,7 @@ def spec_for_scenario(
     args: argparse.Namespace,
     loaded: Loaded,
     scenario: Scenario,
-    cache: dict[tuple[tuple[str, int], ...], Spec],
+    cache: dict[tuple[tuple[str, ParamValue], ...], Spec],
     err: TextIO,
 ) -> Spec | None:
     """The spec loaded with a scenario's `with` parameters over the command line's ones."""

@@ -39,6 +39,7 @@ from mbind_formal.cli.render import progress_bar
 from mbind_formal.cli.wire import decode_as, encode
 from mbind_formal.cli.worker import MARK
 from mbind_formal.engines.base import Budget
+from mbind_formal.ir.model import ParamValue
 from mbind_formal.verdicts import Cell
 
 _GRACE_S = 2.0  # SIGTERM to SIGKILL
@@ -51,7 +52,7 @@ class WorkerOptions:
     """How a worker loads the spec: as the CLI did."""
 
     spec: str
-    params: dict[str, int]
+    params: dict[str, ParamValue]
     allow_outside: bool
 
 

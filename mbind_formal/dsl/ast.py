@@ -49,6 +49,9 @@ class BinaryOp(enum.Enum):
     NOT_IN = "not in"
     ADD = "+"
     SUB = "-"
+    MUL = "*"
+    DIV = "/"
+    MOD = "%"
 
 
 class QuantKind(enum.Enum):
@@ -281,6 +284,7 @@ class AssignStmt:
     op: AssignOp
     value: Expr
     span: Span | None = field(default=None, compare=False)
+    every: bool = False  # `Coll.field = all value;`: the field of every element
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -378,6 +382,24 @@ class MacroCallStmt:
     span: Span | None = field(default=None, compare=False)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallStmt:
+    """`call name(args);` or `target = call name(args);`: a procedure call (PlusCal)."""
+
+    name: str
+    args: tuple[Expr, ...]
+    target: LValue | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReturnStmt:
+    """`return [value];`: back from a procedure to the label after its call."""
+
+    value: Expr | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
 Stmt = (
     LabeledStmt
     | AssignStmt
@@ -394,6 +416,8 @@ Stmt = (
     | DoneStmt
     | SkipStmt
     | MacroCallStmt
+    | CallStmt
+    | ReturnStmt
 )
 Block = tuple[Stmt, ...]
 
@@ -525,6 +549,19 @@ class MacroDecl:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ProcDecl:
+    """`procedure name(p: T, ...) [: R] { locals body }`: a procedure with labels inside,
+    entered by `call` and left by `return` (PlusCal); `lower.procs` expands it."""
+
+    name: str
+    params: tuple[DefParam, ...]
+    locals: tuple[VarDecl, ...]
+    body: Block
+    result: TypeExpr | None = None
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ActorDecl:
     """`actor name[instances] { locals body }`.
 
@@ -640,6 +677,7 @@ Item = (
     | ScenarioDecl
     | AllowDeadlock
     | FairnessDecl
+    | ProcDecl
 )
 
 

@@ -304,6 +304,24 @@ class _Builder:
             span=span,
         )
 
+    def r_proc_decl(self, span: Span | None, c: list[object]) -> ast.ProcDecl:
+        params: list[ast.DefParam] = []
+        i = 2 if c[1] is None else 1  # `[params]` left out is one placeholder
+        while i < len(c) and isinstance(c[i], ast.DefParam):
+            params.append(c[i])  # type: ignore[arg-type]
+            i += 1
+        result = None if c[i] is None else _t(c[i])
+        rest = c[i + 1 :]
+        n_locals = sum(1 for x in rest if isinstance(x, ast.VarDecl))
+        return ast.ProcDecl(
+            name=_s(c[0]),
+            params=tuple(params),
+            locals=_var_decls(rest[:n_locals]),
+            body=_stmts(rest[n_locals:]),
+            result=result,
+            span=span,
+        )
+
     def r_variant(self, span: Span | None, c: list[object]) -> ast.VariantDecl:
         items: list[ast.VariantItem] = []
         for x in c[2:]:
@@ -414,6 +432,11 @@ class _Builder:
         op = _ASSIGN[_s(c[1])]
         return ast.AssignStmt(target=_lv(c[0]), op=op, value=_e(c[2]), span=span)
 
+    def r_assign_all(self, span: Span | None, c: list[object]) -> ast.AssignStmt:
+        return ast.AssignStmt(
+            target=_lv(c[0]), op=ast.AssignOp.SET, value=_e(c[1]), every=True, span=span
+        )
+
     def r_assign_op(self, span: Span | None, c: list[object]) -> Token:
         token = c[0]
         assert isinstance(token, Token)
@@ -460,6 +483,15 @@ class _Builder:
 
     def r_macro_call(self, span: Span | None, c: list[object]) -> ast.MacroCallStmt:
         return ast.MacroCallStmt(name=_s(c[0]), args=_exprs(c[1:]), span=span)
+
+    def r_call_stmt(self, span: Span | None, c: list[object]) -> ast.CallStmt:
+        return ast.CallStmt(name=_s(c[0]), args=_exprs(c[1:]), span=span)
+
+    def r_call_assign(self, span: Span | None, c: list[object]) -> ast.CallStmt:
+        return ast.CallStmt(name=_s(c[1]), args=_exprs(c[2:]), target=_lv(c[0]), span=span)
+
+    def r_return_stmt(self, span: Span | None, c: list[object]) -> ast.ReturnStmt:
+        return ast.ReturnStmt(value=_opt_e(c[0]) if c else None, span=span)
 
     # ------------------------------------------------------------------ types
 

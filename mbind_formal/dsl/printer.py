@@ -50,9 +50,22 @@ def key(span: Span | None) -> Key | None:
 
 # Binding strength, loosest first; a sub-expression printed in a slot that needs a
 # tighter level than its own gets parentheses.
-QUANT, COND, IMPLIES, OR, AND, BITOR, BITAND, EQUALITY, RELATION, SUM, UNARY, POSTFIX, ATOM = range(
-    13
-)
+(
+    QUANT,
+    COND,
+    IMPLIES,
+    OR,
+    AND,
+    BITOR,
+    BITAND,
+    EQUALITY,
+    RELATION,
+    SUM,
+    PRODUCT,
+    UNARY,
+    POSTFIX,
+    ATOM,
+) = range(14)
 
 _LEVEL: dict[ast.BinaryOp, int] = {
     ast.BinaryOp.IMPLIES: IMPLIES,
@@ -71,6 +84,9 @@ _LEVEL: dict[ast.BinaryOp, int] = {
     ast.BinaryOp.NOT_IN: RELATION,
     ast.BinaryOp.ADD: SUM,
     ast.BinaryOp.SUB: SUM,
+    ast.BinaryOp.MUL: PRODUCT,
+    ast.BinaryOp.DIV: PRODUCT,
+    ast.BinaryOp.MOD: PRODUCT,
 }
 
 
@@ -352,8 +368,8 @@ class _Printer:
         match s:
             case ast.LabeledStmt(label=label, stmt=stmt):
                 return f"{label}:\n{INDENT * (depth + 1)}{self.stmt(stmt, depth + 1)}"
-            case ast.AssignStmt(target=target, op=op, value=value):
-                lhs = f"{print_expr(target)} {op.value} "
+            case ast.AssignStmt(target=target, op=op, value=value, every=every):
+                lhs = f"{print_expr(target)} {op.value} " + ("all " if every else "")
                 return f"{lhs}{self.cond(value, col + len(lhs), depth)};"
             case ast.IncDecStmt(target=target, op=op):
                 return f"{print_expr(target)}{op.value};"
@@ -399,6 +415,11 @@ class _Printer:
                 return "skip;"
             case ast.MacroCallStmt(name=name, args=args):
                 return f"{name}({_args(args)});"
+            case ast.CallStmt(name=name, args=args, target=target):
+                into = "" if target is None else f"{print_expr(target, POSTFIX)} = "
+                return f"{into}call {name}({_args(args)});"
+            case ast.ReturnStmt(value=value):
+                return "return;" if value is None else f"return {print_expr(value)};"
             case _:
                 assert_never(s)
 
@@ -473,6 +494,14 @@ class _Printer:
                     lines.append("")
                 lines.extend(self.stmt_lines(body, depth + 1))
                 return f"actor {name}{count} {self.body(lines, depth, k)}"
+            case ast.ProcDecl(name=name, params=params, result=result, locals=locals_, body=body):
+                ps = ", ".join(f"{p.name}: {print_type(p.type)}" for p in params)
+                ret = "" if result is None else f": {print_type(result)}"
+                lines = self.fields(locals_, depth)
+                if locals_ and body:
+                    lines.append("")
+                lines.extend(self.stmt_lines(body, depth + 1))
+                return f"procedure {name}({ps}){ret} {self.body(lines, depth, k)}"
             case ast.VariantDecl(name=name, extends=extends, items=items):
                 base = "" if extends is None else f" extends {_quote(extends)}"
                 pad = INDENT * (depth + 1)

@@ -24,6 +24,7 @@ from mbind_formal.diagnostics import Diagnostic, Related, Span
 
 STMT_KEYWORDS = frozenset(
     {"if", "either", "await", "pick", "for", "while", "break", "continue", "goto", "done", "skip"}
+    | {"call", "return"}
 )
 ITEM_KEYWORDS = frozenset(
     {
@@ -46,6 +47,7 @@ ITEM_KEYWORDS = frozenset(
         "allow",
         "fair",
         "strong",
+        "procedure",
     }
 )
 CLAIM_KEYWORDS = frozenset({"assume", "always", "final", "reachable", "eventually"})
@@ -59,6 +61,7 @@ EXPR_START = frozenset(
 TYPE_START = frozenset({"bool", "set"}) | EXPR_START
 OPERATORS = frozenset(
     {"=>", "~>", "||", "&&", "|", "&", "==", "!=", "<", "<=", ">", ">=", "in", "not", "+", "-"}
+    | {"*", "/", "%"}
     | {".", "[", "@", "(", "?", ".."}
 )
 ASSIGN_OPERATORS = frozenset({"=", "+=", "-=", "|=", "&=", "++", "--"})
@@ -171,6 +174,9 @@ def token_error(
 ) -> Diagnostic:
     """MBF101 (or MBF104 for a construct in the wrong place) at the offending token."""
     token: Token = err.token
+    marker = _comment_marker(token, text, filename)
+    if marker is not None:
+        return marker
     # lark's `err.expected` is the LALR lookahead set of the failing state, merged across
     # contexts; asking the parser which tokens it would really accept is exact.
     expected = _values(lark, interactive.accepts())
@@ -287,6 +293,18 @@ def _hint(
     return None
 
 
+def _comment_marker(token: Token, text: str, filename: str) -> Diagnostic | None:
+    """`/*` that never closes, or `*/` outside a comment: since `*` and `/` are operators
+    they lex as tokens, and the parser fails on one of them (or on the one after)."""
+    if token.type not in ("SLASH", "STAR"):
+        return None
+    pos, line, col = token.start_pos or 0, token.line or 1, token.column or 1
+    for at in (pos, pos - 1):
+        if at >= 0 and text.startswith(("/*", "*/"), at):
+            return comment_diagnostic(text, at, line, col - (pos - at), filename)
+    return None
+
+
 def _nested_comment_hint(token: Token, text: str) -> str | None:
     """`/* a /* b */ c */`: the error comes right after the first `*/`."""
     start = token.start_pos or 0
@@ -321,11 +339,10 @@ def _repairs(lark: Lark, interactive: Any, value: str, token: Token) -> bool:
 # --------------------------------------------------------------------------- characters
 
 
-def character_error(err: UnexpectedCharacters, text: str, filename: str) -> Diagnostic:
-    """MBF102 for a character no token starts with; MBF103 for unterminated comments/strings."""
-    pos: int = getattr(err, "pos_in_stream", None) or 0  # lark types it as None
-    char = text[pos] if 0 <= pos < len(text) else ""
-    line, col = err.line, err.column
+def comment_diagnostic(
+    text: str, pos: int, line: int, col: int, filename: str
+) -> Diagnostic | None:
+    """MBF103 for a `/*` at `pos` that never closes, MBF102 for a `*/` outside a comment."""
     if text.startswith("/*", pos):
         return Diagnostic(
             code="MBF103",
@@ -333,6 +350,24 @@ def character_error(err: UnexpectedCharacters, text: str, filename: str) -> Diag
             message="unexpected end of file: unterminated comment ('/*' is never closed)",
             hint="a block comment ends with '*/' (comments do not nest)",
         )
+    if text.startswith("*/", pos):
+        return Diagnostic(
+            code="MBF102",
+            span=_point(filename, line, col),
+            message="unexpected '*/' outside a comment",
+            hint="block comments do not nest: the first '*/' closes the comment",
+        )
+    return None
+
+
+def character_error(err: UnexpectedCharacters, text: str, filename: str) -> Diagnostic:
+    """MBF102 for a character no token starts with; MBF103 for unterminated comments/strings."""
+    pos: int = getattr(err, "pos_in_stream", None) or 0  # lark types it as None
+    char = text[pos] if 0 <= pos < len(text) else ""
+    line, col = err.line, err.column
+    comment = comment_diagnostic(text, pos, line, col, filename)
+    if comment is not None:
+        return comment
     if char == '"':
         end = text.find("\n", pos)
         width = (len(text) if end < 0 else end) - pos
@@ -344,17 +379,14 @@ def character_error(err: UnexpectedCharacters, text: str, filename: str) -> Diag
         )
     message = f"unexpected character {char!r}"
     hint: str | None = None
-    if text.startswith("*/", pos):
-        message = "unexpected '*/' outside a comment"
-        hint = "block comments do not nest: the first '*/' closes the comment"
-    elif char == "\x00":
+    if char == "\x00":
         message += " (NUL)"
         hint = "this looks like a binary file, not a spec"
     elif char == "#":
         hint = "comments are '// ...' or '/* ... */'; there is no preprocessor"
     elif char == "'":
         hint = "strings use double quotes"
-    elif char in "*/%^":
+    elif char == "^":
         hint = f"'{char}' is not an operator of the spec language"
     elif not char.isascii():
         hint = "only ASCII characters are allowed outside comments"

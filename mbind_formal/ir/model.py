@@ -81,6 +81,7 @@ class UnOp(enum.Enum):
     NONEMPTY = "nonempty"  # set -> bool (C truthiness of a flag mask)
     NEXT = "next"  # element -> the next element of an ordered collection
     COMPL = "~"  # set -> its complement within the enum
+    CARD = "card"  # set -> its number of values (TLA+ Cardinality)
 
 
 class BinOp(enum.Enum):
@@ -98,6 +99,9 @@ class BinOp(enum.Enum):
     IN = "in"  # enum value in a set
     UNION = "|"  # sets
     INTER = "&"  # sets
+    MUL = "*"
+    DIV = "/"  # NOTE(division): floor division by a positive divisor, as TLA+ \div
+    MOD = "%"  # the remainder of DIV, in 0..divisor-1, as TLA+ %
 
 
 class Quantifier(enum.Enum):
@@ -109,12 +113,14 @@ class Quantifier(enum.Enum):
 class BoolLit:
     value: bool
     span: Span | None = field(default=None, compare=False)
+    param: str | None = field(default=None, compare=False)  # NOTE(constants)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IntLit:
     value: int
     span: Span | None = field(default=None, compare=False)
+    param: str | None = field(default=None, compare=False)  # NOTE(constants)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -122,6 +128,7 @@ class EnumLit:
     enum: EnumType
     value: str
     span: Span | None = field(default=None, compare=False)
+    param: str | None = field(default=None, compare=False)  # NOTE(constants)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,11 +140,14 @@ class SetLit:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ElemLit:
-    """A specific element `Coll[i]` (breaks symmetry of `Coll`)."""
+    """A specific element `Coll[i]` (breaks symmetry of `Coll`, unless `every`)."""
 
     collection: str
     index: int
     span: Span | None = field(default=None, compare=False)
+    # NOTE(every element): one of the stores of `C.f = all e`, which treat all elements
+    # alike, so they neither break symmetry nor need an ordered TLA+ representation.
+    every: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -478,6 +488,11 @@ class Model:
     fairness: tuple[Fairness, ...] = ()  # NOTE(liveness): assumed by every temporal claim
     # the root spec file's leading comment, line by line (emitted module headers repeat it)
     doc: tuple[str, ...] = field(default=(), compare=False)
+    # NOTE(constants): the parameters every use of which is a literal marked with its
+    # name (none sizes a collection, bounds a type or was folded into a constant), with
+    # their values: TLA+ emits them as CONSTANTS set in the .cfg. Engines read the
+    # literals and never this field.
+    constants: tuple[tuple[str, Expr], ...] = field(default=(), compare=False)
 
     def collection(self, name: str) -> Collection:
         for c in self.collections:
@@ -502,6 +517,16 @@ class Model:
             if v.name == name:
                 return v
         raise KeyError(name)
+
+
+ParamValue = int | bool | str  # an integer, a bool, or the name of an enum value
+
+
+def param_text(v: ParamValue) -> str:
+    """A parameter value as the spec language writes it."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
 
 
 class ClaimKind(enum.Enum):
@@ -598,7 +623,7 @@ class Spec:
     models: tuple[Model, ...]
     claims: tuple[Claim, ...] = ()
     scenarios: tuple[Scenario, ...] = ()
-    params: tuple[tuple[str, int], ...] = ()  # the values this Spec was built with
+    params: tuple[tuple[str, ParamValue], ...] = ()  # the values this Spec was built with
     source: str = ""
 
     @property

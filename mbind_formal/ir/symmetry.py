@@ -52,7 +52,7 @@ class Breaker:
 
 def _expr_breakers(e: Expr, env: TypeEnv) -> Iterator[Breaker]:
     match e:
-        case ElemLit(collection=c, index=i):
+        case ElemLit(collection=c, index=i, every=False):
             yield Breaker(c, e.span, f"element literal {c}[{i}]")
         case Binary(op=op, left=left) if op in _ORDER:
             oc = element_collection(left, env)

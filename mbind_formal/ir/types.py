@@ -53,15 +53,48 @@ class TypeEnv:
     bound: tuple[tuple[str, Type], ...] = ()  # innermost last
     self_type: Type | None = None  # `self` of a collection field's init
     _cache: dict[str, Type] = field(default_factory=dict, compare=False)
+    # NOTE(narrowing): optional-element variables known not to be `none` here (after
+    # `x != none` in an if, await, where, &&, => or ?:); `x.f` needs no pick for them.
+    nonnone: frozenset[Expr] = frozenset()
 
     def bind(self, name: str, t: Type) -> TypeEnv:
-        return replace(self, bound=(*self.bound, (name, t)))
+        inner = Bound(name=name)  # a new binder hides what was known of the old one
+        return replace(self, bound=(*self.bound, (name, t)), nonnone=self.nonnone - {inner})
 
     def lookup_bound(self, name: str) -> Type | None:
         for n, t in reversed(self.bound):
             if n == name:
                 return t
         return None
+
+    def narrow(self, known: frozenset[Expr]) -> TypeEnv:
+        return replace(self, nonnone=self.nonnone | known) if known else self
+
+    def forget(self, var: Expr) -> TypeEnv:
+        """After a store to `var`: nothing is known of it any more."""
+        return replace(self, nonnone=self.nonnone - {var}) if var in self.nonnone else self
+
+
+def not_none(cond: Expr, holds: bool = True) -> frozenset[Expr]:
+    """The variables `cond` shows are not `none` when it evaluates to `holds`
+    (NOTE(narrowing)): `x != none`, `!(x == none)`, and conjunctions (disjunctions when
+    it is false) of such tests."""
+    test, junction = (BinOp.NE, BinOp.AND) if holds else (BinOp.EQ, BinOp.OR)
+    match cond:
+        case Binary(op=op, left=a, right=b) if op is test:
+            if isinstance(b, NoneLit) and isinstance(a, LocalVar | GlobalVar | Bound):
+                return frozenset({a})
+            if isinstance(a, NoneLit) and isinstance(b, LocalVar | GlobalVar | Bound):
+                return frozenset({b})
+            return frozenset()
+        case Binary(op=op, left=a, right=b) if op is junction:
+            return not_none(a, holds) | not_none(b, holds)
+        case Binary(op=BinOp.IMPLIES, left=a, right=b) if not holds:
+            return not_none(a, True) | not_none(b, False)
+        case Unary(op=UnOp.NOT, arg=a):
+            return not_none(a, not holds)
+        case _:
+            return frozenset()
 
 
 def is_int(t: Type | None) -> bool:
@@ -158,6 +191,10 @@ def infer(e: Expr, env: TypeEnv) -> Type | None:
                     return BOOL if isinstance(t, SetType) else None
                 case UnOp.COMPL:
                     return t if isinstance(t, SetType) else None
+                case UnOp.CARD:
+                    if not isinstance(t, SetType):
+                        return None
+                    return RangeType(lo=0, hi=len(t.enum.values))
                 case UnOp.NEXT:  # the element after the last one is `none`
                     return (
                         IndexType(t.collection, optional=True) if isinstance(t, IndexType) else None
@@ -173,7 +210,7 @@ def infer(e: Expr, env: TypeEnv) -> Type | None:
                 case BinOp.LT | BinOp.LE | BinOp.GT | BinOp.GE:
                     ordered = is_int(lt) or isinstance(lt, IndexType)
                     return BOOL if ordered and same_kind(lt, rt) else None
-                case BinOp.ADD | BinOp.SUB:
+                case BinOp.ADD | BinOp.SUB | BinOp.MUL | BinOp.DIV | BinOp.MOD:
                     return INT if is_int(lt) and is_int(rt) else None
                 case BinOp.IN:
                     ok = isinstance(rt, SetType) and isinstance(lt, EnumType) and rt.enum == lt
@@ -208,4 +245,13 @@ def element_collection(e: Expr, env: TypeEnv) -> str | None:
     return t.collection if isinstance(t, IndexType) else None
 
 
-__all__ = ("INT", "EnumType", "TypeEnv", "element_collection", "infer", "join", "same_kind")
+__all__ = (
+    "INT",
+    "EnumType",
+    "TypeEnv",
+    "element_collection",
+    "infer",
+    "join",
+    "not_none",
+    "same_kind",
+)

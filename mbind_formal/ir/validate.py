@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from typing import assert_never
 
 from mbind_formal.diagnostics import Diagnostic, Related, Severity, Span, did_you_mean
 from mbind_formal.ir.confusables import Named, confusable_names
@@ -59,7 +60,7 @@ from mbind_formal.ir.model import (
 )
 from mbind_formal.ir.resolve import terminates
 from mbind_formal.ir.symmetry import breakers
-from mbind_formal.ir.types import TypeEnv
+from mbind_formal.ir.types import TypeEnv, not_none
 from mbind_formal.ir.validate_expr import ExprChecker
 from mbind_formal.ir.walk import children, stmt_exprs, stmts, subexprs, var_init_exprs
 
@@ -123,12 +124,13 @@ class _Checker(ExprChecker):
                 return False
         return True
 
-    def block(self, block: Block, env: TypeEnv, actor: Actor) -> None:
+    def block(self, block: Block, env: TypeEnv, actor: Actor) -> TypeEnv | None:
+        """Check `block`; what is known after it (NOTE(narrowing)), None if it ends the
+        step on every path."""
+        after: TypeEnv | None = env
         for i, s in enumerate(block):
-            self.stmt(s, env, actor)
-            if isinstance(s, Goto | Done) or (
-                isinstance(s, If | Either | Pick) and terminates((s,))
-            ):
+            after = self.stmt(s, env, actor)
+            if after is None or isinstance(s, Goto | Done) or terminates((s,)):
                 if i + 1 < len(block):
                     nxt = block[i + 1]
                     self.error(
@@ -136,26 +138,38 @@ class _Checker(ExprChecker):
                         "unreachable statement: the step already ended (goto/done)",
                         nxt.span or s.span,
                     )
-                return
+                return None
+            env = after
+        return env
 
-    def stmt(self, s: Stmt, env: TypeEnv, actor: Actor) -> None:
+    def stmt(self, s: Stmt, env: TypeEnv, actor: Actor) -> TypeEnv | None:
+        """Check `s` in `env`; the environment after it (None: the step ended)."""
         match s:
             case Assign(target=t, value=v):
                 self.assign(s, t, v, env)
+                return env.forget(t)
             case If(cond=c, then=t, orelse=o):
                 self.cond(c, env, "an if condition")
-                self.block(t, env, actor)
-                self.block(o, env, actor)
+                then = self.block(t, env.narrow(not_none(c)), actor)
+                orelse = self.block(o, env.narrow(not_none(c, False)), actor)
+                if then is None or orelse is None:
+                    return then or orelse
+                return replace(env, nonnone=then.nonnone & orelse.nonnone)
             case Either(branches=bs):
-                for b in bs:
-                    self.block(b, env, actor)
+                ends = [self.block(b, env, actor) for b in bs]
+                live = [e for e in ends if e is not None]
+                if not live:
+                    return None
+                return replace(env, nonnone=frozenset.intersection(*(e.nonnone for e in live)))
             case Await(cond=c):
                 self.cond(c, env, "an await condition")
+                return env.narrow(not_none(c))
             case Pick(var=v, domain=d, cond=c, body=body):
                 if self.type_ok(d, s.span):
                     inner = env.bind(v, d)
                     self.cond(c, inner, "a pick condition")
-                    self.block(body, inner, actor)
+                    self.block(body, inner.narrow(not_none(c)), actor)
+                return None if terminates((s,)) else env  # its body is the rest of the step
             case Goto(label=lab):
                 if lab not in actor.labels:
                     self.error(
@@ -164,14 +178,18 @@ class _Checker(ExprChecker):
                         s.span,
                         did_you_mean(lab, actor.labels),
                     )
+                return None
             case Done():
-                pass
+                return None
+            case _:
+                assert_never(s)
 
     def assign(self, s: Assign, t: Expr, v: Expr, env: TypeEnv) -> None:
         if not isinstance(t, GlobalVar | LocalVar | Field):
             self.error("MBF303", "only variables and fields can be assigned", s.span)
             return
-        tt, vt = self.expr(t, env), self.expr(v, env)
+        tt = self.field_type(t, env, write=True) if isinstance(t, Field) else self.expr(t, env)
+        vt = self.expr(v, env)
         decl = self.var_decl(t, env)
         if decl is not None and decl.const:
             self.error(
@@ -389,7 +407,7 @@ class _Checker(ExprChecker):
                 and isinstance(e.right, ElemLit)
             ):
                 return
-            if isinstance(e, ElemLit):
+            if isinstance(e, ElemLit) and not e.every:  # NOTE(every element)
                 out.append((e, where))
             for ch in children(e):
                 scan(ch, cursors, where)
@@ -568,6 +586,8 @@ def validate(spec: Spec) -> tuple[Diagnostic, ...]:
         ck = _Checker(spec.models[0])
         ck.unique("claim", ((c.name, c.span) for c in spec.claims))
         ck.unique("scenario", ((s.name, s.span) for s in spec.scenarios))
+        base = spec.models[0]
+        example = next((f"{a.name}@{a.labels[-1]}" for a in base.actors if a.labels), "x == 1")
         for c in spec.claims:
             if not c.witnesses:
                 ck.diags.append(
@@ -577,7 +597,7 @@ def validate(spec: Spec) -> tuple[Diagnostic, ...]:
                         message=f"claim {c.name} has no 'reachable' witness, so a vacuous "
                         "pass cannot be told from a real one",
                         span=c.span,
-                        hint="add e.g. 'reachable mbind@walk;' for a state the claim is about",
+                        hint=f"add e.g. 'reachable {example};' for a state the claim is about",
                     )
                 )
         params = [n for n, _ in spec.params]

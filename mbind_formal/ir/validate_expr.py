@@ -45,7 +45,7 @@ from mbind_formal.ir.model import (
     UnOp,
     Var,
 )
-from mbind_formal.ir.types import INT, TypeEnv, join, same_kind
+from mbind_formal.ir.types import INT, TypeEnv, join, not_none, same_kind
 
 __all__ = (
     "ExprChecker",
@@ -269,7 +269,8 @@ class ExprChecker:
                 return self.binary(e, env)
             case Ite(cond=c, then=t, orelse=o):
                 self.cond(c, env, "the condition of '?:'")
-                tt, ot = self.expr(t, env), self.expr(o, env)
+                tt = self.expr(t, env.narrow(not_none(c)))
+                ot = self.expr(o, env.narrow(not_none(c, False)))
                 if tt is None or ot is None:
                     return None
                 j = join(tt, ot)
@@ -303,7 +304,7 @@ class ExprChecker:
         self.error("MBF201", f"unknown name '{e.name}'", e.span, did_you_mean(e.name, known))
         return None
 
-    def field_type(self, e: Field, env: TypeEnv) -> Type | None:
+    def field_type(self, e: Field, env: TypeEnv, write: bool = False) -> Type | None:
         it = self.expr(e.index, env)
         if self.coll(e.collection, e.span) is None:
             return None
@@ -325,13 +326,21 @@ class ExprChecker:
                 f"'.{e.name}' needs an element of {e.collection}, got {show_type(it)}",
                 e.span,
             )
-        elif it.optional:
+        elif it.optional and e.index not in env.nonnone:
+            how = "written" if write else "read"
+            if isinstance(e.index, LocalVar | GlobalVar | Bound):
+                hint = (
+                    f"test '{e.index.name} != none' first, in an if, await or where "
+                    "condition of this step (or before && / =>), or pick a "
+                    f"{e.collection}"
+                )
+            else:
+                hint = f"store it in a variable and test that for none, or pick a {e.collection}"
             self.error(
                 "MBF306",
-                f"'.{e.name}' is read through a {show_type(it)}, which may be none",
+                f"'.{e.name}' is {how} through a {show_type(it)}, which may be none",
                 e.span,
-                f"use a non-optional {e.collection} (pick one, or test '!= none' "
-                f"and read the field from a {e.collection} variable)",
+                hint,
             )
         return v.type
 
@@ -368,6 +377,7 @@ class ExprChecker:
             UnOp.NEG: "an int",
             UnOp.NONEMPTY: "a set",
             UnOp.COMPL: "a set",
+            UnOp.CARD: "a set",
             UnOp.NEXT: "an element",
         }[e.op]
         match e.op:
@@ -379,13 +389,25 @@ class ExprChecker:
                 return BOOL
             case UnOp.COMPL if isinstance(t, SetType):
                 return t
+            case UnOp.CARD if isinstance(t, SetType):
+                return RangeType(lo=0, hi=len(t.enum.values))
             case UnOp.NEXT if isinstance(t, IndexType) and not t.optional:
                 return IndexType(t.collection)
         self.error("MBF306", f"'{e.op.value}' needs {want}, got {show_type(t)}", e.span)
         return None
 
     def binary(self, e: Binary, env: TypeEnv) -> Type | None:
-        lt, rt = self.expr(e.left, env), self.expr(e.right, env)
+        lt = self.expr(e.left, env)
+        # NOTE(narrowing): the right operand of && and => is evaluated only when the
+        # left one holds, that of || only when it does not (every engine and TLC agree).
+        match e.op:
+            case BinOp.AND | BinOp.IMPLIES:
+                renv = env.narrow(not_none(e.left))
+            case BinOp.OR:
+                renv = env.narrow(not_none(e.left, False))
+            case _:
+                renv = env
+        rt = self.expr(e.right, renv)
         if lt is None or rt is None:
             return None
         op = e.op
@@ -408,12 +430,32 @@ class ExprChecker:
                     f"{sym} orders ints or elements, not {show_type(lt)} and {show_type(rt)}",
                     e.span,
                 )
-            case BinOp.ADD | BinOp.SUB:
+            case BinOp.ADD | BinOp.SUB | BinOp.MUL:
                 if isinstance(lt, RangeType) and isinstance(rt, RangeType):
                     return INT
                 self.error(
                     "MBF306", f"{sym} needs ints, got {show_type(lt)} and {show_type(rt)}", e.span
                 )
+            case BinOp.DIV | BinOp.MOD:
+                if not (isinstance(lt, RangeType) and isinstance(rt, RangeType)):
+                    self.error(
+                        "MBF306",
+                        f"{sym} needs ints, got {show_type(lt)} and {show_type(rt)}",
+                        e.span,
+                    )
+                elif rt.lo < 1:
+                    # NOTE(division): a divisor is positive by its type, so `/` and `%`
+                    # are total and mean the same in every engine and in TLA+.
+                    self.error(
+                        "MBF306",
+                        f"the divisor of {sym} may be {rt.lo} (its type is {show_type(rt)}): "
+                        "a divisor must be positive",
+                        e.right.span or e.span,
+                        "divide by a literal or by a variable of a range starting at 1, "
+                        "e.g. `var n: 1..4`",
+                    )
+                else:
+                    return INT
             case BinOp.IN:
                 if isinstance(rt, SetType) and lt == rt.enum:
                     return BOOL

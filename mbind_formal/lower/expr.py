@@ -145,6 +145,7 @@ class Scope:
     model: Model  # provisional: every declaration visible here, steps not needed
     params: Mapping[str, int]
     aliases: Mapping[str, Type]
+    values: Mapping[str, Expr] = field(default_factory=dict)  # every param's literal
     macros: frozenset[str] = frozenset()
     actor: str | None = None
     bound: tuple[tuple[str, Binding], ...] = ()
@@ -181,7 +182,7 @@ class Scope:
         if self.actor is not None:
             names += [v.name for v in self.model.actor(self.actor).locals]
         names += [g.name for g in self.model.globals]
-        names += list(self.params)
+        names += list({**self.params, **self.values})
         names += [v for en in self.model.enums for v in en.values]
         return names
 
@@ -196,11 +197,51 @@ def const_value(e: ast.Expr, params: Mapping[str, int]) -> int | None:
         case ast.UnaryExpr(op=ast.UnaryOp.NEG, arg=a):
             neg = const_value(a, params)
             return None if neg is None else -neg
-        case ast.BinaryExpr(op=ast.BinaryOp.ADD | ast.BinaryOp.SUB as op, left=left, right=right):
+        case ast.BinaryExpr(op=op, left=left, right=right) if op in _ARITH:
             lv, rv = const_value(left, params), const_value(right, params)
             if lv is None or rv is None:
                 return None
-            return lv + rv if op is ast.BinaryOp.ADD else lv - rv
+            return fold(op, lv, rv)
+        case _:
+            return None
+
+
+def _param_names(e: ast.Expr, params: Mapping[str, int]) -> set[str]:
+    """The parameters a constant expression reads."""
+    match e:
+        case ast.NameRef(name=n):
+            return {n} if n in params else set()
+        case ast.UnaryExpr(arg=a):
+            return _param_names(a, params)
+        case ast.BinaryExpr(left=left, right=right):
+            return _param_names(left, params) | _param_names(right, params)
+        case _:
+            return set()
+
+
+_ARITH = {
+    ast.BinaryOp.ADD: BinOp.ADD,
+    ast.BinaryOp.SUB: BinOp.SUB,
+    ast.BinaryOp.MUL: BinOp.MUL,
+    ast.BinaryOp.DIV: BinOp.DIV,
+    ast.BinaryOp.MOD: BinOp.MOD,
+}
+
+
+def fold(op: ast.BinaryOp, a: int, b: int) -> int | None:
+    """`a op b` for constant operands; None for a division by a non-positive number
+    (left to the checker, which reports it at its place)."""
+    match op:
+        case ast.BinaryOp.ADD:
+            return a + b
+        case ast.BinaryOp.SUB:
+            return a - b
+        case ast.BinaryOp.MUL:
+            return a * b
+        case ast.BinaryOp.DIV:
+            return a // b if b > 0 else None  # NOTE(division): floor, as TLA+ \div
+        case ast.BinaryOp.MOD:
+            return a % b if b > 0 else None
         case _:
             return None
 
@@ -213,6 +254,9 @@ class ExprLowerer:
 
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
+        # NOTE(constants): parameters whose value went into a size, a type bound or a
+        # folded constant; those stay baked into the emitted TLA+.
+        self.baked: set[str] = set()
         # Placeholders returned after an error: expressions built on them stay quiet,
         # so one mistake is one diagnostic. (Identity, not equality: a real `false`
         # literal is not a placeholder.)
@@ -244,6 +288,7 @@ class ExprLowerer:
     # ------------------------------------------------------------------ constants, types
 
     def const(self, e: ast.Expr, scope: Scope, what: str) -> int | None:
+        self.baked.update(_param_names(e, scope.params))
         v = const_value(e, scope.params)
         if v is None:
             self.sink.error(
@@ -394,6 +439,8 @@ class ExprLowerer:
             return LocalVar(name=n, span=sp)
         if any(g.name == n for g in m.globals):
             return GlobalVar(name=n, span=sp)
+        if n in scope.values:
+            return replace(scope.values[n], span=sp)
         if n in scope.params:
             return IntLit(value=scope.params[n], span=sp)
         for en in m.enums:
@@ -468,7 +515,7 @@ class ExprLowerer:
                     f"read a local with {base.name}[i].name or test {base.name}[i]@label",
                 )
         return self.error(
-            scope, "MBF306", "only collections (Page[0]) and actors can be indexed", sp
+            scope, "MBF306", "only collections (Cpu[0]) and actors (worker[1]) can be indexed", sp
         )
 
     def actor_ref(self, base: ast.Expr, scope: Scope) -> tuple[str, Expr] | None:
@@ -510,6 +557,7 @@ class ExprLowerer:
         if a.self_collection is not None:
             k = const_value(idx, scope.params)
             if k is not None:
+                self.baked.update(_param_names(idx, scope.params))
                 return a.name, ElemLit(collection=a.self_collection, index=k, span=idx.span)
             return a.name, self.expr(idx, scope, IndexType(a.self_collection))
         return a.name, self.expr(idx, scope)
@@ -574,6 +622,16 @@ class ExprLowerer:
 
     def call(self, e: ast.CallExpr, scope: Scope) -> Expr:
         d = next((x for x in scope.model.defs if x.name == e.name), None)
+        if d is None and e.name in ("min", "max") and len(e.args) == 2:
+            # built-in `min(a, b)` / `max(a, b)` of ints (a definition of that name wins)
+            one, two = (self.expr(x, scope) for x in e.args)
+            op = BinOp.LE if e.name == "min" else BinOp.GE
+            test = Binary(op=op, left=one, right=two, span=e.span)
+            return Ite(cond=test, then=one, orelse=two, span=e.span)
+        if d is None and e.name == "card" and len(e.args) == 1:
+            # the built-in cardinality of a set (a definition named `card` wins)
+            x = self.expr(e.args[0], scope)
+            return Unary(op=UnOp.CARD, arg=to_set(x, self.type_of(x, scope)), span=e.span)
         if d is None:
             if e.name in scope.broken:
                 return self.placeholder(e.span)
@@ -604,6 +662,8 @@ class ExprLowerer:
             case ast.UnaryOp.NEG:
                 x = self.expr(arg, scope)
                 if isinstance(x, IntLit):
+                    if x.param is not None:
+                        self.baked.add(x.param)
                     return IntLit(value=-x.value, span=sp)
                 return Unary(op=UnOp.NEG, arg=x, span=sp)
             case ast.UnaryOp.COMPL:
@@ -641,25 +701,48 @@ class ExprLowerer:
                 return Binary(
                     op=BinOp.EQ if op is B.EQ else BinOp.NE, left=left, right=right, span=sp
                 )
+            case B.LE | B.GE if self.is_set(e.left, scope) or self.is_set(e.right, scope):
+                # `a <= b` on sets: a is a subset of b (nothing of a outside b)
+                small, big = (e.left, e.right) if op is B.LE else (e.right, e.left)
+                outside = self.difference(small, big, scope, sp)
+                return Unary(op=UnOp.NOT, arg=Unary(op=UnOp.NONEMPTY, arg=outside), span=sp)
             case B.LT | B.LE | B.GT | B.GE:
                 iop = {B.LT: BinOp.LT, B.LE: BinOp.LE, B.GT: BinOp.GT, B.GE: BinOp.GE}[op]
                 return Binary(
                     op=iop, left=self.expr(e.left, scope), right=self.expr(e.right, scope), span=sp
                 )
+            case B.SUB if self.is_set(e.left, scope):
+                return self.difference(e.left, e.right, scope, sp)
             case B.IN | B.NOT_IN:
                 left = self.expr(e.left, scope)
                 lt = self.type_of(left, scope)
                 right = self.expr(e.right, scope, SetType(lt) if isinstance(lt, EnumType) else None)
                 test = Binary(op=BinOp.IN, left=left, right=right, span=sp)
                 return test if op is B.IN else Unary(op=UnOp.NOT, arg=test, span=sp)
-            case B.ADD | B.SUB:
+            case B.ADD | B.SUB | B.MUL | B.DIV | B.MOD:
                 left, right = self.expr(e.left, scope), self.expr(e.right, scope)
                 if isinstance(left, IntLit) and isinstance(right, IntLit):
-                    v = left.value + right.value if op is B.ADD else left.value - right.value
-                    return IntLit(value=v, span=sp)
-                return Binary(
-                    op=BinOp.ADD if op is B.ADD else BinOp.SUB, left=left, right=right, span=sp
-                )
+                    v = fold(op, left.value, right.value)
+                    if v is not None:
+                        self.baked.update(x.param for x in (left, right) if x.param is not None)
+                        return IntLit(value=v, span=sp)
+                return Binary(op=_ARITH[op], left=left, right=right, span=sp)
+
+    def is_set(self, e: ast.Expr, scope: Scope) -> bool:
+        """Whether `e` is a set (so `-` is set difference and `<=` inclusion)."""
+        if isinstance(e, ast.SetLiteral):
+            return True
+        probe = ExprLowerer(Sink())  # typing only: its diagnostics are not reported
+        return isinstance(self.type_of(probe.expr(e, scope), scope), SetType)
+
+    def difference(self, a: ast.Expr, b: ast.Expr, scope: Scope, sp: Span | None) -> Expr:
+        """`a - b` on sets of one enum: `a & ~b` (an enum value stands for its singleton)."""
+        left, right = self.pair(a, b, scope)
+        lt, rt = self.type_of(left, scope), self.type_of(right, scope)
+        left, right = to_set(left, lt), to_set(right, rt)
+        return Binary(
+            op=BinOp.INTER, left=left, right=Unary(op=UnOp.COMPL, arg=right, span=sp), span=sp
+        )
 
     def pair(self, a: ast.Expr, b: ast.Expr, scope: Scope) -> tuple[Expr, Expr]:
         """Two compared operands: `none`/`{}` and enum-vs-set take the other side's type."""

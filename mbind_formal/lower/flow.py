@@ -55,12 +55,14 @@ from mbind_formal.ir.model import (
     IntLit,
     LocalVar,
     Pick,
+    SetType,
     Step,
     Stmt,
     Unary,
     UnOp,
 )
 from mbind_formal.ir.resolve import close_block
+from mbind_formal.ir.walk import subexprs
 from mbind_formal.lower.expr import (
     BoundName,
     ExprLowerer,
@@ -346,6 +348,8 @@ class FlowLowerer:
                         "move the label out of the if/either, or split the step before it",
                         frames=scope.frames,
                     )
+                case ast.AssignStmt(every=True):
+                    out += self.assign_all(s, scope)
                 case ast.AssignStmt() | ast.IncDecStmt():
                     a = self.assign(s, scope)
                     if a is not None:
@@ -416,6 +420,17 @@ class FlowLowerer:
                     pass
                 case ast.MacroCallStmt():
                     out += self.macro(s, scope, loops)
+                case ast.CallStmt() | ast.ReturnStmt():
+                    # `lower.procs` expands the calls of actor bodies; others remain
+                    word = "call" if isinstance(s, ast.CallStmt) else "return"
+                    self.sink.error(
+                        "MBF415",
+                        f"'{word}' stands in an actor's or a procedure's body, "
+                        "not in a macro or a variant's step override",
+                        s.span,
+                        "call the procedure from the actor's own steps",
+                        frames=scope.frames,
+                    )
             if ended and i + 1 < len(stmts):
                 self.sink.error(
                     "MBF402",
@@ -443,6 +458,10 @@ class FlowLowerer:
         match s.op:
             case ast.AssignOp.SET:
                 value = self.ex.expr(s.value, scope, tt)
+            case ast.AssignOp.SUB if isinstance(tt, SetType):  # `s -= t`: set difference
+                r = self.ex.expr(s.value, scope, tt)
+                compl = Unary(op=UnOp.COMPL, arg=to_set(r, self.ex.type_of(r, scope)), span=s.span)
+                value = Binary(op=BinOp.INTER, left=target, right=compl, span=s.span)
             case ast.AssignOp.ADD | ast.AssignOp.SUB:
                 op = BinOp.ADD if s.op is ast.AssignOp.ADD else BinOp.SUB
                 value = Binary(op=op, left=target, right=self.ex.expr(s.value, scope), span=s.span)
@@ -457,6 +476,61 @@ class FlowLowerer:
                     right = to_set(r, self.ex.type_of(r, scope))
                 value = Binary(op=op, left=target, right=right, span=s.span)
         return Assign(target=target, value=value, span=s.span)
+
+    def assign_all(self, s: ast.AssignStmt, scope: Scope) -> list[Stmt]:
+        """`C.f = all e;`: field `f` of every element of `C` (NOTE(every element))."""
+        t = s.target
+        m = scope.model
+        coll = None
+        base = t.base if isinstance(t, ast.MemberExpr) else None
+        if isinstance(base, ast.NameRef) and scope.lookup(base.name) is None:
+            coll = next((c for c in m.collections if c.name == base.name), None)
+        if coll is None or not isinstance(t, ast.MemberExpr):
+            self.sink.error(
+                "MBF303",
+                "'= all' sets a field of every element: its target is 'Collection.field'",
+                t.span or s.span,
+                "e.g. 'Slot.used = all false;'",
+                frames=scope.frames,
+            )
+            return []
+        decl = next((f for f in coll.fields if f.name == t.name), None)
+        if decl is None:
+            self.sink.error(
+                "MBF203",
+                f"{coll.name} has no field '{t.name}'",
+                t.span or s.span,
+                did_you_mean(t.name, [f.name for f in coll.fields]),
+                frames=scope.frames,
+            )
+            return []
+        value = self.ex.expr(s.value, scope, decl.type)
+        reads = [x for x in subexprs(value) if isinstance(x, Field) and x.collection == coll.name]
+        if any(x.name == t.name for x in reads):
+            self.sink.error(
+                "MBF303",
+                f"the value stored in every {coll.name}.{t.name} reads {coll.name}.{t.name}",
+                s.value.span or s.span,
+                "every element gets one value: compute it into a variable first",
+                frames=scope.frames,
+            )
+            return []
+        # NOTE(every element): one store per element, in order; the value reads no field
+        # being written, so the stores are independent. The element literals are marked
+        # `every`: all elements alike keep a symmetric collection symmetric.
+        return [
+            Assign(
+                target=Field(
+                    collection=coll.name,
+                    name=t.name,
+                    index=ElemLit(collection=coll.name, index=i, every=True, span=s.span),
+                    span=t.span,
+                ),
+                value=value,
+                span=s.span,
+            )
+            for i in range(coll.size)
+        ]
 
     def lvalue(self, e: ast.Expr, scope: Scope) -> LValue | None:
         sp = e.span

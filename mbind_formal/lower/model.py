@@ -21,10 +21,12 @@ from mbind_formal.dsl import ast
 from mbind_formal.ir.depth import MAX_EXPANDED_DEPTH, chain, def_depths, expanded_depth
 from mbind_formal.ir.model import (
     Actor,
+    BoolLit,
     BoolType,
     Collection,
     Def,
     ElemLit,
+    EnumLit,
     EnumType,
     Expr,
     IndexType,
@@ -32,8 +34,10 @@ from mbind_formal.ir.model import (
     InitAny,
     InitIn,
     InitValue,
+    IntLit,
     Model,
     Param,
+    ParamValue,
     Type,
     Var,
 )
@@ -67,13 +71,14 @@ class Version:
 class ModelLowering:
     """Lowers the base model; `lower.spec` extends it with variants, claims, scenarios."""
 
-    def __init__(self, name: str, source: str, requested: dict[str, int]) -> None:
+    def __init__(self, name: str, source: str, requested: dict[str, ParamValue]) -> None:
         self.sink = Sink()
         self.state_ok = False  # set once the state is declared (actor bodies come next)
         self.ex = ExprLowerer(self.sink)
         self.requested = requested
         self.b = SpecBuilder(name, source=source, params=requested)
-        self.params: dict[str, int] = {}
+        self.params: dict[str, int] = {}  # the integer ones (they may size the model)
+        self.values: dict[str, Expr] = {}  # every parameter as its marked literal
         self.aliases: dict[str, Type] = {}
         self.enums: list[EnumType] = []
         self.sizes: dict[str, int] = {}
@@ -120,11 +125,59 @@ class ModelLowering:
         return Scope(
             model=self.model(v),
             params=self.params,
+            values=self.values,
             aliases=self.aliases,
             macros=frozenset(v.macros),
             broken=frozenset(self.broken),
             **kw,  # type: ignore[arg-type]
         )
+
+    def declare_param(self, it: ast.ParamDecl, empty: Version) -> None:
+        """`param n = 3;` (an integer: may size the model), `= true` / `= false`, or an
+        enum value; each use is a literal marked with its name (NOTE(constants))."""
+        default: ParamValue
+        match it.value:
+            case ast.BoolLiteral(value=bv):
+                default = bv
+            case ast.NameRef(name=n) if any(n in en.values for en in self.enums):
+                default = n
+            case _:
+                v = self.ex.const(it.value, self.scope(empty), f"parameter '{it.name}'")
+                default = 0 if v is None else v
+        value = self.b.param(it.name, default, span=it.span)
+        match value:
+            case bool():
+                self.values[it.name] = BoolLit(value=value, param=it.name)
+            case str():
+                # the builder keeps the kind: a requested name stands for a default name
+                en = next(e for e in self.enums if str(default) in e.values)
+                if value not in en.values:
+                    self.error(
+                        "MBF208",
+                        f"parameter '{it.name}' is requested as '{value}', which is not a "
+                        f"value of enum '{en.name}'",
+                        it.value.span or it.span,
+                        did_you_mean(value, list(en.values))
+                        or f"give one of {', '.join(en.values)}",
+                    )
+                    return
+                self.values[it.name] = EnumLit(enum=en, value=value, param=it.name)
+            case int():
+                if not 0 <= value <= MAX_SIZE:
+                    given = "requested" if it.name in self.requested else "declared"
+                    self.error(
+                        "MBF304",
+                        f"parameter '{it.name}' is {given} as {value}, outside 0..{MAX_SIZE}",
+                        it.value.span or it.span,
+                        "parameters size a finite model: keep them small",
+                    )
+                    value = 0 if value < 0 else MAX_SIZE
+                self.params[it.name] = value
+                self.values[it.name] = IntLit(value=value, param=it.name)
+
+    def constants(self) -> list[tuple[str, Expr]]:
+        """The parameters no size, type or folded constant used (NOTE(constants))."""
+        return [(n, v) for n, v in self.values.items() if n not in self.ex.baked]
 
     def names(self, items: Sequence[ast.Item]) -> None:
         """Top-level names are unique (MBF202); enum values are unique (MBF209)."""
@@ -210,24 +263,14 @@ class ModelLowering:
                     ),
                 )
         for it in items:
-            if isinstance(it, ast.ParamDecl):
-                v = self.ex.const(it.value, self.scope(empty), f"parameter '{it.name}'")
-                value = self.b.param(it.name, 0 if v is None else v, span=it.span)
-                if not 0 <= value <= MAX_SIZE:
-                    given = "requested" if it.name in self.requested else "declared"
-                    self.error(
-                        "MBF304",
-                        f"parameter '{it.name}' is {given} as {value}, outside 0..{MAX_SIZE}",
-                        it.value.span or it.span,
-                        "parameters size a finite model: keep them small",
-                    )
-                    value = 0 if value < 0 else MAX_SIZE
-                self.params[it.name] = value
-            elif isinstance(it, ast.EnumDecl):
+            if isinstance(it, ast.EnumDecl):
                 values = tuple(m.name for m in it.members)
                 if not values:
                     self.error("MBF305", f"enum '{it.name}' has no values", it.span)
                 self.enums.append(self.b.enum(it.name, *values, span=it.span))
+        for it in items:
+            if isinstance(it, ast.ParamDecl):
+                self.declare_param(it, empty)
         for it in items:
             if isinstance(it, ast.CollectionDecl):
                 size = self.ex.const(it.size, self.scope(empty), f"the size of '{it.name}'")
@@ -502,6 +545,7 @@ class ModelLowering:
             scope = Scope(
                 model=model,
                 params=self.params,
+                values=self.values,
                 aliases=self.aliases,
                 macros=frozenset(v.macros),
                 actor=hdr.name,

@@ -23,6 +23,7 @@ from mbind_formal.diagnostics import Diagnostic, Related, Span, did_you_mean, ha
 from mbind_formal.dsl import ast
 from mbind_formal.ir.model import (
     IndexType,
+    ParamValue,
     Quant,
     Spec,
     Type,
@@ -32,6 +33,7 @@ from mbind_formal.ir.resolve import VariantDelta, variant_order
 from mbind_formal.lower.expr import Scope, Sink, const_value
 from mbind_formal.lower.flow import replace_step, shape
 from mbind_formal.lower.model import MAX_SIZE, ModelLowering, Version, init_parts
+from mbind_formal.lower.procs import expand_procs
 from mbind_formal.lower.sources import display_name, leading_comment, load_sources, read
 
 __all__ = ("LoadResult", "load_spec", "load_text", "lower")
@@ -52,7 +54,7 @@ class LoadResult:
 def load_text(
     text: str,
     filename: str = "<text>",
-    params: Mapping[str, int] | None = None,
+    params: Mapping[str, ParamValue] | None = None,
     allow_outside: bool = False,
 ) -> LoadResult:
     """Load a spec from text; includes resolve relative to the current directory."""
@@ -63,7 +65,7 @@ def load_text(
 
 
 def load_spec(
-    path: str | Path, params: Mapping[str, int] | None = None, allow_outside: bool = False
+    path: str | Path, params: Mapping[str, ParamValue] | None = None, allow_outside: bool = False
 ) -> LoadResult:
     """Load the spec file `path` and its includes."""
     p = Path(path)
@@ -80,7 +82,7 @@ def _load(
     display: str,
     real: Path | None,
     directory: Path,
-    params: Mapping[str, int] | None,
+    params: Mapping[str, ParamValue] | None,
     allow_outside: bool,
 ) -> LoadResult:
     src = load_sources(text, display, real, directory, allow_outside)
@@ -95,11 +97,20 @@ def _load(
 
 
 def lower(
-    items: Sequence[ast.Item], *, name: str, source: str, params: Mapping[str, int] | None = None
+    items: Sequence[ast.Item],
+    *,
+    name: str,
+    source: str,
+    params: Mapping[str, ParamValue] | None = None,
 ) -> tuple[Spec | None, tuple[Diagnostic, ...]]:
     """Lower parsed items (includes already spliced in) to a validated spec."""
+    expanded, proc_diags = expand_procs(items)
     lw = _Lowering(name, source, dict(params or {}))
-    return lw.run(items)
+    spec, diags = lw.run(expanded)
+    if proc_diags:
+        diags = tuple(dict.fromkeys((*proc_diags, *diags)))
+        spec = None if has_errors(diags) else spec
+    return spec, diags
 
 
 def _within(inner: Span | None, outer: Span | None) -> bool:
@@ -190,6 +201,7 @@ class _Lowering(ModelLowering):
         # naming an unknown label is reported with a typo in an actor's body. A variant
         # lowers its actors again: an error in a body it keeps would be reported once
         # per variant (and by the checks once more); once is enough.
+        self.b.constants(self.constants())
         spec, diags = self.b.finish()
         lowered = pick_hints(items, self.sink.diags)
         checked = [d for d in diags if not any(_within(e.span, d.span) for e in lowered)]
@@ -446,7 +458,8 @@ class _Lowering(ModelLowering):
                 model,
                 collections=tuple(replace(c, size=sizes[c.name]) for c in model.collections),
             )
-            scope = Scope(model=model, params=params, aliases=self.aliases)
+            values = {k: v for k, v in self.values.items() if k not in settings}
+            scope = Scope(model=model, params=params, values=values, aliases=self.aliases)
             self.b.scenario(
                 it.name,
                 run=it.run,

@@ -139,6 +139,9 @@ _CMP: dict[BinOp, Callable[[Value, Value], Value]] = {
     BinOp.SUB: operator.sub,
     BinOp.UNION: operator.or_,
     BinOp.INTER: operator.and_,
+    BinOp.MUL: operator.mul,
+    BinOp.DIV: operator.floordiv,  # NOTE(division): divisors are positive by typing
+    BinOp.MOD: operator.mod,
 }
 
 
@@ -382,6 +385,8 @@ class ExprCompiler:
                 return lambda s, b: -a(s, b)
             case UnOp.NONEMPTY:
                 return lambda s, b: a(s, b) != 0
+            case UnOp.CARD:  # the bitmask's population count
+                return lambda s, b: int(a(s, b)).bit_count()
             case UnOp.NEXT:
                 t = infer(e.arg, ctx.type_env(self.model))
                 if not isinstance(t, IndexType):
@@ -430,6 +435,9 @@ class ExprCompiler:
                 | BinOp.SUB
                 | BinOp.UNION
                 | BinOp.INTER
+                | BinOp.MUL
+                | BinOp.DIV
+                | BinOp.MOD
             ):
                 op = _CMP[e.op]
                 const = literal(e.right)

@@ -304,6 +304,8 @@ class _Gen:
                 if not isinstance(t, SetType):
                     raise Fallback("'~' of a non-set")
                 return f"({(1 << len(t.enum.values)) - 1} ^ {a})"
+            case UnOp.CARD:
+                raise Fallback("card: the closures count the bits")
             case _:
                 assert_never(e.op)
 
@@ -341,6 +343,12 @@ class _Gen:
                 return f"({left} | {right})"
             case BinOp.INTER:
                 return f"({left} & {right})"
+            case BinOp.MUL:
+                return f"({left} * {right})"
+            case BinOp.DIV:  # NOTE(division): floor division by a positive divisor
+                return f"({left} // {right})"
+            case BinOp.MOD:
+                return f"({left} % {right})"
             case _:
                 assert_never(e.op)
 
@@ -622,7 +630,8 @@ _AUDIT_NODES = (
     ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Subscript, ast.Starred, ast.BoolOp,
     ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.NamedExpr, ast.GeneratorExp,
     ast.comprehension, ast.Attribute, ast.And, ast.Or, ast.Not, ast.USub, ast.Add,
-    ast.Sub, ast.Mult, ast.LShift, ast.RShift, ast.BitOr, ast.BitAnd, ast.BitXor,
+    ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.LShift, ast.RShift, ast.BitOr, ast.BitAnd,
+    ast.BitXor,
     ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
 )  # fmt: skip
 

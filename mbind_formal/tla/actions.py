@@ -47,6 +47,7 @@ from mbind_formal.ir.model import (
     BoolLit,
     Done,
     Either,
+    ElemLit,
     Expr,
     Field,
     GlobalVar,
@@ -416,11 +417,20 @@ class StepTranslator:
         may_prime: bool,
     ) -> _Path:
         ctx = p.ctx
+        every = isinstance(target, Field) and isinstance(target.index, ElemLit)
+        if every and isinstance(target, Field) and isinstance(target.index, ElemLit):
+            every = target.index.every
+            if every and target.index.index > 0:
+                return p  # NOTE(every element): the store to element 0 wrote them all
         var, idx, t = self._target(target, ctx)
         v = expr(value, ctx)
         if needs_range_check(value, infer(value, ctx.tenv), t):
             check = Atom(f"{v.at(REL + 1)} \\in {self.syms.type_set(t)}")
             p = replace(p, conj=(*p.conj, check))
+        if every and isinstance(target, Field):
+            ident, _ = ctx.bind("x", IndexType(target.collection))
+            whole = Tx(f"[{ident} \\in {self.syms.coll_sets[target.collection]} |-> {v.text}]")
+            return self._settle(p, var, whole, None, rest, may_prime)
         if idx is None:
             return self._settle(p, var, v, None, rest, may_prime)
         base = p.bases.get(var, var)

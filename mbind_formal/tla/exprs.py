@@ -63,6 +63,9 @@ SETOP = 8
 RANGE = 9
 ADD = 10
 SUB = 11
+MOD = 7  # `%` (TLA+ 10-11, which overlaps + and -: parenthesised in their operands)
+DIV = 12  # `\div` (TLA+ 13-13, but never mixed unparenthesised with `*`)
+MUL = 13
 ATOM = 100
 
 
@@ -129,6 +132,9 @@ _BIN: Mapping[BinOp, tuple[str, int]] = {
     BinOp.IN: ("\\in", REL),
     BinOp.UNION: ("\\cup", SETOP),
     BinOp.INTER: ("\\cap", SETOP),
+    BinOp.MUL: ("*", MUL),
+    BinOp.DIV: ("\\div", DIV),
+    BinOp.MOD: ("%", MOD),
 }
 
 
@@ -179,6 +185,10 @@ def expr(e: Expr, ctx: ExprCtx) -> Tx:
     """The TLA+ translation of `e` in `ctx`."""
     syms = ctx.syms
     match e:
+        case BoolLit(param=str(p)) | IntLit(param=str(p)) | EnumLit(param=str(p)) if (
+            p in syms.params
+        ):
+            return Tx(syms.params[p])  # NOTE(constants): a CONSTANT set in the .cfg
         case BoolLit(value=bv):
             return Tx("TRUE" if bv else "FALSE")
         case IntLit(value=iv):
@@ -187,6 +197,8 @@ def expr(e: Expr, ctx: ExprCtx) -> Tx:
             return Tx(tla_string(name))
         case SetLit(items=items):
             return Tx("{" + ", ".join(expr(x, ctx).at(JUNCT + 1) for x in items) + "}")
+        case ElemLit(collection=c, index=i, every=True):
+            return Tx(syms.element(c, i))  # NOTE(every element): a model value if symmetric
         case ElemLit(collection=c, index=i):
             if c in syms.symmetric:
                 raise ValueError(f"element literal {c}[{i}] of a symmetric collection")
@@ -233,6 +245,8 @@ def expr(e: Expr, ctx: ExprCtx) -> Tx:
                 return Tx(f"{ls} {sym} {rs}", prec, sym)
             if prec in (ADD, SUB):  # left-associative
                 ls, rs = lt.at(ADD if prec == ADD else SUB), rt.at(prec + 1)
+            elif prec in (MUL, DIV, MOD):  # `*` chains to the left; the others stand alone
+                ls, rs = lt.at(MUL if prec == MUL else MUL + 1), rt.at(MUL + 1)
             else:
                 ls, rs = lt.at(prec + 1), rt.at(prec + 1)
             return Tx(f"{ls} {sym} {rs}", prec)
@@ -261,6 +275,8 @@ def _unary(e: Unary, ctx: ExprCtx) -> Tx:
             return Tx(f"-{arg.at(ATOM)}", NEG)
         case UnOp.NONEMPTY:
             return Tx(f"{arg.at(REL + 1)} # {{}}", REL)
+        case UnOp.CARD:
+            return Tx(f"Cardinality({arg.text})")
         case UnOp.NEXT:
             coll = element_collection(e.arg, ctx.tenv)
             if coll is None or coll in ctx.syms.symmetric:

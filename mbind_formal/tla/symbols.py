@@ -92,6 +92,7 @@ class Symbols:
     fairness: Mapping[str, str] = field(default_factory=dict)
     # (temporal claim, "goal" | "trigger") -> the state predicate's operator
     live_ops: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)  # NOTE(constants): -> CONSTANT
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -151,6 +152,7 @@ class Symbols:
             self.inits,
             self.specs,
             self.fairness,
+            self.params,
         ):
             out.update(table.values())
         for keyed in (
@@ -270,7 +272,10 @@ def build_symbols(model: Model, claims: tuple[Claim, ...], symmetric: frozenset[
         for a in model.actors
         for st in a.steps
     }
+    # Last, so that adding a constant never renames anything else.
+    params = {n: namer.fresh(n) for n, _ in model.constants}
     return Symbols(
+        params=params,
         model=model,
         symmetric=symmetric,
         module=module,

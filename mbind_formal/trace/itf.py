@@ -43,6 +43,7 @@ from mbind_formal.ir.model import (
     EnumType,
     IndexType,
     Model,
+    ParamValue,
     RangeType,
     SetType,
     Type,
@@ -68,7 +69,7 @@ class ItfMeta:
     kind: TraceKind = TraceKind.VIOLATION
     source: str = ""
     description: str = ""
-    params: tuple[tuple[str, int], ...] = ()  # the spec parameters it was written with
+    params: tuple[tuple[str, ParamValue], ...] = ()  # the spec parameters it was written with
 
 
 # ----------------------------------------------------------------------------- writing
@@ -175,7 +176,7 @@ def to_itf(
     *,
     source: str = "",
     description: str = "",
-    params: Sequence[tuple[str, int]] = (),
+    params: Sequence[tuple[str, ParamValue]] = (),
 ) -> Any:
     """The trace as an ITF JSON document (a dict); `params`: the spec parameters the
     model was built with (replay needs the same ones)."""
@@ -220,7 +221,7 @@ def write_itf(
     *,
     source: str = "",
     description: str = "",
-    params: Sequence[tuple[str, int]] = (),
+    params: Sequence[tuple[str, ParamValue]] = (),
     compact: bool = False,
 ) -> str:
     """The trace as ITF JSON text (`compact`: no indentation, for embedding)."""
@@ -365,8 +366,12 @@ def _meta(doc: dict[str, Any]) -> ItfMeta:
 
     raw_params = _object(meta.get("params", {}), "#meta.params")
     for name, value in raw_params.items():
-        if not isinstance(value, int) or isinstance(value, bool):
-            _fail(f"#meta.params.{name}", f"expected an integer, found {_kind(value)}")
+        # bools are ints in Python; a string names an enum value
+        if not (isinstance(value, int) or (isinstance(value, str) and value.isidentifier())):
+            _fail(
+                f"#meta.params.{name}",
+                f"expected an integer, a bool or an enum value, found {_kind(value)}",
+            )
     kind_name = text("kind") or TraceKind.VIOLATION.value
     kinds = tuple(k.value for k in TraceKind)
     kind = TraceKind(kinds[_name_in(kind_name, kinds, "a trace kind", "#meta.kind")])

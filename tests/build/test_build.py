@@ -297,3 +297,34 @@ def test_the_module_docstring_example_builds() -> None:
     exec(example, scope)
     spec = scope["spec"]
     assert isinstance(spec, Spec) and spec.claims[0].name == "safe"
+
+
+def test_assign_all_is_what_the_dsl_lowers_to() -> None:
+    text = """
+symmetric collection Page[3] { var lru: bool = false; }
+actor a { s: Page.lru = all true; }
+"""
+    result = load_text(text, "all.mbf")
+    assert result.spec is not None, [d.message for d in result.diagnostics]
+    lowered = result.spec.model("base").actor("a").steps[0].body
+    b = SpecBuilder("all", source="all.mbf")
+    page = b.collection("Page", 3, symmetric=True)
+    page.var("lru", BOOL, False)
+    stores = b.assign_all("Page", "lru", True)
+    assert lowered[:3] == stores and len(stores) == 3
+
+
+def test_set_difference_and_inclusion_are_what_the_dsl_lowers_to() -> None:
+    text = """
+enum Flag { A, B }
+var s: set<Flag> = {A, B};
+actor a { x: s = s - A; y: await s <= {B}; }
+"""
+    result = load_text(text, "sets.mbf")
+    assert result.spec is not None, [d.message for d in result.diagnostics]
+    steps = result.spec.model("base").actor("a").steps
+    b = SpecBuilder("sets", source="sets.mbf")
+    flag = b.enum("Flag", "A", "B")
+    s = b.var("s", SetType(flag), b.set("A", "B"))
+    assert steps[0].body[0] == b.assign(s, b.difference(s, "A"))
+    assert steps[1].body[0] == b.await_(b.subset(s, b.set("B")))

@@ -31,6 +31,10 @@ KEYWORDS = frozenset(
         "init",
         "def",
         "macro",
+        "procedure",
+        "call",
+        "return",
+        "all",
         "actor",
         "variant",
         "extends",
@@ -150,6 +154,13 @@ lvalues: st.SearchStrategy[ast.LValue] = st.one_of(
 
 simple_stmts: st.SearchStrategy[ast.Stmt] = st.one_of(
     st.builds(ast.AssignStmt, target=lvalues, op=st.sampled_from(ast.AssignOp), value=small_exprs),
+    st.builds(
+        ast.AssignStmt,
+        target=lvalues,
+        op=st.just(ast.AssignOp.SET),
+        value=small_exprs,
+        every=st.just(True),
+    ),
     st.builds(ast.IncDecStmt, target=lvalues, op=st.sampled_from(ast.IncDecOp)),
     st.builds(ast.AwaitStmt, cond=small_exprs),
     st.builds(ast.PickStmt, var=names, domain=type_exprs, where=st.one_of(st.none(), small_exprs)),
@@ -159,6 +170,13 @@ simple_stmts: st.SearchStrategy[ast.Stmt] = st.one_of(
     st.builds(ast.DoneStmt),
     st.builds(ast.SkipStmt),
     st.builds(ast.MacroCallStmt, name=names, args=_small_tuple(small_exprs)),
+    st.builds(
+        ast.CallStmt,
+        name=names,
+        args=_small_tuple(small_exprs),
+        target=st.one_of(st.none(), lvalues),
+    ),
+    st.builds(ast.ReturnStmt, value=st.one_of(st.none(), small_exprs)),
 )
 
 
@@ -224,6 +242,14 @@ items: st.SearchStrategy[ast.Item] = st.one_of(
     st.builds(ast.InitDecl, cond=exprs),
     def_decls,
     macro_decls,
+    st.builds(
+        ast.ProcDecl,
+        name=names,
+        params=_small_tuple(st.builds(ast.DefParam, name=names, type=type_exprs)),
+        result=st.one_of(st.none(), type_exprs),
+        locals=_small_tuple(var_decls, max_size=2),
+        body=blocks,
+    ),
     st.builds(
         ast.ActorDecl,
         name=names,

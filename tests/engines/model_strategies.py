@@ -7,7 +7,8 @@ test directories are not packages, so two `strategies` modules collide for mypy 
 A drawn `RandomCase` is an `ir.model` `Model` (built from the dataclasses, then passed
 through `ir.validate`) with one claim: 2-3 pages with `lru: bool` and `owner: Owner`,
 globals `flag: bool`, `cnt: 0..2` and the constant `mode: set<Flag>`, and 2-3 actors
-(1-2 instances each, at most 4 instances) whose steps mix assignments (some may store
+(1-2 instances each, at most 4 instances) whose steps mix assignments (counts computed
+with `+ - * / %` and `card`, whole-collection updates; some may store
 out of range, which disables the path), `if`, `either`, `await`, `pick`, early `goto`,
 `done` and a local `mine: Page?`. `render` prints a model and its claim in the spec
 language's syntax, so a failing example reads like a spec.
@@ -121,15 +122,23 @@ def _owner(draw: st.DrawFn, ctx: _Ctx) -> Expr:
 
 
 def _count(draw: st.DrawFn) -> Expr:
-    match draw(st.integers(0, 3)):
+    match draw(st.integers(0, 7)):
         case 0:
             return IntLit(value=draw(st.integers(0, 2)))
         case 1:
             return CNT
         case 2:
             return _b(BinOp.ADD, CNT, IntLit(value=1))
-        case _:
+        case 3:
             return _b(BinOp.SUB, CNT, IntLit(value=1))
+        case 4:  # products: the bit-vector width must hold both factors
+            return _b(BinOp.MUL, _b(BinOp.ADD, CNT, IntLit(value=1)), CNT)
+        case 5:  # floor division of a possibly negative dividend (-1 / 2 == -1)
+            return _b(BinOp.DIV, _b(BinOp.SUB, CNT, IntLit(value=1)), IntLit(value=2))
+        case 6:  # a set's cardinality
+            return Unary(op=UnOp.CARD, arg=MODE)
+        case _:  # the floor remainder lies in 0..divisor-1 (-2 % 3 == 1)
+            return _b(BinOp.MOD, _b(BinOp.SUB, CNT, IntLit(value=2)), IntLit(value=3))
 
 
 def _atom(draw: st.DrawFn, ctx: _Ctx, claim: bool) -> Expr:
@@ -210,7 +219,7 @@ def _cond(draw: st.DrawFn, ctx: _Ctx, depth: int = 2, claim: bool = False) -> Ex
 
 
 def _assign(draw: st.DrawFn, ctx: _Ctx) -> Stmt:
-    match draw(st.integers(0, 4)):
+    match draw(st.integers(0, 6)):
         case 0:
             return Assign(target=FLAG_VAR, value=_cond(draw, ctx, 1))
         case 1:
@@ -221,9 +230,27 @@ def _assign(draw: st.DrawFn, ctx: _Ctx) -> Stmt:
         case 3:
             target = Field(collection="Page", name="owner", index=_page(draw, ctx))
             return Assign(target=target, value=_owner(draw, ctx))
-        case _:
+        case 4:
             value = draw(st.sampled_from((NoneLit(collection="Page"), _page(draw, ctx))))
             return Assign(target=MINE, value=value)
+        case 5:  # `Page.owner = all v`: one store per element (v reads no owner)
+            v = draw(st.sampled_from(OWNER.values))
+            stores = tuple(
+                Assign(
+                    target=Field(
+                        collection="Page",
+                        name="owner",
+                        index=ElemLit(collection="Page", index=i, every=True),
+                    ),
+                    value=EnumLit(enum=OWNER, value=v),
+                )
+                for i in range(ctx.pages)
+            )
+            return If(cond=FLAG_VAR, then=stores)
+        case _:  # optional narrowing: `mine.lru` under `mine != none`
+            target = Field(collection="Page", name="lru", index=MINE)
+            test = _b(BinOp.NE, MINE, NoneLit(collection="Page"))
+            return If(cond=test, then=(Assign(target=target, value=_cond(draw, ctx, 1)),))
 
 
 def _end(draw: st.DrawFn, ctx: _Ctx) -> Stmt:
@@ -507,7 +534,7 @@ def show(e: Expr) -> str:
         case AtLabel(actor=a, instance=i, label=lab):
             return f"{a}[{show(i)}]@{lab}"
         case Unary(op=op, arg=a):
-            if op in (UnOp.NONEMPTY, UnOp.NEXT):
+            if op in (UnOp.NONEMPTY, UnOp.NEXT, UnOp.CARD):
                 return f"{op.value}({show(a)})"
             return f"{op.value}{show(a)}"
         case Binary(op=op, left=left, right=right):

@@ -114,4 +114,38 @@ ORACLE: list[OracleCase] = [
     OracleCase("walk.mbf", "base", "in_order", "holds", states=5),
     # the final state is reached after walk, walk, walk, fin: 4 steps.
     OracleCase("walk.mbf", "base", "never_all", "violated", length=4, states=5),
+    # arith (k = 3): (x, y, z) from (1, 0, 0); each step x' = 2x + (x / 2 * 3) % 3,
+    # y' = (x' - 9) / 2 + 5 (floor), z' = 9x': (2, 1, 18), (4, 2, 36), (8, 4, 72),
+    # where `x >= 7` ends the actor: 4 states at s and (8, 4, 72) done = 5. `y != 2`
+    # fails at (4, 2, 36) after 2 steps (-5 / 2 is -3 when floored; truncating gives
+    # y = 3); `(x - 9) % 4 != 3` fails there too (-5 % 4 is 3 floored, -1 truncated).
+    OracleCase("arith.mbf", "base", "product", "holds", states=5),
+    OracleCase("arith.mbf", "base", "floor", "violated", length=2, states=5),
+    OracleCase("arith.mbf", "base", "remainder", "violated", length=2, states=5),
+    # bounds: min/max of (x, y) along (1, 0) (2, 1) (4, 2) (8, 4): min(4, 2) == 2 and
+    # max(4, 2) == 4 at the third state.
+    OracleCase("arith.mbf", "base", "bounds", "holds", states=5),
+    # narrow: the taker clears and restores one page's lru, the holder waits for the
+    # page it holds to be off the LRU and restores it. Deadlock after 3 steps: holder
+    # grabs p, taker takes the other page and gives it back (done); p stays on the LRU.
+    # Every lru is true again when both are done. 15 states: counted by the reference
+    # semantics (test_oracle), not by hand.
+    OracleCase("narrow.mbf", "base", "lru_back", "holds", states=15, deadlock=3),
+    # procs: cpu[1] sets `second` when release(2) returns: call (a -> acquire_spin),
+    # spin, call (cs -> release_rel), return: 4 steps. 70 states (both claims that
+    # hold): counted by the reference semantics, equal to TLC's on the emitted TLA+.
+    OracleCase("procs.mbf", "base", "mutex", "holds", states=70),
+    OracleCase("procs.mbf", "base", "first_release", "holds", states=70),
+    OracleCase("procs.mbf", "base", "never_second", "violated", length=4, states=70),
+    # every: two reclaimers take pages off the LRU and put all of them back at once
+    # (`Page.lru = all true`) twice; then both wait at flush: a deadlock after 6 steps
+    # (take, take... at least take + flush per round, three flushes are never enabled).
+    # 55 states without symmetry (20 with): counted by the reference semantics.
+    OracleCase("every.mbf", "base", "all_back", "holds", states=55, deadlock=6),
+    # sets: {A, B, C} - B = {A, C}; {A, C} - {A, C} = {}; then minus A: s = {C}, t = {}.
+    # States: one, two, done = 3.
+    OracleCase("sets.mbf", "base", "c", "holds", states=3),
+    # card: s has 3, 2, 1 values along the run and t none; s - C has at most 1 once
+    # s lost B (card(s) < 3). card(s) == 1 is reached at the end.
+    OracleCase("sets.mbf", "base", "sizes", "holds", states=3),
 ]

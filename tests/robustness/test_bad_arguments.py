@@ -112,7 +112,7 @@ def test_pages_not_a_number(spec: Path, command: str) -> None:
         ("x", "NAME=VALUE"),
         ("=3", "NAME=VALUE"),
         ("1x=3", "NAME=VALUE"),
-        ("pages=abc", "integer"),
+        ("pages=a-b", "integer"),
         ("pages=", "integer"),
         ("pages=99", "out of range"),
         ("pages=2.5", "integer"),
@@ -122,6 +122,13 @@ def test_bad_param(spec: Path, param: str, words: str) -> None:
     run = cli("check", spec, "--param", param)
     assert_fails(run, USAGE, "MBF501")
     assert words in run.text, run.text
+
+
+def test_param_of_the_wrong_kind(spec: Path) -> None:
+    """`--param pages=abc` reads as an enum value's name; the spec says pages is an int."""
+    run = cli("check", spec, "--param", "pages=abc")
+    assert_fails(run, USAGE, "MBF301")
+    assert "'pages' is an integer, requested as 'abc'" in run.text, run.text
 
 
 def test_param_the_spec_does_not_declare(spec: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mbind_formal.diagnostics import Diagnostic
-from mbind_formal.ir.model import Spec
+from mbind_formal.ir.model import ParamValue, Spec
 from mbind_formal.lower.spec import load_spec
 from mbind_formal.tlc.run import TlcSetup, find_tlc
 
@@ -35,7 +35,7 @@ def need_tlc() -> TlcSetup:
     return setup
 
 
-def load(path: Path, params: dict[str, int] | None = None) -> Spec:
+def load(path: Path, params: dict[str, ParamValue] | None = None) -> Spec:
     """A spec file as an IR `Spec` (the test fails on diagnostics)."""
     result = load_spec(str(path), params or {}, allow_outside=True)
     assert result.spec is not None, [d.message for d in result.diagnostics]

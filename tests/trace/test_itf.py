@@ -196,6 +196,8 @@ def test_bad_meta_kind_and_params() -> None:
     doc = _doc()
     doc["#meta"]["params"] = {"pages": "2"}
     assert "at #meta.params.pages: expected an integer" in _malformed(race_model(), doc)
+    doc["#meta"]["params"] = {"pages": [2]}
+    assert "at #meta.params.pages: expected an integer" in _malformed(race_model(), doc)
 
 
 def test_numbers_beyond_pythons_digit_limit() -> None:

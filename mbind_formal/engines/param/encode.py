@@ -658,6 +658,9 @@ class PEncoding:
             case UnOp.COMPL:
                 assert isinstance(v, tuple)
                 return tuple(z3.Not(b) for b in v)
+            case UnOp.CARD:
+                assert isinstance(v, tuple)
+                return z3.Sum([z3.If(b, z3.IntVal(1), z3.IntVal(0)) for b in v] or [z3.IntVal(0)])
             case _:
                 assert_never(op)
 
@@ -685,6 +688,12 @@ class PEncoding:
                 return _num(lhs) + _num(r)
             case BinOp.SUB:
                 return _num(lhs) - _num(r)
+            case BinOp.MUL:
+                return _num(lhs) * _num(r)
+            case BinOp.DIV:  # NOTE(division): Int div is floor division for divisors > 0
+                return _num(lhs) / _num(r)
+            case BinOp.MOD:
+                return _num(lhs) % _num(r)
             case BinOp.IN:
                 assert isinstance(r, tuple)
                 x = _num(lhs)

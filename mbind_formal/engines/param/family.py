@@ -139,7 +139,8 @@ def family(
         raise NotParametric("the spec does not load again")
     if model.variant not in spec.variants or _plain(spec.model(model.variant)) != _plain(model):
         raise NotParametric("the model is not the one its spec file builds")
-    defaults = dict(spec.params)
+    # only integer parameters size collections (bool and enum ones stay at their values)
+    defaults = {p: v for p, v in spec.params if isinstance(v, int) and not isinstance(v, bool)}
     choice: tuple[str, str] | None = None
     for p, v in sorted(defaults.items()):
         bumped = respec({p: v + 1}, "")

@@ -316,6 +316,9 @@ class Evaluator:
             case UnOp.COMPL:
                 assert isinstance(v, SetV)
                 return t.compl(v)
+            case UnOp.CARD:
+                assert isinstance(v, SetV)
+                return t.card(v)
             case UnOp.NEXT:
                 # NOTE(next): the element after the last one (and after none) is none.
                 last = self.sizes[self._index_type(arg, scope)] - 1
@@ -364,6 +367,12 @@ class Evaluator:
                 return t.add(_num(a), _num(b))
             case BinOp.SUB:
                 return t.sub(_num(a), _num(b))
+            case BinOp.MUL:
+                return t.mul(_num(a), _num(b))
+            case BinOp.DIV:
+                return t.div(_num(a), _num(b))
+            case BinOp.MOD:
+                return t.mod(_num(a), _num(b))
             case BinOp.IN:
                 assert isinstance(b, SetV)
                 return BoolV(t.member(_num(a), b))

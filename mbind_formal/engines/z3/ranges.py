@@ -73,6 +73,8 @@ from mbind_formal.ir.model import (
 )
 from mbind_formal.ir.walk import var_init_exprs
 
+MAX_SET_VALUES = 16  # the largest enum a set may range over (README: type limits)
+
 
 @dataclass(frozen=True, slots=True)
 class Interval:
@@ -312,6 +314,8 @@ class Ranges:
         match op:
             case UnOp.NOT | UnOp.NONEMPTY | UnOp.COMPL:
                 return None
+            case UnOp.CARD:  # sets have at most MAX_SET_VALUES values (MBF304)
+                return Interval(0, MAX_SET_VALUES)
             case UnOp.NEG:
                 assert a is not None
                 return Interval(-a.hi, -a.lo)
@@ -332,6 +336,21 @@ def _binary(op: BinOp, a: Interval | None, b: Interval | None) -> Interval | Non
         case BinOp.SUB:
             assert a is not None and b is not None
             return Interval(a.lo - b.hi, a.hi - b.lo)
+        case BinOp.MUL:
+            assert a is not None and b is not None
+            ends = [x * y for x in (a.lo, a.hi) for y in (b.lo, b.hi)]
+            return Interval(min(ends), max(ends))
+        case BinOp.DIV:
+            # NOTE(division): the divisor is positive by typing, and floor division is
+            # monotone in each operand there; the bit-vector encoding also computes
+            # `a - a mod b`, which lies in a.lo - b.hi + 1 .. a.hi.
+            assert a is not None and b is not None
+            d = Interval(max(b.lo, 1), max(b.hi, 1))
+            ends = [x // y for x in (a.lo, a.hi) for y in (d.lo, d.hi)]
+            return Interval(min(*ends, a.lo - d.hi), max(*ends, a.hi))
+        case BinOp.MOD:
+            assert b is not None
+            return Interval(0, max(b.hi, 1) - 1)
         case (
             BinOp.AND
             | BinOp.OR

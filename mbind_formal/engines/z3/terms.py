@@ -167,6 +167,27 @@ class Terms:
             return self.num(a.const - b.const)
         return NumV(a.term - b.term)
 
+    def mul(self, a: NumV, b: NumV) -> NumV:
+        if a.const is not None and b.const is not None:
+            return self.num(a.const * b.const)
+        return NumV(a.term * b.term)
+
+    # NOTE(division): the divisor is positive (by typing), where floor division (TLA+
+    # `\div`, Python `//`), z3's Int `div` (Euclidean) and the bit-vector quotient of
+    # `a - a mod b` by `b` agree; z3's BitVec `%` is bvsmod, whose sign follows the
+    # divisor, so it is the floor remainder.
+    def div(self, a: NumV, b: NumV) -> NumV:
+        if a.const is not None and b.const is not None and b.const > 0:
+            return self.num(a.const // b.const)
+        if self.options.numbers is NumSort.INT:
+            return NumV(a.term / b.term)
+        return NumV(z3.simplify((a.term - a.term % b.term) / b.term))
+
+    def mod(self, a: NumV, b: NumV) -> NumV:
+        if a.const is not None and b.const is not None and b.const > 0:
+            return self.num(a.const % b.const)
+        return NumV(a.term % b.term)
+
     def neg(self, a: NumV) -> NumV:
         return self.num(-a.const) if a.const is not None else NumV(-a.term)
 
@@ -226,6 +247,14 @@ class Terms:
         if a.vec is not None:
             return SetV(a.size, vec=~a.vec)
         return SetV(a.size, bits=tuple(self.not_(b) for b in a.bits))
+
+    def card(self, a: SetV) -> NumV:
+        """The number of values in `a`: a sum of 0/1 terms (constant when the bits are)."""
+        bits = self.set_bits(a)
+        if all(z3.is_true(b) or z3.is_false(b) for b in bits):
+            return self.num(sum(1 for b in bits if z3.is_true(b)))
+        one, zero = self.num(1).term, self.num(0).term
+        return NumV(z3.Sum(*(z3.If(b, one, zero) for b in bits)))
 
     def nonempty(self, a: SetV) -> Term:
         if a.vec is not None:
