@@ -630,7 +630,8 @@ _AUDIT_NODES = (
     ast.Constant, ast.Tuple, ast.List, ast.Set, ast.Subscript, ast.Starred, ast.BoolOp,
     ast.BinOp, ast.UnaryOp, ast.Compare, ast.IfExp, ast.NamedExpr, ast.GeneratorExp,
     ast.comprehension, ast.Attribute, ast.And, ast.Or, ast.Not, ast.USub, ast.Add,
-    ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.LShift, ast.RShift, ast.BitOr, ast.BitAnd, ast.BitXor,
+    ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod, ast.LShift, ast.RShift, ast.BitOr, ast.BitAnd,
+    ast.BitXor,
     ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
 )  # fmt: skip
 
