@@ -236,7 +236,7 @@ def test_the_cli_proves_for_every_size_and_says_so(tmp_path: Path) -> None:
     assert code == 0, err.getvalue()
     text = out.getvalue()
     assert "holds (parametric invariant: all sizes, n >= 1)" in text
-    assert "  invariant: " in text
+    assert "\n  invariant:\n    (forall p in Cpu" in text  # indented lines (cmd_prove)
     (cell,) = json.loads(doc_path.read_text(encoding="utf-8"))["cells"]
     assert cell["scope"] == "all sizes" and cell["engine"] == "param"
     from mbind_formal.cli.render import proof_method

@@ -109,11 +109,15 @@ def test_a_wrong_holds_is_caught_and_reported_as_a_disagreement(
     model, claim = _wrong_widths(monkeypatch)
     wrong = InductionEngine().check(model, claim, Budget())
     assert wrong.verdict is Verdict.HOLDS  # the planted bug
-    r = AutoEngine().check(model, claim, Budget(max_states=100))
+    r = AutoEngine().check(
+        model, claim, Budget(max_states=100, por=False)
+    )  # no POR: the cap must stop explicit
     assert r.verdict is Verdict.UNKNOWN, (r.method, r.reason)
     assert "kind says holds (k=1), k-induction over integers to k=2" in r.reason
     assert r.stats["disagreement"] == r.reason
-    cell = check_cell(model, claim, ["auto"], Budget(max_states=100))
+    cell = check_cell(
+        model, claim, ["auto"], Budget(max_states=100, por=False)
+    )  # no POR: the cap must stop explicit
     assert cell.disagreement is not None and cell.disagreement.startswith("auto: kind says")
 
 
@@ -124,7 +128,7 @@ def test_the_cli_exits_4_on_the_disagreement_and_names_the_check(
     spec = tmp_path / "ite.mbf"
     spec.write_text(WALKS["ite"])
     out, err = io.StringIO(), io.StringIO()
-    code = run_cli(["prove", str(spec), "--max-states", "100", "--no-save"], out, err)
+    code = run_cli(["prove", str(spec), "--max-states", "100", "--no-por", "--no-save"], out, err)
     assert code == 4, (out.getvalue(), err.getvalue())
     assert "cross-check: k-induction over integers to k=2:" in out.getvalue()
     assert "DISAGREEMENT base/c: auto: kind says holds" in err.getvalue()

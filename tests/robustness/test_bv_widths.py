@@ -95,7 +95,9 @@ def test_every_engine_agrees_with_explicit(name: str) -> None:
 @pytest.mark.parametrize("name", ["ite", "calls"])
 def test_auto_beyond_its_explicit_cap_finds_the_violation(name: str) -> None:
     spec = _spec(name, WALKS)
-    r = AutoEngine().check(spec.models[0], spec.claims[0], Budget(max_states=100))
+    r = AutoEngine().check(
+        spec.models[0], spec.claims[0], Budget(max_states=100, por=False)
+    )  # no POR: the cap must stop explicit
     assert _shape(r) == (Verdict.VIOLATED, WALK), (r.method, r.reason)
     assert r.method.startswith("auto: kind"), r.method  # the path of the report
     assert "explicit: state limit of 100" in str(r.stats["tried"])
