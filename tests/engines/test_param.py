@@ -16,7 +16,10 @@ from mbind_formal.engines.registry import SpecAt
 from mbind_formal.ir.model import Spec
 from mbind_formal.lower.spec import load_text
 
+# `allow deadlock;`: Houdini aims at the claim, and its invariants do not exclude every
+# stuck state (NOTE(param deadlock)); STUCK below is the lock without it.
 LOCK = """
+allow deadlock;
 param n = 2;
 symmetric collection Cpu[n] {
   var in_cs: bool = false;
@@ -133,6 +136,21 @@ def test_the_certificate_checks_the_type_rule() -> None:
         time.monotonic() + 60,
     )
     assert ("types", "unsat") in cert2.checks
+
+
+# The lock never released: every other CPU waits forever at `acquire`, a deadlock
+# (ir.model NOTE(deadlock)) although `exclusive` holds in every state.
+STUCK = LOCK.replace("allow deadlock;\n", "").replace(
+    "    self.in_cs = false;\n    locked = false;\n", "    self.in_cs = false;\n"
+)
+
+
+def test_a_deadlock_is_never_proved() -> None:
+    assert STUCK != LOCK
+    verdict, reason, _ = run(STUCK, "exclusive")
+    assert verdict is Verdict.UNKNOWN, reason
+    allowed, why, _ = run("allow deadlock;\n" + STUCK, "exclusive")
+    assert allowed is Verdict.HOLDS, why
 
 
 def test_a_lock_is_proved_for_every_size() -> None:

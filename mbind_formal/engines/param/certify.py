@@ -4,7 +4,8 @@ Stage: engines (parametric). Input: the invariant as spec text, the `SpecAt` tha
 appends it to the spec as a claim, the checked model and claim. Output: `Certificate`:
 whether the text parsed, the three queries (initiation, consecution, implies-claim) on a
 fresh encoding of the *re-parsed* text with fresh solvers, a fourth (types: no state of
-the invariant stores outside a type, NOTE(param type rule)), and the explicit engine's
+the invariant stores outside a type, NOTE(param type rule)), a fifth (deadlock: no
+state of the invariant is stuck, NOTE(param deadlock)), and the explicit engine's
 verdict on the invariant at sizes 2..6 (it must hold in every reachable state there).
 Any failure is named in `failed`; `ok` only when every check passed.
 """
@@ -20,7 +21,7 @@ import z3
 from mbind_formal.engines.base import Budget, Verdict
 from mbind_formal.engines.param.encode import Ctx, PEncoding
 from mbind_formal.engines.param.family import NotParametric, SpecAt, family
-from mbind_formal.ir.model import Claim, ClaimKind, Model
+from mbind_formal.ir.model import AllDone, Claim, ClaimKind, Model
 
 INVARIANT_CLAIM = "param_invariant_"
 INSTANCE_SIZES = (2, 3, 4, 5, 6)
@@ -102,6 +103,16 @@ def certify(
     finally:
         enc.type_rule = False
     queries = (*queries, types)
+    # NOTE(param deadlock): a non-final state with no step violates every claim unless
+    # the spec allows deadlocks (ir.model NOTE(deadlock)): none may satisfy the invariant.
+    if not model.allow_deadlock:
+        stuck = [
+            enc.domain(s0),
+            f(inv, s0),
+            z3.Not(_b(enc.expr(AllDone(), Ctx(s0)))),
+            z3.Not(enc.enabled(s0)),
+        ]
+        queries = (*queries, ("deadlock", stuck))
     for name, parts in queries:
         s = z3.Solver()
         s.set("timeout", max(1, int(min(query_s, max(0.1, deadline - time.monotonic())) * 1000)))

@@ -147,6 +147,7 @@ class PEncoding:
         # store does, so that a state with an enabled type violation has a successor
         # outside `domain` (certify's "types" query looks for one)
         self.type_rule = False
+        self._made: list[V] = []  # the pick variables made so far (for `enabled`)
         self._fresh = itertools.count()
         self.locs: list[Loc] = []
         m = self.model
@@ -411,6 +412,23 @@ class PEncoding:
         )
         return z3.Or(disj)
 
+    def enabled(self, a: State) -> z3.BoolRef:
+        """Some instance has a step from `a` (NOTE(param deadlock)): the disjuncts of
+        `trans` without the frame, each with its instance and pick variables bound."""
+        disj: list[z3.BoolRef] = []
+        for actor in self.model.actors:
+            size, _ = self.instances(actor.name)
+            pc = self.loc("pc", actor.name, "pc")
+            for j, st in enumerate(actor.steps):
+                i = z3.Int(f"inst!{actor.name}!{next(self._fresh)}")
+                made = len(self._made)
+                outs = self.step(a, actor.name, i, j, st.body)
+                bound = [i, *self._made[made:]]
+                guard = z3.And(i >= 0, i < size, _num(self.read(a, pc, i)) == j)
+                some = z3.Or([o.cond for o in outs]) if outs else z3.BoolVal(False)
+                disj.append(z3.Exists(bound, z3.And(guard, some)))
+        return z3.Or(disj) if disj else z3.BoolVal(False)
+
     def step(self, st: State, actor: str, i: z3.ArithRef, j: int, body: Block) -> list[Outcome]:
         """The paths of step `j` of `actor` instance `i` from `st`."""
         nxt = j + 1
@@ -516,6 +534,11 @@ class PEncoding:
 
     def _fresh_of(self, t: Type, name: str) -> V:
         k = next(self._fresh)
+        v = self._fresh_value(t, name, k)
+        self._made.append(v)
+        return v
+
+    def _fresh_value(self, t: Type, name: str, k: int) -> V:
         if isinstance(t, BoolType):
             return z3.Bool(f"pick!{name}!{k}")
         if isinstance(t, SetType):
