@@ -17,6 +17,7 @@ from mbind_formal.engines.base import Budget, Result, Verdict
 from mbind_formal.engines.explicit import ExplicitEngine
 from mbind_formal.ir.model import Claim, Model
 from mbind_formal.lower.spec import load_text
+from mbind_formal.trace.model import TraceKind
 from mbind_formal.trace.replay import replay
 
 ON = Budget(symmetry=False, max_states=50_000)
@@ -208,13 +209,21 @@ claim fine {
 
 
 def test_deadlocks_are_kept() -> None:
-    model, claims = _spec(DEADLOCK)
+    """Allowed (reported on their own) and as violations (ir.model NOTE(deadlock)): the
+    reduced search finds the deadlock, at the shortest length."""
+    model, claims = _spec("allow deadlock;\n" + DEADLOCK)
     claim = claims["fine"]
     on = _check(model, claim, ON)
     off = _check(model, claim, OFF)
     assert on.deadlock is not None and off.deadlock is not None
     assert same(model, claim) == []
     assert on.states is not None and off.states is not None and on.states < off.states
+    model, claims = _spec(DEADLOCK)
+    on, off = _check(model, claims["fine"], ON), _check(model, claims["fine"], OFF)
+    assert on.verdict is off.verdict is Verdict.VIOLATED
+    assert on.trace is not None and off.trace is not None
+    assert on.trace.kind is off.trace.kind is TraceKind.DEADLOCK
+    assert len(on.trace) == len(off.trace)
 
 
 def test_symmetry_and_the_memo_together() -> None:

@@ -49,6 +49,7 @@ def test_representative_cells(variant: str, claim: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.nightly  # the representative cells above stay in `make test`
 @pytest.mark.parametrize(("variant", "claim"), MORE)
 def test_more_cells(variant: str, claim: str) -> None:
     _check(variant, claim)
