@@ -24,6 +24,12 @@ raise inside it and orphan the child, so `popen` blocks the three signals around
 start and the registration; the child gets the mask it would have had (its
 `preexec_fn` only unblocks them; it calls no other Python code) and the pending signal
 is delivered, as an exception, just after the child is owned.
+
+NOTE(lost-signal): a signal that lands after Python's last check for one and before the
+blocking read of the child's output starts runs its C handler but raises nothing until
+the read returns, which for a child that never ends is never (a CI run hung for 120 s
+on one SIGINT). `run` therefore waits in slices of `_POLL_S`: each slice's end gives
+the pending handler its turn, so the run ends within one slice of the signal.
 """
 
 from __future__ import annotations
@@ -32,11 +38,13 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Self
 
+_POLL_S = 0.5  # the longest a signal can wait for its handler in `run` (NOTE(lost-signal))
 STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
@@ -75,6 +83,16 @@ def signals_raise() -> Iterator[None]:
     finally:
         for sig, old in previous:
             signal.signal(sig, old)
+
+
+def slices(until: float | None) -> Iterator[float]:
+    """Timeouts of at most `_POLL_S` for a blocking wait retried until the monotonic time
+    `until` (forever if None); the loop's `else` is the deadline (NOTE(lost-signal))."""
+    while True:
+        left = _POLL_S if until is None else min(_POLL_S, until - time.monotonic())
+        if left <= 0:
+            return
+        yield left
 
 
 @contextlib.contextmanager
@@ -163,12 +181,18 @@ class Children:
         """Run `cmd` to its end: (its output, exit status, whether `timeout` ended it). The
         child is ended whichever way the wait ends (a timeout, Ctrl-C, a signal)."""
         proc = self.popen(cmd, cwd=cwd)
+        until = None if timeout is None else time.monotonic() + timeout
         try:
-            out, _ = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.end(proc)
-            out, _ = proc.communicate()
-            return out, None, True
+            for left in slices(until):  # NOTE(lost-signal)
+                try:
+                    out, _ = proc.communicate(timeout=left)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            else:
+                self.end(proc)
+                out, _ = proc.communicate()
+                return out, None, True
         finally:
             self.end(proc)
         return out, proc.returncode, False

@@ -28,7 +28,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from mbind_formal.children import Children
+from mbind_formal.children import Children, slices
 from mbind_formal.tla.emit import EmittedModule
 from mbind_formal.tlc.run import (
     TLC_BEHAVIOR_UP_TO_THIS_POINT,
@@ -125,16 +125,20 @@ def run_distributed(
         reader.start()
         timed_out = False
         try:
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            reader.ready.wait(left)
+            for left in slices(deadline):  # NOTE(lost-signal): waits in slices
+                if reader.ready.wait(left):
+                    break
             if server.poll() is None and reader.ready.is_set():
                 for _ in range(max(1, workers)):
                     kids.popen(worker_command(setup, workdir, port), cwd=workdir)
-            left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                server.wait(timeout=left)
-            except subprocess.TimeoutExpired:
-                timed_out = True
+            for left in slices(deadline):
+                try:
+                    server.wait(timeout=left)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            else:
+                timed_out = server.poll() is None
         finally:
             kids.end_all()
             reader.join(timeout=5)

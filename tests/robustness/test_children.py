@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -226,6 +227,38 @@ def test_run_reports_a_timeout() -> None:
     with Children() as kids:
         out, status, timed_out = kids.run(["sh", "-c", "echo hi; sleep 600"], Path("."), 0.5)
     assert (out, status, timed_out) == ("hi\n", None, True)
+
+
+class _Signalled(Exception):
+    pass
+
+
+def test_a_signal_whose_handler_missed_the_read_still_ends_the_run(tmp_path: Path) -> None:
+    """NOTE(lost-signal), made certain: the main thread blocks SIGUSR1, so the kernel
+    hands it to another thread, whose C handler trips while the main thread sits in the
+    child's read; only waiting in slices lets the Python handler run before the child
+    ends (it would then have written `ended`)."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Signalled
+
+    def later() -> None:
+        time.sleep(0.3)
+        os.kill(os.getpid(), signal.SIGUSR1)
+
+    ended = tmp_path / "ended"
+    old = signal.signal(signal.SIGUSR1, handler)
+    thread = threading.Thread(target=later, daemon=True)
+    thread.start()  # before the block: the thread keeps SIGUSR1 unblocked
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    try:
+        with pytest.raises(_Signalled), Children() as kids:
+            kids.run(["sh", "-c", f"sleep 20; touch {ended}"], Path("."), None)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGUSR1, old)
+        thread.join()
+    assert not ended.exists(), "the run waited for the child's end"
 
 
 def test_signals_raise_turns_sigterm_into_an_interrupt() -> None:
